@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// `npm test`: type-check, `cargo test` for the engine crate (when cargo exists), then the ava suite
+// against the native backend (when it loads) and against the TypeScript twin (always).
+// Extra arguments are passed to ava (e.g. `npm test -- __test__/state/store.spec.ts`).
+import { spawn, spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const avaArgs = process.argv.slice(2);
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let failedSteps = [];
+
+function run(label, cmd, args, env = {}) {
+  console.log(`\n=== ${label}: ${[cmd, ...args].join(' ')}`);
+  return new Promise((resolvePromise) => {
+    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      process.stdout.write(d);
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+      process.stderr.write(d);
+    });
+    child.on('close', (code) => {
+      if (code !== 0) failedSteps.push(label);
+      resolvePromise({ code, out });
+    });
+  });
+}
+
+function countAva(label, out) {
+  const n = (re) => Number(out.match(re)?.[1] ?? 0);
+  const c = { passed: n(/(\d+) tests? passed/), failed: n(/(\d+) tests? failed/), skipped: n(/(\d+) tests? skipped/) };
+  c.failed += n(/(\d+) uncaught exceptions?/) + n(/(\d+) unhandled rejections?/);
+  for (const k of Object.keys(totals)) totals[k] += c[k];
+  console.log(`ava (${label}): ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`);
+}
+
+await run('typecheck', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
+
+const cargo = spawnSync('cargo', ['--version']);
+if (!cargo.error && cargo.status === 0) {
+  await run('cargo test', 'cargo', ['test', '-p', 'pamiq-engine', '--release']);
+} else {
+  console.log('\n=== cargo test: skipped, no cargo on PATH');
+}
+
+const probe = spawnSync(
+  process.execPath,
+  ['--import=tsx', '-e', "const m = await import('./src/backend/select.ts'); console.log(JSON.stringify(m.backend()))"],
+  { cwd: root, encoding: 'utf8', env: { ...process.env, PAMIQ_BACKEND: '' } },
+);
+let nativeReason;
+try {
+  const info = JSON.parse(probe.stdout.trim().split('\n').pop());
+  nativeReason = info.name === 'native' ? undefined : info.nativeUnavailable;
+} catch {
+  nativeReason = `backend probe failed: ${probe.stderr.trim()}`;
+}
+
+if (nativeReason === undefined) {
+  const r = await run('ava, native backend', bin('ava'), avaArgs, { PAMIQ_BACKEND: 'native' });
+  countAva('native', r.out);
+} else if (process.env.PAMIQ_REQUIRE_NATIVE === '1') {
+  console.log(`\n=== ava, native backend: FAILED — PAMIQ_REQUIRE_NATIVE=1 but it is unavailable: ${nativeReason}`);
+  failedSteps.push('native backend required');
+} else {
+  console.log(`\n=== ava, native backend: SKIPPED — the native backend is unavailable: ${nativeReason}`);
+}
+const r = await run('ava, TypeScript backend', bin('ava'), avaArgs, { PAMIQ_BACKEND: 'ts' });
+countAva('ts', r.out);
+
+console.log(`\n${failedSteps.length ? `FAILED steps: ${failedSteps.join(', ')}` : 'all steps passed'}`);
+console.log(`total: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(failedSteps.length ? 1 : 0);

@@ -1,0 +1,76 @@
+/**
+ * Backend selection, in one place: the platform package or a locally built `.node` (both found by the
+ * generated loader `index.js`), else the TypeScript twin. `PAMIQ_BACKEND=native|ts` forces one.
+ */
+import type { BackendName, Engine } from './types.js';
+import { tsEngine } from './ts/index.js';
+
+export interface BackendInfo {
+  /** The active backend. */
+  name: BackendName;
+  /** True when PAMIQ_BACKEND chose it. */
+  forced: boolean;
+  /** Why the native backend did not load (absent when it loaded). */
+  nativeUnavailable?: string;
+}
+
+/** Flattens the loader's error and its `cause` chain into one readable text. */
+function describeLoadError(err: unknown): string {
+  const parts: string[] = [];
+  const seen = new Set<unknown>();
+  let cur: unknown = err;
+  while (cur && !seen.has(cur) && parts.length < 10) {
+    seen.add(cur);
+    parts.push(cur instanceof Error ? cur.message : String(cur));
+    cur = cur instanceof Error ? cur.cause : undefined;
+  }
+  return parts.join(' <- ');
+}
+
+async function loadNative(): Promise<{ engine?: Engine; error?: string }> {
+  try {
+    const binding: unknown = await import('../../index.js');
+    const { createNativeEngine } = await import('./native.js');
+    return { engine: createNativeEngine(binding) };
+  } catch (err) {
+    return { error: describeLoadError(err) };
+  }
+}
+
+const requested = process.env.PAMIQ_BACKEND?.trim() || undefined;
+if (requested !== undefined && requested !== 'native' && requested !== 'ts') {
+  throw new Error(`PAMIQ_BACKEND must be "native" or "ts" (or unset), got "${requested}"`);
+}
+
+const native = requested === 'ts' ? { error: 'not loaded: PAMIQ_BACKEND=ts' } : await loadNative();
+
+if (requested === 'native' && !native.engine) {
+  throw new Error(`PAMIQ_BACKEND=native, but the native backend could not be loaded: ${native.error}`);
+}
+
+const active: Engine = native.engine ?? tsEngine;
+const info: BackendInfo = {
+  name: active.name,
+  forced: requested !== undefined,
+  ...(native.engine ? {} : { nativeUnavailable: native.error }),
+};
+
+/** The engine every part of the framework calls. */
+export function engine(): Engine {
+  return active;
+}
+
+/** Which backend is active, whether it was forced, and why native is not (when it is not). */
+export function backend(): BackendInfo {
+  return { ...info };
+}
+
+/** The native engine when it loaded, for parity specs and benchmarks that run both side by side. */
+export function nativeEngine(): Engine | undefined {
+  return native.engine;
+}
+
+/** The TypeScript twin, always available. */
+export function typescriptEngine(): Engine {
+  return tsEngine;
+}

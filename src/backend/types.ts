@@ -1,0 +1,152 @@
+/**
+ * The twin contract: every backend implements {@link Engine}. The native backend (Rust over N-API) and
+ * the TypeScript twin return deep-equal results for the same arguments and write byte-identical files.
+ * See docs/engine.md for the on-disk format both produce.
+ */
+
+export type BackendName = 'native' | 'ts';
+
+/** A contiguous piece of a file. Typed arrays are written as their raw bytes, zero-copy. */
+export type Segment = ArrayBufferView;
+
+/** Size and XXH3-64 (16 lowercase hex digits) of a written file. */
+export interface FileDigest {
+  size: number;
+  xxh3: string;
+}
+
+export interface ManifestFile extends FileDigest {
+  /** Relative to the state root, `/`-separated. */
+  path: string;
+}
+
+export interface Manifest {
+  format: 'pamiq-state';
+  formatVersion: number;
+  library: { name: string; version: string };
+  /** UTC nanoseconds since the epoch, decimal string. */
+  createdAtNs: string;
+  components: string[];
+  files: ManifestFile[];
+}
+
+/** Streaming writer of one new file. Appends must be awaited one after another. */
+export interface FileWriter {
+  /** Writes the segments in order, without concatenating them. Rejects with code EEXIST if the file existed. */
+  append(segments: Segment[]): Promise<void>;
+  /** Flushes, fsyncs and closes the file; returns its size and hash. */
+  finish(): Promise<FileDigest>;
+  /** Closes and unlinks the file; never rejects. */
+  abort(): Promise<void>;
+}
+
+export interface CommitRequest {
+  /** The filled temporary directory, inside statesDir. */
+  tmpDir: string;
+  statesDir: string;
+  /** Wanted final name; a suffix is added when it is taken. */
+  name: string;
+  /** Files (relative paths) already hashed and fsynced by writers. */
+  known: Record<string, FileDigest>;
+  library: { name: string; version: string };
+  createdAtNs: string;
+  components: string[];
+}
+
+export interface CommitResult {
+  /** Absolute path of the committed state. */
+  path: string;
+  name: string;
+  manifest: Manifest;
+}
+
+export type FaultKind = 'missing' | 'size' | 'checksum' | 'unexpected' | 'unreadable';
+
+export interface Problem {
+  /** Relative file path within the state. */
+  path: string;
+  fault: FaultKind;
+  /** Human-readable detail, e.g. "expected 4096 bytes, found 17". */
+  detail: string;
+}
+
+export interface VerifyReport {
+  /** The parsed manifest. */
+  manifest: Manifest;
+  /** Empty when the state is intact. Sorted by path. */
+  problems: Problem[];
+}
+
+export interface ReadStateResult extends VerifyReport {
+  /** Contents by relative path; empty when problems were found. */
+  files: Map<string, Uint8Array>;
+}
+
+export interface StateEntry {
+  name: string;
+  path: string;
+  /** Directory mtime in ms (as fs.Stats.mtimeMs). */
+  mtimeMs: number;
+  valid: boolean;
+  /** Why the entry is not a valid state (only when !valid). */
+  reason?: string;
+  createdAtNs?: string;
+  /** Sum of the manifest's file sizes (only when valid). */
+  size?: number;
+  fileCount?: number;
+  components?: string[];
+}
+
+export interface ScanResult {
+  /** Valid entries by (createdAtNs, name) ascending, then invalid entries by name. */
+  entries: StateEntry[];
+  /** Names of `.pamiq-tmp-*` and `.pamiq-trash-*` entries. */
+  leftovers: string[];
+}
+
+export interface RemoveOutcome {
+  path: string;
+  removed: boolean;
+  error?: string;
+}
+
+export type ListScan =
+  | { kind: 'numbers'; count: number; width: number; values: Float64Array; end: number }
+  | {
+      kind: 'tensors';
+      count: number;
+      /** dtype code per item (docs/engine.md). */
+      dtypes: Uint8Array;
+      /** Byte offset of each item's raw data within the scanned bytes. */
+      offsets: Float64Array;
+      /** Byte length of each item's raw data. */
+      byteLengths: Float64Array;
+      end: number;
+    }
+  | { kind: 'mixed'; count: number; end: number };
+
+export interface Engine {
+  readonly name: BackendName;
+  createWriter(path: string): FileWriter;
+  commitState(req: CommitRequest): Promise<CommitResult>;
+  readState(dir: string): Promise<ReadStateResult>;
+  verifyState(dir: string): Promise<VerifyReport>;
+  scanStates(dir: string, pattern: string): Promise<ScanResult>;
+  removeStates(paths: string[]): Promise<RemoveOutcome[]>;
+  removeLeftovers(dir: string): Promise<string[]>;
+  /** Msgpack items (no array header) of a numbers list; width 0 = scalars. */
+  encodeNumbers(values: Float64Array, width: number): Uint8Array;
+  scanList(bytes: Uint8Array, offset: number): ListScan;
+  xxh3(bytes: Uint8Array): string;
+}
+
+/** Error thrown by both backends; `code` is one of docs/engine.md's codes. */
+export class EngineError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}

@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+/**
+ * `pamiq` — inspect and maintain states directories.
+ *
+ *   pamiq states list DIR                  name, created, size, valid or why not
+ *   pamiq states inspect STATE             components and files of one state
+ *   pamiq states verify STATE|DIR          exit 1 when any state is bad
+ *   pamiq states prune DIR --keep N        remove all but the N newest valid states
+ */
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { backend, engine } from '../backend/select.js';
+import type { Problem } from '../backend/types.js';
+import { LatestStatesKeeper } from '../state/keeper.js';
+import { DEFAULT_STATE_NAME_PATTERN } from '../state/names.js';
+import { scanStates } from '../state/scan.js';
+import { VERSION } from '../version.js';
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+function formatBytes(n: number | undefined): string {
+  if (n === undefined) return '-';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+function formatNs(ns: string | undefined): string {
+  if (!ns) return '-';
+  const micros = BigInt(ns) / 1000n;
+  const iso = new Date(Number(micros / 1000n)).toISOString();
+  return iso.replace(/\.(\d{3})Z$/, (_m, ms: string) => `.${ms}${String(micros % 1000n).padStart(3, '0')}Z`);
+}
+
+function table(rows: string[][]) {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) out(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected an integer ≥ 1');
+  return n;
+}
+
+function describeProblems(problems: Problem[]): string {
+  return problems.map((p) => `${p.path}: ${p.fault} (${p.detail})`).join('; ');
+}
+
+/** `true` when `path` holds a manifest.json, i.e. is meant to be one state rather than a directory of states. */
+const isStateDir = (path: string) => existsSync(join(path, 'manifest.json'));
+
+async function list(dir: string, opts: { pattern: string }) {
+  const { entries, leftovers } = await scanStates(dir, opts.pattern);
+  if (entries.length === 0) out(`no states matching '${opts.pattern}' in ${resolve(dir)}`);
+  else {
+    table([
+      ['NAME', 'CREATED (UTC)', 'SIZE', 'FILES', 'STATUS'],
+      ...entries.map((e) => [
+        e.name,
+        formatNs(e.createdAtNs),
+        formatBytes(e.size),
+        e.fileCount === undefined ? '-' : String(e.fileCount),
+        e.valid ? 'valid' : `invalid: ${e.reason}`,
+      ]),
+    ]);
+  }
+  if (leftovers.length) out(`leftovers of interrupted saves or removals: ${leftovers.join(', ')}`);
+}
+
+async function inspect(state: string) {
+  const report = await engine().verifyState(resolve(state));
+  const m = report.manifest;
+  out(`state       ${resolve(state)}`);
+  out(`created     ${formatNs(m.createdAtNs)}`);
+  out(`written by  ${m.library.name} ${m.library.version} (format ${m.formatVersion})`);
+  out(`components  ${m.components.join(', ')}`);
+  out(`size        ${formatBytes(m.files.reduce((s, f) => s + f.size, 0))} in ${m.files.length} files`);
+  out(`status      ${report.problems.length ? `CORRUPT: ${describeProblems(report.problems)}` : 'verified'}`);
+  out();
+  table([['FILE', 'SIZE', 'XXH3'], ...m.files.map((f) => [f.path, formatBytes(f.size), f.xxh3])]);
+  if (report.problems.length) process.exitCode = 1;
+}
+
+async function verify(target: string, opts: { pattern: string }) {
+  const path = resolve(target);
+  if (!existsSync(path) || !statSync(path).isDirectory()) {
+    throw new Error(`'${target}' is not a directory`);
+  }
+  const states = isStateDir(path) ? [path] : (await scanStates(path, opts.pattern)).entries.map((e) => e.path);
+  if (states.length === 0) {
+    out(`no states matching '${opts.pattern}' in ${path}`);
+    return;
+  }
+  let bad = 0;
+  for (const state of states) {
+    try {
+      const report = await engine().verifyState(state);
+      if (report.problems.length) {
+        bad++;
+        out(`BAD  ${state}: ${describeProblems(report.problems)}`);
+      } else out(`OK   ${state}`);
+    } catch (err) {
+      bad++;
+      out(`BAD  ${state}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  out(`${states.length - bad} verified, ${bad} bad`);
+  if (bad) process.exitCode = 1;
+}
+
+async function prune(dir: string, opts: { keep: number; dryRun?: boolean; pattern: string }) {
+  const keeper = new LatestStatesKeeper({ statesDir: dir, maxKeep: opts.keep, stateNamePattern: opts.pattern });
+  const selected = await keeper.selectRemovalStates();
+  if (opts.dryRun) {
+    for (const p of selected) out(`would remove ${p}`);
+    out(`${selected.length} state(s) would be removed, ${opts.keep} newest valid kept`);
+    return;
+  }
+  const removed = await keeper.cleanup();
+  for (const p of removed) out(`removed ${p}`);
+  out(`${removed.length} state(s) removed`);
+  if (removed.length !== selected.length) process.exitCode = 1;
+}
+
+export function buildCli(): Command {
+  const program = new Command('pamiq')
+    .description('pamiq-core command line')
+    .version(VERSION)
+    .addHelpText('after', () => `\nBackend: ${backend().name}`);
+  const states = program.command('states').description('inspect and maintain states directories');
+  const pattern = ['--pattern <glob>', 'state directory name pattern', DEFAULT_STATE_NAME_PATTERN] as const;
+  states.command('list').argument('<dir>').option(...pattern).description('list states, newest last').action(list);
+  states.command('inspect').argument('<state>').description('show the components and files of a state').action(inspect);
+  states
+    .command('verify')
+    .argument('<state-or-dir>')
+    .option(...pattern)
+    .description('verify one state or every state in a directory; exit 1 if any is bad')
+    .action(verify);
+  states
+    .command('prune')
+    .argument('<dir>')
+    .requiredOption('--keep <n>', 'valid states to keep', positiveInt)
+    .option('--dry-run', 'only print what would be removed')
+    .option(...pattern)
+    .description('remove all but the newest valid states')
+    .action(prune);
+  return program;
+}
+
+// Run when executed (also through the npm bin symlink), not when imported by specs.
+const invokedDirectly = process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invokedDirectly) {
+  buildCli()
+    .parseAsync(process.argv)
+    .catch((err: unknown) => {
+      process.stderr.write(`pamiq: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 2;
+    });
+}

@@ -1,0 +1,118 @@
+/**
+ * How built-in components write and read their files.
+ *
+ * During a StateStore capture (the loops are paused), {@link stageFile} only records the file: its
+ * `produce` callback runs in the write phase, after the loops resumed, so it must read nothing but
+ * what was captured when stageFile was called (copy what can still change; reference what cannot).
+ * Outside a capture the file is written at once, atomically (temporary name, fsync, rename).
+ * {@link readStateFile} serves the bytes that the StateStore already read and verified while a load
+ * is in progress, and reads from disk otherwise.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { readFile, rename } from 'node:fs/promises';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { engine } from '../backend/select.js';
+import type { Segment } from '../backend/types.js';
+import { decodeValue, encodeValue } from '../codec/values.js';
+
+export type Producer = () => Segment[] | Promise<Segment[]>;
+
+interface CaptureSession {
+  root: string;
+  staged: Map<string, Producer>;
+}
+
+interface LoadSession {
+  root: string;
+  files: Map<string, Uint8Array>;
+}
+
+let capture: CaptureSession | undefined;
+let load: LoadSession | undefined;
+
+/** `rel` with `/` separators when `abs` lies inside `root`, else undefined. */
+function inside(root: string, abs: string): string | undefined {
+  const rel = relative(root, abs);
+  if (rel === '' || rel.startsWith('..') || resolve(root, rel) !== abs) return undefined;
+  return sep === '/' ? rel : rel.split(sep).join('/');
+}
+
+/** Writes (or, inside a capture, stages) the file `path`, creating its parent directory. */
+export async function stageFile(path: string, produce: Producer): Promise<void> {
+  const abs = resolve(path);
+  mkdirSync(dirname(abs), { recursive: true });
+  if (capture && inside(capture.root, abs) !== undefined) {
+    if (capture.staged.has(abs) || existsSync(abs)) {
+      throw new Error(`State file '${abs}' is written twice in one save`);
+    }
+    capture.staged.set(abs, produce);
+    return;
+  }
+  // Outside a capture: write beside the target and rename over it, so a crash never leaves half a file.
+  const tmp = `${abs}.tmp-${randomBytes(4).toString('hex')}`;
+  await writeSegments(tmp, await produce());
+  await rename(tmp, abs);
+}
+
+/** Stages `value` as one generic msgpack value (encoded in the write phase). */
+export async function stageMsgpack(path: string, value: unknown): Promise<void> {
+  await stageFile(path, () => [encodeValue(value)]);
+}
+
+/** The bytes of a state file: from the verified load in progress, else from disk. */
+export async function readStateFile(path: string): Promise<Uint8Array> {
+  const abs = resolve(path);
+  const rel = load ? inside(load.root, abs) : undefined;
+  if (load && rel !== undefined) {
+    const bytes = load.files.get(rel);
+    if (!bytes) {
+      const err = new Error(`State file '${rel}' is not in the state '${load.root}'`) as NodeJS.ErrnoException;
+      err.code = 'ENOENT';
+      throw err;
+    }
+    return bytes;
+  }
+  return readFile(abs);
+}
+
+/** Reads and decodes a file written by {@link stageMsgpack}. */
+export async function readMsgpack<T = unknown>(path: string): Promise<T> {
+  return decodeValue(await readStateFile(path)) as T;
+}
+
+/** Writes `segments` to a new file with the active engine's writer; removes the file on failure. */
+export async function writeSegments(path: string, segments: Segment[]) {
+  const writer = engine().createWriter(path);
+  try {
+    await writer.append(segments);
+    return await writer.finish();
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+}
+
+// ---- used by StateStore only ----
+
+/** Opens the capture session for `root`; every stageFile under it is recorded until the returned map is taken. */
+export function beginCapture(root: string): void {
+  if (capture) throw new Error(`A state capture into '${capture.root}' is already in progress`);
+  capture = { root: resolve(root), staged: new Map() };
+}
+
+/** Closes the capture session and returns what was staged (absolute path → producer). */
+export function endCapture(): Map<string, Producer> {
+  const staged = capture?.staged ?? new Map<string, Producer>();
+  capture = undefined;
+  return staged;
+}
+
+/** Serves `files` (relative path → bytes) to readStateFile for paths under `root` until endLoad. */
+export function beginLoad(root: string, files: Map<string, Uint8Array>): void {
+  load = { root: resolve(root), files };
+}
+
+export function endLoad(): void {
+  load = undefined;
+}

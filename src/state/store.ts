@@ -1,0 +1,219 @@
+/**
+ * StateStore: registers components and saves/loads them as one atomic, verified state.
+ *
+ * A save has two phases. {@link StateStore.capture} runs while the loops are paused: it calls every
+ * component's saveState into a hidden temporary directory; built-in components only stage their
+ * files there (see files.ts), custom ones may write directly. {@link PendingSave.commit} runs after
+ * the loops resumed: it encodes and writes the staged files, hashes and fsyncs everything, writes the
+ * manifest last and renames the directory into place. A failure at any point removes the temporary
+ * directory and leaves every earlier state as it was.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import { engine } from '../backend/select.js';
+import type { FileDigest } from '../backend/types.js';
+import { EngineError } from '../backend/types.js';
+import { getLogger } from '../log.js';
+import { LIBRARY } from '../version.js';
+import { SaveError, StateCorruptError, StateMismatchError, StateNotFoundError } from './errors.js';
+import { beginCapture, beginLoad, endCapture, endLoad, type Producer, writeSegments } from './files.js';
+import { DEFAULT_STATE_NAME_FORMAT, formatStateName, nowNs } from './names.js';
+import type { PersistentState } from './persistent.js';
+
+const log = getLogger('state.store');
+
+/** How many staged files are encoded and written at the same time. */
+const WRITE_CONCURRENCY = 4;
+
+export interface StateStoreOptions {
+  /** Where states are created (created with parents if missing). */
+  statesDir: string;
+  /** strftime-style name in UTC; default `%Y-%m-%d_%H-%M-%S,%f.state`. */
+  stateNameFormat?: string;
+}
+
+export interface LoadOptions {
+  /** Load the components present in both the state and the store instead of failing on a difference. */
+  partial?: boolean;
+}
+
+/** A captured state waiting to be written. Commit or discard it exactly once. */
+export class PendingSave {
+  private settled = false;
+
+  constructor(
+    /** The intended state name. */
+    readonly name: string,
+    readonly tmpDir: string,
+    private readonly statesDir: string,
+    private readonly createdAtNs: bigint,
+    private readonly components: string[],
+    private readonly staged: Map<string, Producer>,
+  ) {}
+
+  /**
+   * Writes the staged files, commits the state and returns its path.
+   * @throws SaveError naming the file or step that failed; the temporary directory is removed.
+   */
+  async commit(): Promise<string> {
+    this.claim();
+    try {
+      const known = await this.writeStaged();
+      const result = await engine().commitState({
+        tmpDir: this.tmpDir,
+        statesDir: this.statesDir,
+        name: this.name,
+        known,
+        library: { ...LIBRARY },
+        createdAtNs: this.createdAtNs.toString(),
+        components: this.components,
+      });
+      return result.path;
+    } catch (err) {
+      await rm(this.tmpDir, { recursive: true, force: true }).catch(() => undefined);
+      throw err instanceof SaveError ? err : new SaveError(`Saving state '${this.name}' failed`, err);
+    }
+  }
+
+  /** Drops the capture and removes its temporary directory. */
+  async discard(): Promise<void> {
+    this.claim();
+    await rm(this.tmpDir, { recursive: true, force: true });
+  }
+
+  private claim() {
+    if (this.settled) throw new Error(`Pending save '${this.name}' was already committed or discarded`);
+    this.settled = true;
+  }
+
+  private async writeStaged(): Promise<Record<string, FileDigest>> {
+    const known: Record<string, FileDigest> = {};
+    const queue = [...this.staged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const worker = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const [abs, produce] = next;
+        const rel = relative(this.tmpDir, abs).split(sep).join('/');
+        try {
+          known[rel] = await writeSegments(abs, await produce());
+        } catch (err) {
+          queue.length = 0; // stop the other workers early; the save is lost anyway
+          throw new SaveError(`Writing '${rel}' of state '${this.name}' failed`, err);
+        }
+      }
+    };
+    const results = await Promise.allSettled(Array.from({ length: WRITE_CONCURRENCY }, worker));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return known;
+  }
+}
+
+export class StateStore {
+  readonly statesDir: string;
+  readonly stateNameFormat: string;
+  private readonly components = new Map<string, PersistentState>();
+  private chain: Promise<unknown> = Promise.resolve();
+
+  /** @throws RangeError when the name format is invalid. */
+  constructor(options: StateStoreOptions) {
+    this.statesDir = resolve(options.statesDir);
+    this.stateNameFormat = options.stateNameFormat ?? DEFAULT_STATE_NAME_FORMAT;
+    formatStateName(this.stateNameFormat, nowNs()); // validate early
+  }
+
+  /**
+   * Registers a component under `name` (its directory or file stem inside every state).
+   * @throws Error when the name is taken or is not a plain path segment.
+   */
+  register(name: string, component: PersistentState): void {
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name) || name === 'manifest.json') {
+      throw new Error(`Component name '${name}' must be a plain file name (letters, digits, _ . -), not 'manifest.json'`);
+    }
+    if (this.components.has(name)) throw new Error(`Component '${name}' is already registered`);
+    this.components.set(name, component);
+  }
+
+  get names(): string[] {
+    return [...this.components.keys()];
+  }
+
+  /**
+   * Phase one of a save: every component captures its state into a new temporary directory.
+   * Captures are serialized with other captures and loads of this store.
+   * @throws SaveError naming the component whose saveState threw; nothing is left on disk.
+   */
+  capture(): Promise<PendingSave> {
+    return this.serialize(() => this.captureNow());
+  }
+
+  /** Captures and commits in one go; returns the committed state's path. */
+  async saveState(): Promise<string> {
+    const pending = await this.capture();
+    return pending.commit();
+  }
+
+  /**
+   * Verifies the state (manifest, every size and checksum) and, only then, loads every component.
+   * @throws StateNotFoundError, StateCorruptError, StateMismatchError, or an EngineError with code
+   *   ENOTSTATE / EBADMANIFEST / ENEWERFORMAT — in every case before any component was touched.
+   */
+  loadState(path: string, options: LoadOptions = {}): Promise<void> {
+    return this.serialize(() => this.loadNow(resolve(path), options));
+  }
+
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async captureNow(): Promise<PendingSave> {
+    mkdirSync(this.statesDir, { recursive: true });
+    const createdAtNs = nowNs();
+    const name = formatStateName(this.stateNameFormat, createdAtNs);
+    const tmpDir = join(this.statesDir, `.pamiq-tmp-${name}-${process.pid}-${randomBytes(4).toString('hex')}`);
+    mkdirSync(tmpDir);
+    beginCapture(tmpDir);
+    let current = '';
+    try {
+      for (const [componentName, component] of this.components) {
+        current = componentName;
+        await component.saveState(join(tmpDir, componentName));
+      }
+    } catch (err) {
+      endCapture();
+      await rm(tmpDir, { recursive: true, force: true }).catch(() => undefined);
+      throw new SaveError(`Component '${current}' failed to save its state`, err);
+    }
+    const staged = endCapture();
+    return new PendingSave(name, tmpDir, this.statesDir, createdAtNs, this.names, staged);
+  }
+
+  private async loadNow(path: string, options: LoadOptions): Promise<void> {
+    if (!existsSync(path)) throw new StateNotFoundError(path);
+    const result = await engine().readState(path);
+    if (result.problems.length) throw new StateCorruptError(path, result.problems);
+    const inState = new Set(result.manifest.components);
+    const missing = this.names.filter((n) => !inState.has(n));
+    const unexpected = result.manifest.components.filter((n) => !this.components.has(n));
+    if ((missing.length || unexpected.length) && !options.partial) {
+      throw new StateMismatchError(path, missing, unexpected);
+    }
+    if (missing.length || unexpected.length) {
+      log.warn({ missing, unexpected }, `Partial load of '${path}': loading only the components both have`);
+    }
+    beginLoad(path, result.files);
+    try {
+      for (const [componentName, component] of this.components) {
+        if (!inState.has(componentName)) continue;
+        await component.loadState(join(path, componentName));
+      }
+    } finally {
+      endLoad();
+    }
+  }
+}
+
+export { EngineError };
