@@ -1,21 +1,21 @@
 /**
  * Save conditions: any `() => boolean` polled by the control loop. True means "save now".
  */
-import { time } from '../time/index.js';
+import { TimeAnchor } from '../time/anchor.js';
 
 export type SaveCondition = () => boolean;
 
 /**
  * True once every time more than `interval` seconds of pamiq time have passed since the last true
- * (or since the first call). The anchor is taken at the first call, not at construction, so a
- * condition built before a state (and its clock) was loaded is not skewed by the restored time.
+ * (or since the first call). The anchor is taken at the first call, not at construction, and is
+ * carried across clock restores (TimeAnchor), so a condition built before a state was loaded is not
+ * skewed by the restored time.
  *
- * Usable directly where a condition is expected: `saveStateCondition: new PeriodicSaveCondition(300)`
- * (an instance is callable through `.call` semantics via {@link PeriodicSaveCondition.asFunction}, and
- * launch accepts the instance itself).
+ * Usable directly where a condition is expected: launch accepts the instance itself
+ * (`saveStateCondition: new PeriodicSaveCondition(300)`); {@link asFunction} gives a plain function.
  */
 export class PeriodicSaveCondition {
-  private anchor: number | undefined;
+  private readonly anchor = new TimeAnchor('time');
 
   /** @throws RangeError unless `interval` is a finite number > 0. */
   constructor(readonly interval: number) {
@@ -26,13 +26,8 @@ export class PeriodicSaveCondition {
 
   /** Polls the condition. */
   check(): boolean {
-    const now = time();
-    if (this.anchor === undefined) {
-      this.anchor = now;
-      return false;
-    }
-    if (now - this.anchor > this.interval) {
-      this.anchor = now;
+    if (this.anchor.elapsed() > this.interval) {
+      this.anchor.reset();
       return true;
     }
     return false;

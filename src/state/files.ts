@@ -8,6 +8,7 @@
  * {@link readStateFile} serves the bytes that the StateStore already read and verified while a load
  * is in progress, and reads from disk otherwise.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { readFile, rename } from 'node:fs/promises';
@@ -28,8 +29,10 @@ interface LoadSession {
   files: Map<string, Uint8Array>;
 }
 
-let capture: CaptureSession | undefined;
-let load: LoadSession | undefined;
+// Sessions follow the async context of the save or load that opened them, so concurrent stores (and
+// code outside any save) never see each other's session.
+const captures = new AsyncLocalStorage<CaptureSession>();
+const loads = new AsyncLocalStorage<LoadSession>();
 
 /** `rel` with `/` separators when `abs` lies inside `root`, else undefined. */
 function inside(root: string, abs: string): string | undefined {
@@ -42,6 +45,7 @@ function inside(root: string, abs: string): string | undefined {
 export async function stageFile(path: string, produce: Producer): Promise<void> {
   const abs = resolve(path);
   mkdirSync(dirname(abs), { recursive: true });
+  const capture = captures.getStore();
   if (capture && inside(capture.root, abs) !== undefined) {
     if (capture.staged.has(abs) || existsSync(abs)) {
       throw new Error(`State file '${abs}' is written twice in one save`);
@@ -63,6 +67,7 @@ export async function stageMsgpack(path: string, value: unknown): Promise<void> 
 /** The bytes of a state file: from the verified load in progress, else from disk. */
 export async function readStateFile(path: string): Promise<Uint8Array> {
   const abs = resolve(path);
+  const load = loads.getStore();
   const rel = load ? inside(load.root, abs) : undefined;
   if (load && rel !== undefined) {
     const bytes = load.files.get(rel);
@@ -95,24 +100,18 @@ export async function writeSegments(path: string, segments: Segment[]) {
 
 // ---- used by StateStore only ----
 
-/** Opens the capture session for `root`; every stageFile under it is recorded until the returned map is taken. */
-export function beginCapture(root: string): void {
-  if (capture) throw new Error(`A state capture into '${capture.root}' is already in progress`);
-  capture = { root: resolve(root), staged: new Map() };
+/**
+ * Runs `fn` with a capture session for `root`: every stageFile under `root` inside `fn`'s async
+ * context is recorded instead of written. Returns what `fn` returned and the staged files
+ * (absolute path → producer).
+ */
+export async function withCapture<T>(root: string, fn: () => Promise<T>): Promise<[T, Map<string, Producer>]> {
+  const session: CaptureSession = { root: resolve(root), staged: new Map() };
+  const value = await captures.run(session, fn);
+  return [value, session.staged];
 }
 
-/** Closes the capture session and returns what was staged (absolute path → producer). */
-export function endCapture(): Map<string, Producer> {
-  const staged = capture?.staged ?? new Map<string, Producer>();
-  capture = undefined;
-  return staged;
-}
-
-/** Serves `files` (relative path → bytes) to readStateFile for paths under `root` until endLoad. */
-export function beginLoad(root: string, files: Map<string, Uint8Array>): void {
-  load = { root: resolve(root), files };
-}
-
-export function endLoad(): void {
-  load = undefined;
+/** Runs `fn` with `files` (relative path → bytes) served to readStateFile for paths under `root`. */
+export function withLoad<T>(root: string, files: Map<string, Uint8Array>, fn: () => Promise<T>): Promise<T> {
+  return loads.run({ root: resolve(root), files }, fn);
 }

@@ -8,3 +8,4 @@ export { StatesDirLock } from './lock.js';
 export { stageFile, stageMsgpack, readStateFile, readMsgpack, type Producer } from './files.js';
 export { DEFAULT_STATE_NAME_FORMAT, DEFAULT_STATE_NAME_PATTERN, formatStateName, nameMatches } from './names.js';
 export * from './errors.js';
+export { statePhases, type StatePhase, type StatePhaseEvent } from './phases.js';

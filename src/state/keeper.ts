@@ -8,6 +8,7 @@ import { engine } from '../backend/select.js';
 import { getLogger } from '../log.js';
 import { DEFAULT_STATE_NAME_PATTERN } from './names.js';
 import { scanStates } from './scan.js';
+import { publishPhase } from './phases.js';
 
 const log = getLogger('state.keeper');
 
@@ -49,7 +50,9 @@ export abstract class StatesKeeper {
     for (const p of spared) log.info(`Keeping protected state '${p}'`);
     const targets = selected.filter((p) => !this.isProtected(p) && existsSync(p));
     if (targets.length === 0) return [];
+    publishPhase('remove:start', targets.join(','));
     const outcomes = await engine().removeStates(targets);
+    publishPhase('remove:end', targets.join(','));
     const removed: string[] = [];
     for (const o of outcomes) {
       if (o.removed) {

@@ -76,7 +76,8 @@ export class StatesDirLock {
       const tmp = `${path}.${process.pid}`;
       writeLockFile(tmp, mine, false);
       renameSync(tmp, path);
-      return new StatesDirLock(path);
+      // Two processes may take over the same stale lock at once; the last rename wins, so re-read.
+      if ((JSON.parse(readFileSync(path, 'utf8')) as LockInfo).pid === process.pid) return new StatesDirLock(path);
     }
     throw new Error(`Could not take the lock of '${dir}'`);
   }

@@ -18,9 +18,10 @@ import { EngineError } from '../backend/types.js';
 import { getLogger } from '../log.js';
 import { LIBRARY } from '../version.js';
 import { SaveError, StateCorruptError, StateMismatchError, StateNotFoundError } from './errors.js';
-import { beginCapture, beginLoad, endCapture, endLoad, type Producer, writeSegments } from './files.js';
+import { type Producer, withCapture, withLoad, writeSegments } from './files.js';
 import { DEFAULT_STATE_NAME_FORMAT, formatStateName, nowNs } from './names.js';
 import type { PersistentState } from './persistent.js';
+import { publishPhase } from './phases.js';
 
 const log = getLogger('state.store');
 
@@ -60,7 +61,9 @@ export class PendingSave {
   async commit(): Promise<string> {
     this.claim();
     try {
+      publishPhase('write:start', this.name);
       const known = await this.writeStaged();
+      publishPhase('commit:start', this.name);
       const result = await engine().commitState({
         tmpDir: this.tmpDir,
         statesDir: this.statesDir,
@@ -70,6 +73,7 @@ export class PendingSave {
         createdAtNs: this.createdAtNs.toString(),
         components: this.components,
       });
+      publishPhase('commit:end', result.path);
       return result.path;
     } catch (err) {
       await rm(this.tmpDir, { recursive: true, force: true }).catch(() => undefined);
@@ -175,19 +179,21 @@ export class StateStore {
     const name = formatStateName(this.stateNameFormat, createdAtNs);
     const tmpDir = join(this.statesDir, `.pamiq-tmp-${name}-${process.pid}-${randomBytes(4).toString('hex')}`);
     mkdirSync(tmpDir);
-    beginCapture(tmpDir);
+    publishPhase('capture:start', name);
     let current = '';
+    let staged: Map<string, Producer>;
     try {
-      for (const [componentName, component] of this.components) {
-        current = componentName;
-        await component.saveState(join(tmpDir, componentName));
-      }
+      [, staged] = await withCapture(tmpDir, async () => {
+        for (const [componentName, component] of this.components) {
+          current = componentName;
+          await component.saveState(join(tmpDir, componentName));
+        }
+      });
     } catch (err) {
-      endCapture();
       await rm(tmpDir, { recursive: true, force: true }).catch(() => undefined);
       throw new SaveError(`Component '${current}' failed to save its state`, err);
     }
-    const staged = endCapture();
+    publishPhase('capture:end', name);
     return new PendingSave(name, tmpDir, this.statesDir, createdAtNs, this.names, staged);
   }
 
@@ -204,15 +210,12 @@ export class StateStore {
     if (missing.length || unexpected.length) {
       log.warn({ missing, unexpected }, `Partial load of '${path}': loading only the components both have`);
     }
-    beginLoad(path, result.files);
-    try {
+    await withLoad(path, result.files, async () => {
       for (const [componentName, component] of this.components) {
         if (!inState.has(componentName)) continue;
         await component.loadState(join(path, componentName));
       }
-    } finally {
-      endLoad();
-    }
+    });
   }
 }
 

@@ -1,0 +1,247 @@
+import test from 'ava';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  Agent,
+  Environment,
+  Interaction,
+  FixedIntervalInteraction,
+  SequentialBuffer,
+  Trainer,
+  LinearModel,
+  LatestStatesKeeper,
+  launch,
+  LaunchConfigError,
+  StateNotFoundError,
+  captureLogs,
+  type DataCollector,
+} from '../../src/index.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+class CountingAgent extends Agent<number, number> {
+  steps = 0;
+  paused = 0;
+  resumed = 0;
+  private collector!: DataCollector<number>;
+  override onDataCollectorsAttached() {
+    this.collector = this.getDataCollector('numbers');
+  }
+  step(observation: number) {
+    this.steps++;
+    this.collector.collect(observation);
+    return observation * 2;
+  }
+  override onPaused() {
+    this.paused++;
+  }
+  override onResumed() {
+    this.resumed++;
+  }
+}
+
+class CountingEnvironment extends Environment<number, number> {
+  observed = 0;
+  affected = 0;
+  observe() {
+    return ++this.observed;
+  }
+  affect() {
+    this.affected++;
+  }
+}
+
+class CountingTrainer extends Trainer {
+  trained = 0;
+  constructor() {
+    super({ trainingConditionDataUser: 'numbers', minBufferSize: 1, minNewDataCount: 1 });
+  }
+  train() {
+    this.trained++;
+    this.getTrainingModel<LinearModel>('m').trainStep([1], 1);
+  }
+}
+
+function system(fail?: () => boolean) {
+  const agent = new CountingAgent();
+  const environment = new CountingEnvironment();
+  const trainer = new CountingTrainer();
+  const interaction = FixedIntervalInteraction.withSleepAdjustor(agent, environment, 0.005);
+  if (fail) {
+    const step = interaction.step.bind(interaction);
+    interaction.step = async () => {
+      if (fail()) throw new Error('the environment broke');
+      await step();
+    };
+  }
+  return {
+    agent,
+    environment,
+    trainer,
+    options: {
+      interaction,
+      models: { m: new LinearModel(1) },
+      buffers: { numbers: new SequentialBuffer<number>(100) },
+      trainers: { t: trainer },
+    },
+  };
+}
+
+const states = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.state')).sort();
+
+test.serial('rejects unknown and invalid config fields before anything starts', async (t) => {
+  const dir = join(tmpDir(t), 'states');
+  const { agent, options } = system();
+  const err = await t.throwsAsync(
+    launch({ ...options, config: { statesDir: dir, timeScale: 0, maxUptime: -1, bogus: 1 } as never }),
+    { instanceOf: LaunchConfigError },
+  );
+  t.regex(err!.message, /unknown field\(s\) bogus/);
+  t.regex(err!.message, /timeScale must be a finite number > 0, got 0/);
+  t.regex(err!.message, /maxUptime must be a number > 0, got -1/);
+  t.false(existsSync(dir), 'nothing was created');
+  t.is(agent.steps, 0);
+});
+
+test.serial('rejects a keeper whose directory or pattern cannot match the states written', async (t) => {
+  const dir = tmpDir(t);
+  const { options } = system();
+  const keeper = new LatestStatesKeeper({ statesDir: join(dir, 'other'), maxKeep: 2, stateNamePattern: '*.ckpt' });
+  const err = await t.throwsAsync(launch({ ...options, config: { statesDir: dir, statesKeeper: keeper } }), {
+    instanceOf: LaunchConfigError,
+  });
+  t.regex(err!.message, /watches '.*other' but states are written to/);
+  t.regex(err!.message, /pattern '\*\.ckpt' does not match the state names/);
+});
+
+test.serial('runs both loops, saves the seed’s tree, and logs the original’s lines', async (t) => {
+  const dir = tmpDir(t);
+  const { agent, environment, trainer, options } = system();
+  const logs = captureLogs();
+  const result = await launch({ ...options, config: { statesDir: dir, maxUptime: 0.6, timeScale: 2, handleSignals: false } });
+  logs.stop();
+  t.is(result.reason, 'maxUptime');
+  t.true(agent.steps > 10, `agent stepped ${agent.steps} times`);
+  t.true(environment.affected > 10);
+  t.true(trainer.trained > 0);
+  const [name] = states(dir);
+  t.truthy(name);
+  const root = join(dir, name!);
+  for (const entry of ['interaction', 'models', 'data', 'trainers', 'time.msgpack', 'manifest.json']) {
+    t.true(existsSync(join(root, entry)), entry);
+  }
+  t.true(existsSync(join(root, 'models', 'm.msgpack')));
+  t.true(existsSync(join(root, 'data', 'numbers', 'buffer.msgpack')));
+  t.true(existsSync(join(root, 'data', 'numbers', 'timestamps.msgpack')));
+  t.true(existsSync(join(root, 'trainers', 't', 'previous_training_time.msgpack')));
+  const text = logs.text();
+  for (const line of [
+    'Setting time scale to 2',
+    `Setting up state persistence in directory: ${dir}`,
+    'Launching AMI system...',
+    'Max uptime reached.',
+    'Saving final system state',
+    'Final state saved to',
+  ]) {
+    t.true(text.includes(line), line);
+  }
+  t.is(result.finalStatePath, root);
+});
+
+test.serial('rejects a missing saved state after logging where it looked', async (t) => {
+  const dir = tmpDir(t);
+  const { agent, options } = system();
+  const logs = captureLogs();
+  await t.throwsAsync(launch({ ...options, config: { statesDir: dir, savedStatePath: join(dir, 'gone.state') } }), {
+    instanceOf: StateNotFoundError,
+  });
+  logs.stop();
+  t.regex(logs.text(), /Loading state from '.*gone\.state'/);
+  t.is(agent.steps, 0);
+  t.deepEqual(states(dir), []);
+});
+
+test.serial('a paused system stays paused after a save and resumes on request', async (t) => {
+  const dir = tmpDir(t);
+  const { agent, options } = system();
+  const run = launch({ ...options, config: { statesDir: dir, handleSignals: false } });
+  await new Promise((r) => setTimeout(r, 200));
+  t.true(await run.system.pause());
+  t.true(run.system.paused);
+  t.is(agent.paused, 1);
+  const before = agent.steps;
+  await run.system.saveState();
+  await new Promise((r) => setTimeout(r, 100));
+  t.true(run.system.paused, 'still paused after the save');
+  t.is(agent.steps, before, 'no step while paused');
+  run.system.resume();
+  await new Promise((r) => setTimeout(r, 100));
+  t.true(agent.steps > before);
+  run.system.shutdown();
+  const result = await run;
+  t.is(result.savedStates.length, 2, 'the requested save and the final save');
+});
+
+test.serial('hands the final save to the keeper, so maxKeep states remain after shutdown', async (t) => {
+  const dir = tmpDir(t);
+  const { options } = system();
+  const keeper = new LatestStatesKeeper({ statesDir: dir, maxKeep: 2 });
+  let n = 0;
+  const result = await launch({
+    ...options,
+    config: { statesDir: dir, statesKeeper: keeper, saveStateCondition: () => ++n % 5 === 0, maxUptime: 0.5, handleSignals: false },
+  });
+  t.true(result.savedStates.length >= 3, `${result.savedStates.length} saves`);
+  t.deepEqual(states(dir).length, 2);
+  t.true(existsSync(result.finalStatePath!));
+});
+
+test.serial('an exception in a loop shuts the system down with a final save and rejects with it', async (t) => {
+  const dir = tmpDir(t);
+  let steps = 0;
+  const { options } = system(() => ++steps > 20);
+  const err = await t.throwsAsync(launch({ ...options, config: { statesDir: dir, handleSignals: false } }), {
+    message: 'the environment broke',
+  });
+  t.truthy(err);
+  t.is(states(dir).length, 1, 'the final save was made');
+  t.false(existsSync(join(dir, '.pamiq.lock')), 'the lock was released');
+});
+
+test.serial('a save that fails does not stop the system, and the next one succeeds', async (t) => {
+  const dir = tmpDir(t);
+  const { agent, options } = system();
+  let failNext = true;
+  const original = agent.saveState.bind(agent);
+  agent.saveState = async (path: string) => {
+    if (failNext) {
+      failNext = false;
+      throw new Error('agent cannot save right now');
+    }
+    await original(path);
+  };
+  const run = launch({ ...options, interaction: new Interaction(agent, options.interaction.environment), config: { statesDir: dir, handleSignals: false } });
+  await new Promise((r) => setTimeout(r, 100));
+  await run.system.saveState();
+  await run.system.saveState();
+  const stepsAfter = agent.steps;
+  await new Promise((r) => setTimeout(r, 100));
+  t.true(agent.steps > stepsAfter, 'still stepping');
+  run.system.shutdown();
+  const result = await run;
+  t.is(result.failedSaves.length, 1);
+  t.regex(String((result.failedSaves[0] as Error).message), /agent cannot save right now/);
+  t.is(result.savedStates.length, 2);
+  t.is(states(dir).length, 2);
+});
+
+test.serial('save requests that arrive while a save is written are coalesced into one', async (t) => {
+  const dir = tmpDir(t);
+  const { options } = system();
+  const run = launch({ ...options, config: { statesDir: dir, handleSignals: false } });
+  await new Promise((r) => setTimeout(r, 100));
+  await Promise.all([run.system.saveState(), run.system.saveState(), run.system.saveState(), run.system.saveState()]);
+  run.system.shutdown();
+  const result = await run;
+  // The first request starts a save; the three that arrive while it is written become one more save.
+  t.true(result.savedStates.length <= 3 + 1 && result.savedStates.length >= 2, `${result.savedStates.length} saves`);
+});

@@ -1,0 +1,75 @@
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { StateStore } from '../../src/state/store.js';
+import { Counter, EpisodeStats } from '../helpers/components.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const pamiq = (...args: string[]) => spawnSync(process.execPath, ['--import=tsx', cli, ...args], { encoding: 'utf8' });
+
+async function makeStates(dir: string, n: number) {
+  const store = new StateStore({ statesDir: dir });
+  store.register('a', new Counter());
+  store.register('agent', new EpisodeStats());
+  const paths: string[] = [];
+  for (let i = 0; i < n; i++) paths.push(await store.saveState());
+  return paths;
+}
+
+test('pamiq states list shows every state with its validity', async (t) => {
+  const dir = tmpDir(t);
+  const paths = await makeStates(dir, 2);
+  writeFileSync(join(paths[0]!, 'manifest.json'), 'not json');
+  const r = pamiq('states', 'list', dir);
+  t.is(r.status, 0, r.stderr);
+  t.regex(r.stdout, /NAME\s+CREATED \(UTC\)\s+SIZE\s+FILES\s+STATUS/);
+  t.regex(r.stdout, /\.state\s+\d{4}-\d{2}-\d{2}T[\d:.]+Z\s+[\d.]+ B\s+2\s+valid/);
+  t.regex(r.stdout, /invalid: .*manifest/i);
+});
+
+test('pamiq states verify exits non-zero and names the file of a corrupt state', async (t) => {
+  const dir = tmpDir(t);
+  const paths = await makeStates(dir, 2);
+  t.is(pamiq('states', 'verify', dir).status, 0);
+  const file = join(paths[1]!, 'agent', 'episode_stats.txt');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('0', '1'));
+  const all = pamiq('states', 'verify', dir);
+  t.is(all.status, 1);
+  t.regex(all.stdout, /BAD .*agent\/episode_stats\.txt: checksum/);
+  t.regex(all.stdout, /1 verified, 1 bad/);
+  const one = pamiq('states', 'verify', paths[0]!);
+  t.is(one.status, 0);
+});
+
+test('pamiq states inspect lists components and files', async (t) => {
+  const dir = tmpDir(t);
+  const [path] = await makeStates(dir, 1);
+  const r = pamiq('states', 'inspect', path!);
+  t.is(r.status, 0, r.stderr);
+  t.regex(r.stdout, /components\s+a, agent/);
+  t.regex(r.stdout, /a\/value\.msgpack\s+\d+ B\s+[0-9a-f]{16}/);
+  t.regex(r.stdout, /status\s+verified/);
+});
+
+test('pamiq states prune keeps the newest N, and --dry-run removes nothing', async (t) => {
+  const dir = tmpDir(t);
+  const paths = await makeStates(dir, 4);
+  const dry = pamiq('states', 'prune', dir, '--keep', '2', '--dry-run');
+  t.is(dry.status, 0, dry.stderr);
+  t.regex(dry.stdout, /2 state\(s\) would be removed/);
+  t.is(readdirSync(dir).length, 4);
+  const real = pamiq('states', 'prune', dir, '--keep', '2');
+  t.is(real.status, 0, real.stderr);
+  t.false(existsSync(paths[0]!));
+  t.false(existsSync(paths[1]!));
+  t.true(existsSync(paths[3]!));
+});
+
+test('pamiq rejects a bad --keep with a clear message', (t) => {
+  const r = pamiq('states', 'prune', '.', '--keep', '0');
+  t.not(r.status, 0);
+  t.regex(r.stderr, /--keep.*expected an integer ≥ 1/);
+});

@@ -1,0 +1,163 @@
+/**
+ * LaunchConfig: the settings of {@link launch}, with the original's defaults, validated as a whole
+ * before anything starts.
+ */
+import { resolve } from 'node:path';
+import { toSaveCondition, type SaveCondition, type SaveConditionLike } from '../state/conditions.js';
+import { LatestStatesKeeper, StatesKeeper } from '../state/keeper.js';
+import { DEFAULT_STATE_NAME_FORMAT, formatStateName, nameMatches, nowNs } from '../state/names.js';
+
+export interface LaunchConfig {
+  /** Where states are written. Default `./states`. */
+  statesDir?: string;
+  /** strftime-style state name in UTC. Default `%Y-%m-%d_%H-%M-%S,%f.state`. */
+  stateNameFormat?: string;
+  /** A state to load before starting, or `"latest"` for the newest valid state in statesDir (none: start fresh). */
+  savedStatePath?: string;
+  /** Load a state whose components differ from the system's, loading those both have. Default false. */
+  partialLoad?: boolean;
+  /** Polled by the control loop; true → save. Default: never (only the final save). */
+  saveStateCondition?: SaveConditionLike;
+  /** Retention policy, told about every committed state. Default: keep everything. */
+  statesKeeper?: StatesKeeper;
+  /** Seconds to wait for both loops to pause, per attempt. Default 60. */
+  timeoutForAllThreadsPause?: number;
+  /** Pause attempts before a save or pause request gives up. Default 3. */
+  maxAttemptsToPauseAllThreads?: number;
+  /** Seconds of pamiq time after which the system shuts down. Default Infinity. */
+  maxUptime?: number;
+  /** Pamiq-time seconds between step-time statistics lines. Default 60. */
+  logTickTimeStatisticsInterval?: number;
+  /** Time acceleration of the pamiq clock. Default 1. */
+  timeScale?: number;
+  /** Shut down gracefully on SIGINT and SIGTERM. Default true. */
+  handleSignals?: boolean;
+  /** Real seconds between control-loop ticks (save condition, uptime, errors). Default 0.01. */
+  controlInterval?: number;
+}
+
+export interface ResolvedLaunchConfig {
+  statesDir: string;
+  stateNameFormat: string;
+  savedStatePath: string | undefined;
+  partialLoad: boolean;
+  saveStateCondition: SaveCondition | undefined;
+  statesKeeper: StatesKeeper | undefined;
+  timeoutForAllThreadsPause: number;
+  maxAttemptsToPauseAllThreads: number;
+  maxUptime: number;
+  logTickTimeStatisticsInterval: number;
+  timeScale: number;
+  handleSignals: boolean;
+  controlInterval: number;
+}
+
+const DEFAULTS = {
+  statesDir: './states',
+  stateNameFormat: DEFAULT_STATE_NAME_FORMAT,
+  savedStatePath: undefined,
+  partialLoad: false,
+  saveStateCondition: undefined,
+  statesKeeper: undefined,
+  timeoutForAllThreadsPause: 60,
+  maxAttemptsToPauseAllThreads: 3,
+  maxUptime: Infinity,
+  logTickTimeStatisticsInterval: 60,
+  timeScale: 1,
+  handleSignals: true,
+  controlInterval: 0.01,
+} as const;
+
+const KNOWN = Object.keys(DEFAULTS) as (keyof LaunchConfig)[];
+
+/** An invalid launch configuration; thrown before anything starts. */
+export class LaunchConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid launch config:\n  ${problems.join('\n  ')}`);
+    this.name = 'LaunchConfigError';
+  }
+}
+
+/**
+ * Fills defaults and checks every field; collects all problems into one {@link LaunchConfigError}.
+ */
+export function resolveLaunchConfig(input: LaunchConfig = {}): ResolvedLaunchConfig {
+  const problems: string[] = [];
+  if (typeof input !== 'object' || input === null) throw new LaunchConfigError(['config must be an object']);
+  const unknown = Object.keys(input).filter((k) => !(KNOWN as string[]).includes(k));
+  if (unknown.length) problems.push(`unknown field(s) ${unknown.join(', ')}; known fields: ${KNOWN.join(', ')}`);
+
+  const c = { ...DEFAULTS, ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) } as Required<
+    Omit<LaunchConfig, 'savedStatePath' | 'saveStateCondition' | 'statesKeeper'>
+  > &
+    LaunchConfig;
+
+  const positive = (name: keyof LaunchConfig, v: unknown, allowInfinity = false) => {
+    if (typeof v !== 'number' || Number.isNaN(v) || v <= 0 || (!allowInfinity && !Number.isFinite(v))) {
+      problems.push(`${name} must be a ${allowInfinity ? '' : 'finite '}number > 0, got ${String(v)}`);
+    }
+  };
+  positive('timeoutForAllThreadsPause', c.timeoutForAllThreadsPause);
+  positive('maxUptime', c.maxUptime, true);
+  positive('logTickTimeStatisticsInterval', c.logTickTimeStatisticsInterval);
+  positive('timeScale', c.timeScale);
+  positive('controlInterval', c.controlInterval);
+  if (!Number.isInteger(c.maxAttemptsToPauseAllThreads) || c.maxAttemptsToPauseAllThreads < 1) {
+    problems.push(`maxAttemptsToPauseAllThreads must be an integer ≥ 1, got ${String(c.maxAttemptsToPauseAllThreads)}`);
+  }
+  if (typeof c.statesDir !== 'string' || c.statesDir.length === 0) problems.push('statesDir must be a non-empty path');
+  if (c.savedStatePath !== undefined && (typeof c.savedStatePath !== 'string' || c.savedStatePath.length === 0)) {
+    problems.push('savedStatePath must be a path or "latest"');
+  }
+  if (typeof c.handleSignals !== 'boolean') problems.push('handleSignals must be a boolean');
+  if (typeof c.partialLoad !== 'boolean') problems.push('partialLoad must be a boolean');
+
+  let sampleName: string | undefined;
+  try {
+    sampleName = formatStateName(c.stateNameFormat, nowNs());
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+
+  let condition: SaveCondition | undefined;
+  if (input.saveStateCondition !== undefined) {
+    try {
+      condition = toSaveCondition(input.saveStateCondition);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+
+  const keeper = input.statesKeeper;
+  if (keeper !== undefined && !(keeper instanceof StatesKeeper)) {
+    problems.push('statesKeeper must be an instance of a StatesKeeper subclass');
+  }
+  if (keeper instanceof LatestStatesKeeper && typeof c.statesDir === 'string') {
+    if (resolve(keeper.statesDir) !== resolve(c.statesDir)) {
+      problems.push(`statesKeeper watches '${keeper.statesDir}' but states are written to '${resolve(c.statesDir)}'`);
+    }
+    if (sampleName !== undefined && !nameMatches(keeper.stateNamePattern, sampleName)) {
+      problems.push(
+        `statesKeeper pattern '${keeper.stateNamePattern}' does not match the state names ` +
+          `(stateNameFormat '${c.stateNameFormat}' gives e.g. '${sampleName}'), so it would never remove anything`,
+      );
+    }
+  }
+
+  if (problems.length) throw new LaunchConfigError(problems);
+  return {
+    statesDir: resolve(c.statesDir),
+    stateNameFormat: c.stateNameFormat,
+    savedStatePath: c.savedStatePath,
+    partialLoad: c.partialLoad,
+    saveStateCondition: condition,
+    statesKeeper: keeper,
+    timeoutForAllThreadsPause: c.timeoutForAllThreadsPause,
+    maxAttemptsToPauseAllThreads: c.maxAttemptsToPauseAllThreads,
+    maxUptime: c.maxUptime,
+    logTickTimeStatisticsInterval: c.logTickTimeStatisticsInterval,
+    timeScale: c.timeScale,
+    handleSignals: c.handleSignals,
+    controlInterval: c.controlInterval,
+  };
+}

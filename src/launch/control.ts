@@ -1,0 +1,219 @@
+/**
+ * The control loop: owns pause, resume, save and shutdown of a launched system.
+ *
+ * Saves are two-phase: the loops are paused only while components capture their state; writing,
+ * hashing, fsync and the commit run while the loops go on. At most one save is written at a time;
+ * requests that arrive meanwhile are coalesced into one save that starts when the current one ends
+ * (it would capture the same, later state anyway). A failed save is logged with its cause and never
+ * stops the system; a failed pause keeps the request so the next tick tries again.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { getLogger } from '../log.js';
+import type { StatesKeeper } from '../state/keeper.js';
+import type { StateStore } from '../state/store.js';
+import * as clock from '../time/index.js';
+import type { ResolvedLaunchConfig } from './config.js';
+import type { LoopRunner } from './loop.js';
+
+const log = getLogger('launch.control');
+
+/** The message of an error (with its causes, which SaveError already folds in). */
+const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export type ShutdownReason = 'maxUptime' | 'signal' | 'request' | 'error';
+
+export interface SaveRecord {
+  path: string;
+  /** Real milliseconds the loops were paused for the capture. */
+  pausedMs: number;
+  /** Real milliseconds from the request to the commit. */
+  totalMs: number;
+}
+
+export class ControlLoop {
+  private loops: LoopRunner[] = [];
+  private pausedBySystem = false;
+  private saveRequested = false;
+  private inFlight: Promise<void> | undefined;
+  private shutdownReason: ShutdownReason | undefined;
+  private loopError: unknown;
+  private startTime = 0;
+  private wake: (() => void) | undefined;
+  readonly saved: SaveRecord[] = [];
+  readonly failedSaves: unknown[] = [];
+
+  constructor(
+    private readonly store: StateStore,
+    private readonly config: ResolvedLaunchConfig,
+    private readonly keeper: StatesKeeper | undefined,
+  ) {}
+
+  attachLoops(loops: LoopRunner[]): void {
+    this.loops = loops;
+    for (const loop of loops) {
+      loop.done.catch((err) => {
+        if (this.loopError === undefined) this.loopError = err;
+        log.error(`An exception occurred in the '${loop.name}' loop. The system will shut down: ${describe(err)}`);
+        this.requestShutdown('error');
+      });
+    }
+  }
+
+  get isPaused(): boolean {
+    return this.pausedBySystem;
+  }
+
+  get isShuttingDown(): boolean {
+    return this.shutdownReason !== undefined;
+  }
+
+  get error(): unknown {
+    return this.loopError;
+  }
+
+  get reason(): ShutdownReason | undefined {
+    return this.shutdownReason;
+  }
+
+  /**
+   * Pauses both loops at their step boundaries, with the configured timeout and retries; then pauses
+   * the clock. @returns false when the loops did not all pause (they are resumed again).
+   */
+  async tryPause(): Promise<boolean> {
+    if (this.pausedBySystem) {
+      log.info('System has already been paused.');
+      return true;
+    }
+    const attempts = this.config.maxAttemptsToPauseAllThreads;
+    const timeout = this.config.timeoutForAllThreadsPause;
+    for (let i = 1; i <= attempts; i++) {
+      for (const loop of this.loops) loop.requestPause();
+      const ok = await Promise.all(this.loops.map((l) => l.waitPaused(timeout * 1000)));
+      if (ok.every(Boolean)) {
+        log.info('Success to pause all loops.');
+        clock.pause();
+        this.pausedBySystem = true;
+        return true;
+      }
+      this.loops.forEach((l, j) => {
+        if (!ok[j]) log.warn(`Timeout waiting for the '${l.name}' loop to pause after ${timeout} seconds.`);
+      });
+      log.warn(`Failed to pause the loops in timeout ${timeout} seconds.`);
+      if (i < attempts) log.warn(`Attempting retry ${i} / ${attempts - 1} ...`);
+      for (const loop of this.loops) loop.resume();
+      if (this.isShuttingDown) break;
+    }
+    log.error('Failed to pause... ');
+    return false;
+  }
+
+  /** Resumes the clock, then the loops. */
+  resume(): void {
+    if (!this.pausedBySystem) return;
+    log.info('Resuming...');
+    clock.resume();
+    this.pausedBySystem = false;
+    for (const loop of this.loops) loop.resume();
+  }
+
+  /** Requests a save; coalesced with any request not yet started. */
+  requestSave(): void {
+    this.saveRequested = true;
+    this.wake?.();
+  }
+
+  requestShutdown(reason: ShutdownReason): void {
+    if (this.shutdownReason !== undefined) return;
+    this.shutdownReason = reason;
+    log.info(`Shutting down (${reason})...`);
+    this.wake?.();
+  }
+
+  /** Waits until the save in flight (if any) has finished. */
+  async settled(): Promise<void> {
+    while (this.inFlight) await this.inFlight;
+  }
+
+  /** Runs ticks until shutdown is requested. */
+  async run(): Promise<void> {
+    this.startTime = clock.time();
+    const scale = clock.getTimeScale();
+    log.info(
+      `Maximum uptime is set to ${this.config.maxUptime} [secs]. (actually ${this.config.maxUptime / scale} [secs] in time scale x${scale})`,
+    );
+    while (!this.isShuttingDown) {
+      this.tick();
+      if (this.isShuttingDown) break;
+      const ac = new AbortController();
+      await Promise.race([
+        delay(this.config.controlInterval * 1000, undefined, { signal: ac.signal }).catch(() => undefined),
+        new Promise<void>((r) => (this.wake = r)),
+      ]);
+      ac.abort();
+      this.wake = undefined;
+    }
+  }
+
+  private tick(): void {
+    try {
+      if (this.config.saveStateCondition?.()) this.saveRequested = true;
+    } catch (err) {
+      log.error(`saveStateCondition threw; treating it as false: ${describe(err)}`);
+    }
+    if (this.saveRequested && !this.inFlight) void this.startSave();
+    if (!this.pausedBySystem && clock.time() - this.startTime > this.config.maxUptime) {
+      log.info('Max uptime reached.');
+      this.requestShutdown('maxUptime');
+    }
+  }
+
+  /** Pause → capture → resume, then the commit in the background. */
+  private startSave(): Promise<void> {
+    const run = (async () => {
+      const requested = performance.now();
+      const wasPaused = this.pausedBySystem;
+      if (!(await this.tryPause())) {
+        log.error('Failed to pause. The save stays requested and is retried on the next tick.');
+        return;
+      }
+      this.saveRequested = false;
+      const pauseStart = performance.now();
+      let pending;
+      try {
+        pending = await this.store.capture();
+      } catch (err) {
+        this.failedSaves.push(err);
+        log.error(`Saving a state failed while capturing; earlier states are intact. ${describe(err)}`);
+        return;
+      } finally {
+        if (!wasPaused) this.resume();
+      }
+      const pausedMs = performance.now() - pauseStart;
+      try {
+        const path = await pending.commit();
+        this.saved.push({ path, pausedMs, totalMs: performance.now() - requested });
+        log.info(`Saved a state to '${path}' (loops paused ${pausedMs.toFixed(2)} ms)`);
+        await this.afterCommit(path);
+      } catch (err) {
+        this.failedSaves.push(err);
+        log.error(`Saving a state failed; earlier states are intact and the system keeps running. ${describe(err)}`);
+      }
+    })();
+    this.inFlight = run.finally(() => {
+      this.inFlight = undefined;
+      if (this.saveRequested && !this.isShuttingDown) this.wake?.();
+    });
+    return this.inFlight;
+  }
+
+  /** Tells the keeper about a committed state and lets it clean up. */
+  async afterCommit(path: string): Promise<void> {
+    if (!this.keeper) return;
+    try {
+      this.keeper.recordSaved(path);
+      await this.keeper.cleanup();
+    } catch (err) {
+      log.error(`The states keeper failed; no state was removed by it this time. ${describe(err)}`);
+    }
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * launch(): wires an interaction, models, buffers and trainers into a running system with state
+ * persistence, runs the inference and training loops until shutdown, and makes the final save.
+ */
+import { backend, engine } from '../backend/select.js';
+import type { DataBuffer } from '../data/buffer.js';
+import { DataUsersDict } from '../data/users-dict.js';
+import type { Named } from '../data/named.js';
+import type { Interaction } from '../interaction/interaction.js';
+import { getLogger } from '../log.js';
+import type { TrainingModel } from '../model/training-model.js';
+import { TrainingModelsDict } from '../model/training-models-dict.js';
+import { StatesDirLock } from '../state/lock.js';
+import { DEFAULT_STATE_NAME_PATTERN } from '../state/names.js';
+import { latestState } from '../state/scan.js';
+import { StateStore } from '../state/store.js';
+import { LatestStatesKeeper } from '../state/keeper.js';
+import * as clock from '../time/index.js';
+import type { Trainer } from '../trainer/trainer.js';
+import { TrainersDict } from '../trainer/trainers-dict.js';
+import { resolveLaunchConfig, type LaunchConfig } from './config.js';
+import { ControlLoop, type SaveRecord, type ShutdownReason } from './control.js';
+import { EventLoopRunner } from './loop.js';
+import { StepTimeStatistics } from './stats.js';
+
+const log = getLogger('launch');
+
+export interface LaunchOptions {
+  interaction: Interaction<any, any>;
+  models?: Named<TrainingModel<any>>;
+  buffers?: Named<DataBuffer<any, any>>;
+  trainers?: Named<Trainer>;
+  config?: LaunchConfig;
+}
+
+export interface LaunchResult {
+  reason: ShutdownReason;
+  /** The state loaded at start, if any. */
+  loadedStatePath: string | undefined;
+  /** Every state committed while running, final save last. */
+  savedStates: SaveRecord[];
+  finalStatePath: string | undefined;
+  /** Saves that failed (logged; the system kept running). */
+  failedSaves: unknown[];
+}
+
+/** Commands for a running system. */
+export interface SystemControl {
+  /** Pauses both loops and the clock; resolves false if the loops did not pause in time. */
+  pause(): Promise<boolean>;
+  resume(): void;
+  /** Requests a save (coalesced with pending requests); resolves when no save is in flight any more. */
+  saveState(): Promise<void>;
+  shutdown(): void;
+  readonly paused: boolean;
+}
+
+export type LaunchedSystem = Promise<LaunchResult> & { system: SystemControl };
+
+/**
+ * Starts the system and returns a Promise that settles at shutdown (max uptime, SIGINT/SIGTERM,
+ * `system.shutdown()`, or an exception in a loop), with a `system` property to control it meanwhile.
+ *
+ * Order: validate config → wire components → lock statesDir → remove leftovers of interrupted saves →
+ * load the saved state (verified before anything is touched) → set the time scale → setup → loops →
+ * … → stop the loops at a step boundary → final save (handed to the keeper) → teardown → unlock.
+ *
+ * @throws LaunchConfigError (rejects) for an invalid config, before anything starts;
+ *   StatesDirLockedError when another live process uses statesDir; the load's errors
+ *   (StateNotFoundError, StateCorruptError, StateMismatchError, …) before any loop starts;
+ *   the first exception of a loop, after the final save.
+ */
+export function launch(options: LaunchOptions): LaunchedSystem {
+  let control: ControlLoop | undefined;
+  const early: { pause: boolean; save: boolean; shutdown: boolean } = { pause: false, save: false, shutdown: false };
+  const system: SystemControl = {
+    async pause() {
+      if (!control) return false;
+      return control.tryPause();
+    },
+    resume() {
+      control?.resume();
+    },
+    async saveState() {
+      if (!control) {
+        early.save = true;
+        return;
+      }
+      control.requestSave();
+      await new Promise((r) => setTimeout(r, 0));
+      await control.settled();
+    },
+    shutdown() {
+      if (control) control.requestShutdown('request');
+      else early.shutdown = true;
+    },
+    get paused() {
+      return control?.isPaused ?? false;
+    },
+  };
+  const promise = run(options, (c) => {
+    control = c;
+    if (early.save) c.requestSave();
+    if (early.shutdown) c.requestShutdown('request');
+  });
+  return Object.assign(promise, { system });
+}
+
+async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void): Promise<LaunchResult> {
+  const config = resolveLaunchConfig(options.config);
+  const { interaction } = options;
+
+  const models = new TrainingModelsDict(options.models);
+  const dataUsers = DataUsersDict.fromDataBuffers(options.buffers);
+  const trainers = new TrainersDict(options.trainers);
+  interaction.agent.attachInferenceModels(models.inferenceModelsDict);
+  interaction.agent.attachDataCollectors(dataUsers.dataCollectorsDict);
+  trainers.attachTrainingModels(models);
+  trainers.attachDataUsers(dataUsers);
+
+  log.info(`Setting up state persistence in directory: ${config.statesDir}`);
+  const store = new StateStore({ statesDir: config.statesDir, stateNameFormat: config.stateNameFormat });
+  store.register('interaction', interaction);
+  store.register('models', models);
+  store.register('data', dataUsers);
+  store.register('trainers', trainers);
+  store.register('time', clock.getGlobalTimeController());
+
+  const lock = StatesDirLock.acquire(config.statesDir);
+  const restoreScale = clock.getTimeScale();
+  let setupDone = false;
+  const control = new ControlLoop(store, config, config.statesKeeper);
+  let loadedStatePath: string | undefined;
+  const signals = config.handleSignals ? installSignalHandlers(control) : () => undefined;
+  try {
+    const leftovers = await engine().removeLeftovers(config.statesDir);
+    if (leftovers.length) log.info(`Removed leftovers of interrupted saves or removals: ${leftovers.join(', ')}`);
+
+    loadedStatePath = await resolveSavedState(config.savedStatePath, config.statesDir, config.statesKeeper);
+    if (loadedStatePath !== undefined) {
+      log.info(`Loading state from '${loadedStatePath}'`);
+      await store.loadState(loadedStatePath, { partial: config.partialLoad });
+      config.statesKeeper?.protect(loadedStatePath);
+    }
+
+    log.info(`Setting time scale to ${config.timeScale}`);
+    clock.setTimeScale(config.timeScale);
+    log.info(`Launching AMI system... (backend: ${backend().name})`);
+
+    await interaction.setup();
+    setupDone = true;
+    const stats = new StepTimeStatistics(config.logTickTimeStatisticsInterval, getLogger('launch.inference'));
+    const inference = new EventLoopRunner('inference', {
+      step: async () => {
+        await interaction.step();
+        stats.record();
+      },
+      onPaused: () => interaction.onPaused(),
+      onResumed: () => interaction.onResumed(),
+    });
+    const training = new EventLoopRunner('training', trainingBody(trainers));
+    control.attachLoops([inference, training]);
+    onControl(control);
+    inference.start();
+    training.start();
+
+    await control.run();
+
+    // Stop at a step boundary; the final save happens before teardown so components can still serialize.
+    inference.stop();
+    training.stop();
+    await Promise.allSettled([inference.done, training.done]);
+    if (control.isPaused) control.resume();
+    await control.settled();
+  } catch (err) {
+    control.requestShutdown('error');
+    await finish(false);
+    throw err;
+  }
+  const finalPath = await finish(true);
+  if (control.error !== undefined) throw control.error;
+  return {
+    reason: control.reason ?? 'request',
+    loadedStatePath,
+    savedStates: control.saved,
+    finalStatePath: finalPath,
+    failedSaves: control.failedSaves,
+  };
+
+  async function finish(started: boolean): Promise<string | undefined> {
+    let finalPath: string | undefined;
+    try {
+      if (started) {
+        log.info('Saving final system state');
+        const begin = performance.now();
+        try {
+          finalPath = await store.saveState();
+          control.saved.push({ path: finalPath, pausedMs: performance.now() - begin, totalMs: performance.now() - begin });
+          log.info(`Final state saved to '${finalPath}'`);
+          await control.afterCommit(finalPath);
+        } catch (err) {
+          control.failedSaves.push(err);
+          log.error(`The final save failed; the earlier states are intact. ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      if (setupDone) await interaction.teardown();
+    } finally {
+      clock.setTimeScale(restoreScale);
+      signals();
+      lock.release();
+    }
+    return finalPath;
+  }
+}
+
+function trainingBody(trainers: TrainersDict) {
+  const names = () => [...trainers.keys()];
+  let index = 0;
+  let idleRound = 0;
+  return {
+    async step() {
+      const list = names();
+      if (list.length === 0) return 'idle';
+      const name = list[index % list.length]!;
+      index = (index + 1) % list.length;
+      const begin = performance.now();
+      const trained = await trainers.get(name)!.run();
+      if (trained) {
+        idleRound = 0;
+        getLogger('launch.training').info(`Trained ${name} in ${((performance.now() - begin) / 1000).toFixed(2)} seconds`);
+        return undefined;
+      }
+      idleRound++;
+      return idleRound >= list.length ? 'idle' : undefined;
+    },
+    onPaused: () => trainers.onPaused(),
+    onResumed: () => trainers.onResumed(),
+  };
+}
+
+async function resolveSavedState(
+  saved: string | undefined,
+  statesDir: string,
+  keeper: unknown,
+): Promise<string | undefined> {
+  if (saved !== 'latest') return saved;
+  const pattern = keeper instanceof LatestStatesKeeper ? keeper.stateNamePattern : DEFAULT_STATE_NAME_PATTERN;
+  const latest = await latestState(statesDir, pattern);
+  if (latest === undefined) log.info(`No valid saved state in '${statesDir}'; starting fresh.`);
+  return latest;
+}
+
+/** SIGINT/SIGTERM → graceful shutdown; a second signal during the final save only warns (the save is atomic). */
+function installSignalHandlers(control: ControlLoop): () => void {
+  const handler = (signal: NodeJS.Signals) => {
+    if (control.isShuttingDown) {
+      log.warn(`${signal} received again; the final save is running (a kill now loses only this save).`);
+      return;
+    }
+    log.info(`${signal} received.`);
+    control.requestShutdown('signal');
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
