@@ -80,8 +80,9 @@ export class LaunchConfigError extends Error {
 
 /**
  * Fills defaults and checks every field; collects all problems into one {@link LaunchConfigError}.
+ * The result is frozen: a running system's settings do not change under it.
  */
-export function resolveLaunchConfig(input: LaunchConfig = {}): ResolvedLaunchConfig {
+export function resolveLaunchConfig(input: LaunchConfig = {}): Readonly<ResolvedLaunchConfig> {
   const problems: string[] = [];
   if (typeof input !== 'object' || input === null) throw new LaunchConfigError(['config must be an object']);
   const unknown = Object.keys(input).filter((k) => !(KNOWN as string[]).includes(k));
@@ -145,7 +146,7 @@ export function resolveLaunchConfig(input: LaunchConfig = {}): ResolvedLaunchCon
   }
 
   if (problems.length) throw new LaunchConfigError(problems);
-  return {
+  return Object.freeze({
     statesDir: resolve(c.statesDir),
     stateNameFormat: c.stateNameFormat,
     savedStatePath: c.savedStatePath,
@@ -159,5 +160,5 @@ export function resolveLaunchConfig(input: LaunchConfig = {}): ResolvedLaunchCon
     timeScale: c.timeScale,
     handleSignals: c.handleSignals,
     controlInterval: c.controlInterval,
-  };
+  });
 }
