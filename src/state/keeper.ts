@@ -45,7 +45,7 @@ export abstract class StatesKeeper {
    * @returns the removed paths.
    */
   async cleanup(): Promise<string[]> {
-    const selected = [...(await this.selectRemovalStates())].map((p) => resolve(p));
+    const selected = [...new Set([...(await this.selectRemovalStates())].map((p) => resolve(p)))];
     const spared = selected.filter((p) => this.isProtected(p));
     for (const p of spared) log.info(`Keeping protected state '${p}'`);
     const targets = selected.filter((p) => !this.isProtected(p) && existsSync(p));

@@ -1,0 +1,97 @@
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExecutionContext } from 'ava';
+import type { Engine } from '../../src/backend/types.js';
+import { codeOf, eachEngine, makeState, parity, tmp } from './vectors.js';
+
+/** A states dir with valid states (mtimes reversed against createdAtNs), invalid entries and leftovers. */
+async function populate(t: ExecutionContext, engine: Engine): Promise<string> {
+  const statesDir = tmp(t);
+  const made = [
+    { name: 'c.state', createdAtNs: '1000000000000000001' },
+    { name: 'b.state', createdAtNs: '999999999999999999' }, // shorter number, earlier
+    { name: 'a.state', createdAtNs: '1000000000000000001' }, // tie: by name
+    { name: 'd.state', createdAtNs: '2000000000000000000' },
+  ];
+  for (const m of made) await makeState(t, engine, { 'time.msgpack': m.name }, { statesDir, ...m });
+  // Reverse the mtimes so that an mtime order would be wrong.
+  made.forEach((m, i) => utimesSync(join(statesDir, m.name), 1_700_000_000 - i * 100, 1_700_000_000 - i * 100));
+  mkdirSync(join(statesDir, 'no-manifest.state'));
+  mkdirSync(join(statesDir, 'garbage.state'));
+  writeFileSync(join(statesDir, 'garbage.state', 'manifest.json'), 'not json');
+  mkdirSync(join(statesDir, 'newer.state'));
+  writeFileSync(join(statesDir, 'newer.state', 'manifest.json'), JSON.stringify({ format: 'pamiq-state', formatVersion: 2 }));
+  writeFileSync(join(statesDir, 'file.state'), 'a file is no state');
+  mkdirSync(join(statesDir, 'other-dir'));
+  mkdirSync(join(statesDir, '.pamiq-tmp-e.state-123-deadbeef'));
+  mkdirSync(join(statesDir, '.pamiq-trash-f.state-cafebabe'));
+  mkdirSync(join(statesDir, '.hidden.state'));
+  return statesDir;
+}
+
+eachEngine('orders valid states by createdAtNs then name even when mtimes are reversed', async (t, engine) => {
+  const statesDir = await populate(t, engine);
+  const r = await engine.scanStates(statesDir, '*.state');
+  const valid = r.entries.filter((e) => e.valid);
+  t.deepEqual(
+    valid.map((e) => e.name),
+    ['b.state', 'a.state', 'c.state', 'd.state'],
+  );
+  const a = valid[1]!;
+  t.deepEqual(a, {
+    name: 'a.state',
+    path: join(statesDir, 'a.state'),
+    mtimeMs: 1_700_000_000_000 - 200_000,
+    valid: true,
+    createdAtNs: '1000000000000000001',
+    size: 'a.state'.length,
+    fileCount: 1,
+    components: ['data', 'time'],
+  });
+});
+
+eachEngine('reports invalid entries with reasons, after the valid ones, and never as valid', async (t, engine) => {
+  const statesDir = await populate(t, engine);
+  const r = await engine.scanStates(statesDir, '*.state');
+  t.deepEqual(
+    r.entries.map((e) => e.name),
+    ['b.state', 'a.state', 'c.state', 'd.state', 'garbage.state', 'newer.state', 'no-manifest.state'],
+    'files, hidden names and non-matching names are not entries',
+  );
+  const invalid = r.entries.filter((e) => !e.valid);
+  t.deepEqual(
+    invalid.map((e) => e.name),
+    ['garbage.state', 'newer.state', 'no-manifest.state'],
+  );
+  t.regex(invalid[0]!.reason!, /^manifest\.json: invalid JSON/);
+  t.is(invalid[1]!.reason, 'format version 2 is newer than 1');
+  t.is(invalid[2]!.reason, 'no manifest.json');
+  for (const e of invalid) {
+    t.is(e.createdAtNs, undefined);
+    t.is(e.size, undefined);
+    t.is(typeof e.mtimeMs, 'number');
+  }
+});
+
+eachEngine('reports leftovers and skips dot names before matching', async (t, engine) => {
+  const statesDir = await populate(t, engine);
+  const r = await engine.scanStates(statesDir, '*');
+  t.deepEqual(r.leftovers, ['.pamiq-tmp-e.state-123-deadbeef', '.pamiq-trash-f.state-cafebabe']);
+  t.false(r.entries.some((e) => e.name.startsWith('.')));
+  t.true(r.entries.some((e) => e.name === 'other-dir' && !e.valid));
+  const only = await engine.scanStates(statesDir, '{a,d}.state');
+  t.deepEqual(only.entries.map((e) => e.name), ['a.state', 'd.state']);
+});
+
+eachEngine('fails with ENOENT for a missing states dir and returns nothing for an empty one', async (t, engine) => {
+  const dir = tmp(t);
+  t.is(await codeOf(engine.scanStates(join(dir, 'nope'), '*')), 'ENOENT');
+  t.deepEqual(await engine.scanStates(dir, '*'), { entries: [], leftovers: [] });
+});
+
+parity('scans alike with both backends', async (t, nat, ts) => {
+  const statesDir = await populate(t, ts);
+  for (const pattern of ['*.state', '*', '?.state', '[ab].state', 'no-*']) {
+    t.deepEqual(await nat.scanStates(statesDir, pattern), await ts.scanStates(statesDir, pattern), pattern);
+  }
+});

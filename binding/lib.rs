@@ -1,0 +1,627 @@
+//! N-API binding over `pamiq_engine` (crates/engine): a thin conversion layer. The TypeScript adapter
+//! `src/backend/native.ts` turns these raw exports into the `Engine` interface.
+//!
+//! Conventions:
+//! - Errors are thrown / rejected with the message `CODE: message` (CODE one of docs/engine.md's
+//!   codes, or EINVAL for an invalid argument); the adapter turns them into `EngineError`.
+//! - File work runs in `AsyncTask`s (libuv pool), which fan out on the engine's rayon pool.
+//! - Buffers cross without copies: segments are read in place (the contract is that JavaScript never
+//!   mutates data it handed to a writer), results are `Uint8Array`s that take over Rust's `Vec`s.
+//! - Nothing here panics: every engine call is also wrapped in `catch_unwind`, and the `Task` structs
+//!   (which own the JS references) are dropped on the JS thread.
+#![deny(clippy::all)]
+
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use pamiq_engine as engine;
+use pamiq_engine::{Code, EngineError};
+
+/// `CODE: message` as a JavaScript error.
+fn js_error(e: EngineError) -> Error {
+  Error::new(Status::GenericFailure, format!("{}: {}", e.code, e.message))
+}
+
+/// Runs engine code, turning errors and (defensively) panics into JavaScript errors.
+fn guarded<T>(f: impl FnOnce() -> engine::Result<T>) -> Result<T> {
+  match catch_unwind(AssertUnwindSafe(f)) {
+    Ok(r) => r.map_err(js_error),
+    Err(p) => {
+      let what = p
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+      Err(js_error(EngineError::new(
+        Code::Io,
+        format!("internal error in the native engine: {what}"),
+      )))
+    }
+  }
+}
+
+fn invalid(msg: String) -> EngineError {
+  EngineError::new(Code::InvalidArg, msg)
+}
+
+/// A JavaScript number that must be a safe non-negative integer.
+fn to_u64(x: f64, what: &str) -> engine::Result<u64> {
+  if x >= 0.0 && x.fract() == 0.0 && x <= 9_007_199_254_740_991.0 {
+    Ok(x as u64)
+  } else {
+    Err(invalid(format!(
+      "{what} must be a non-negative safe integer, got {x}"
+    )))
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writer
+
+/// Size and XXH3-64 (16 lowercase hex digits) of a written file.
+#[napi(object)]
+pub struct RawDigest {
+  pub size: f64,
+  pub xxh3: String,
+}
+
+impl From<engine::Digest> for RawDigest {
+  fn from(d: engine::Digest) -> Self {
+    RawDigest {
+      size: d.size as f64,
+      xxh3: d.xxh3,
+    }
+  }
+}
+
+type SharedWriter = Arc<Mutex<engine::Writer>>;
+
+fn with_writer<T>(
+  w: &SharedWriter,
+  f: impl FnOnce(&mut engine::Writer) -> engine::Result<T>,
+) -> engine::Result<T> {
+  let mut guard = w
+    .lock()
+    .map_err(|_| EngineError::new(Code::Io, "the writer is unusable after an internal error"))?;
+  f(&mut guard)
+}
+
+pub struct AppendTask {
+  writer: SharedWriter,
+  segments: Vec<Uint8Array>,
+}
+
+#[napi]
+impl Task for AppendTask {
+  type Output = ();
+  type JsValue = ();
+
+  fn compute(&mut self) -> Result<()> {
+    let segments = &self.segments;
+    guarded(|| with_writer(&self.writer, |w| w.append(segments)))
+  }
+
+  fn resolve(&mut self, _env: Env, _out: ()) -> Result<()> {
+    Ok(())
+  }
+}
+
+pub struct FinishTask {
+  writer: SharedWriter,
+}
+
+#[napi]
+impl Task for FinishTask {
+  type Output = engine::Digest;
+  type JsValue = RawDigest;
+
+  fn compute(&mut self) -> Result<engine::Digest> {
+    guarded(|| with_writer(&self.writer, |w| w.finish()))
+  }
+
+  fn resolve(&mut self, _env: Env, out: engine::Digest) -> Result<RawDigest> {
+    Ok(out.into())
+  }
+}
+
+pub struct AbortTask {
+  writer: SharedWriter,
+}
+
+#[napi]
+impl Task for AbortTask {
+  type Output = ();
+  type JsValue = ();
+
+  fn compute(&mut self) -> Result<()> {
+    let _ = guarded(|| {
+      with_writer(&self.writer, |w| {
+        w.abort();
+        Ok(())
+      })
+    });
+    Ok(())
+  }
+
+  fn resolve(&mut self, _env: Env, _out: ()) -> Result<()> {
+    Ok(())
+  }
+}
+
+/// A streaming writer of one new file. The file is created exclusively by the first `append` (or by
+/// `finish` when nothing was appended). Calls must be awaited one after another.
+/// `PAMIQ_FAULT_ENOSPC_AFTER_BYTES` is read when the writer is constructed (test-only fault hook).
+#[napi]
+pub struct NativeWriter {
+  inner: SharedWriter,
+}
+
+#[napi]
+impl NativeWriter {
+  /// A writer of `path`; touches nothing on disk yet.
+  #[napi(constructor)]
+  pub fn new(path: String) -> Self {
+    NativeWriter {
+      inner: Arc::new(Mutex::new(engine::Writer::new(path))),
+    }
+  }
+
+  /// Writes the segments in order with vectored writes, hashing as it goes. The bytes are read in
+  /// place on a worker thread: they must not change until the Promise settles.
+  /// Rejects with `EEXIST: …` if the file existed.
+  #[napi]
+  pub fn append(&self, segments: Vec<Uint8Array>) -> AsyncTask<AppendTask> {
+    AsyncTask::new(AppendTask {
+      writer: self.inner.clone(),
+      segments,
+    })
+  }
+
+  /// Fsyncs and closes the file; resolves to its size and hash.
+  #[napi]
+  pub fn finish(&self) -> AsyncTask<FinishTask> {
+    AsyncTask::new(FinishTask {
+      writer: self.inner.clone(),
+    })
+  }
+
+  /// Closes and unlinks the file (if this writer created it); never rejects.
+  #[napi]
+  pub fn abort(&self) -> AsyncTask<AbortTask> {
+    AsyncTask::new(AbortTask {
+      writer: self.inner.clone(),
+    })
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// commitState
+
+#[napi(object)]
+pub struct RawLibrary {
+  pub name: String,
+  pub version: String,
+}
+
+/// `CommitRequest` of src/backend/types.ts.
+#[napi(object)]
+pub struct RawCommitRequest {
+  pub tmp_dir: String,
+  pub states_dir: String,
+  pub name: String,
+  /// Relative path → digest of files already hashed and fsynced by writers.
+  pub known: HashMap<String, RawDigest>,
+  pub library: RawLibrary,
+  pub created_at_ns: String,
+  pub components: Vec<String>,
+}
+
+/// The committed state: absolute path, final name, and its manifest as the exact manifest.json text.
+#[napi(object)]
+pub struct RawCommitResult {
+  pub path: String,
+  pub name: String,
+  pub manifest_json: String,
+}
+
+pub struct CommitTask {
+  req: Option<RawCommitRequest>,
+}
+
+fn to_engine_request(req: RawCommitRequest) -> engine::Result<engine::CommitRequest> {
+  let mut known = HashMap::with_capacity(req.known.len());
+  for (path, d) in req.known {
+    let size = to_u64(d.size, &format!("known[{path:?}].size"))?;
+    known.insert(path, engine::Digest { size, xxh3: d.xxh3 });
+  }
+  Ok(engine::CommitRequest {
+    tmp_dir: PathBuf::from(req.tmp_dir),
+    states_dir: PathBuf::from(req.states_dir),
+    name: req.name,
+    known,
+    library: engine::Library {
+      name: req.library.name,
+      version: req.library.version,
+    },
+    created_at_ns: req.created_at_ns,
+    components: req.components,
+  })
+}
+
+#[napi]
+impl Task for CommitTask {
+  type Output = engine::CommitResult;
+  type JsValue = RawCommitResult;
+
+  fn compute(&mut self) -> Result<engine::CommitResult> {
+    let req = self.req.take();
+    guarded(|| {
+      let req = req.ok_or_else(|| EngineError::new(Code::Io, "commit task ran twice"))?;
+      engine::commit_state(&to_engine_request(req)?)
+    })
+  }
+
+  fn resolve(&mut self, _env: Env, out: engine::CommitResult) -> Result<RawCommitResult> {
+    Ok(RawCommitResult {
+      path: out.path,
+      name: out.name,
+      manifest_json: out.manifest.to_json(),
+    })
+  }
+}
+
+/// Hashes and fsyncs the files of `req.tmpDir` not in `req.known`, fsyncs every directory, writes
+/// manifest.json and renames the directory to `statesDir/name` (suffixed `_1`, `_2`, … when taken).
+#[napi]
+pub fn commit_state(req: RawCommitRequest) -> AsyncTask<CommitTask> {
+  AsyncTask::new(CommitTask { req: Some(req) })
+}
+
+// ---------------------------------------------------------------------------------------------
+// readState / verifyState
+
+/// One problem found in a state.
+#[napi(object)]
+pub struct RawProblem {
+  pub path: String,
+  /// missing | size | checksum | unexpected | unreadable
+  pub fault: String,
+  pub detail: String,
+}
+
+fn raw_problems(ps: Vec<engine::Problem>) -> Vec<RawProblem> {
+  ps.into_iter()
+    .map(|p| RawProblem {
+      path: p.path,
+      fault: p.fault.as_str().to_owned(),
+      detail: p.detail,
+    })
+    .collect()
+}
+
+/// A state's manifest (as JSON text) and problems.
+#[napi(object)]
+pub struct RawVerifyReport {
+  pub manifest_json: String,
+  pub problems: Vec<RawProblem>,
+}
+
+/// A state's manifest (as JSON text), problems and, when there are none, the contents of its files
+/// (`paths[i]` holds `contents[i]`).
+#[napi(object)]
+pub struct RawReadResult {
+  pub manifest_json: String,
+  pub problems: Vec<RawProblem>,
+  pub paths: Vec<String>,
+  pub contents: Vec<Uint8Array>,
+}
+
+pub struct ReadTask {
+  dir: String,
+}
+
+#[napi]
+impl Task for ReadTask {
+  type Output = engine::ReadResult;
+  type JsValue = RawReadResult;
+
+  fn compute(&mut self) -> Result<engine::ReadResult> {
+    guarded(|| engine::read_state(std::path::Path::new(&self.dir)))
+  }
+
+  fn resolve(&mut self, _env: Env, out: engine::ReadResult) -> Result<RawReadResult> {
+    let (paths, contents) = out
+      .files
+      .into_iter()
+      .map(|(p, bytes)| (p, Uint8Array::new(bytes)))
+      .unzip();
+    Ok(RawReadResult {
+      manifest_json: out.manifest.to_json(),
+      problems: raw_problems(out.problems),
+      paths,
+      contents,
+    })
+  }
+}
+
+/// Reads a state: parses and checks the manifest, reads every listed file in parallel and checks its
+/// size and XXH3.
+#[napi]
+pub fn read_state(dir: String) -> AsyncTask<ReadTask> {
+  AsyncTask::new(ReadTask { dir })
+}
+
+pub struct VerifyTask {
+  dir: String,
+}
+
+#[napi]
+impl Task for VerifyTask {
+  type Output = engine::VerifyReport;
+  type JsValue = RawVerifyReport;
+
+  fn compute(&mut self) -> Result<engine::VerifyReport> {
+    guarded(|| engine::verify_state(std::path::Path::new(&self.dir)))
+  }
+
+  fn resolve(&mut self, _env: Env, out: engine::VerifyReport) -> Result<RawVerifyReport> {
+    Ok(RawVerifyReport {
+      manifest_json: out.manifest.to_json(),
+      problems: raw_problems(out.problems),
+    })
+  }
+}
+
+/// The checks of `readState`, streaming, without keeping contents.
+#[napi]
+pub fn verify_state(dir: String) -> AsyncTask<VerifyTask> {
+  AsyncTask::new(VerifyTask { dir })
+}
+
+// ---------------------------------------------------------------------------------------------
+// scanStates
+
+/// One directory entry matching the pattern.
+#[napi(object)]
+pub struct RawStateEntry {
+  pub name: String,
+  pub path: String,
+  pub mtime_ms: f64,
+  pub valid: bool,
+  pub reason: Option<String>,
+  pub created_at_ns: Option<String>,
+  pub size: Option<f64>,
+  pub file_count: Option<f64>,
+  pub components: Option<Vec<String>>,
+}
+
+#[napi(object)]
+pub struct RawScanResult {
+  pub entries: Vec<RawStateEntry>,
+  pub leftovers: Vec<String>,
+}
+
+pub struct ScanTask {
+  dir: String,
+  pattern: String,
+}
+
+#[napi]
+impl Task for ScanTask {
+  type Output = engine::ScanResult;
+  type JsValue = RawScanResult;
+
+  fn compute(&mut self) -> Result<engine::ScanResult> {
+    guarded(|| engine::scan_states(std::path::Path::new(&self.dir), &self.pattern))
+  }
+
+  fn resolve(&mut self, _env: Env, out: engine::ScanResult) -> Result<RawScanResult> {
+    Ok(RawScanResult {
+      entries: out
+        .entries
+        .into_iter()
+        .map(|e| RawStateEntry {
+          name: e.name,
+          path: e.path,
+          mtime_ms: e.mtime_ms,
+          valid: e.valid,
+          reason: e.reason,
+          created_at_ns: e.created_at_ns,
+          size: e.size.map(|s| s as f64),
+          file_count: e.file_count.map(|c| c as f64),
+          components: e.components,
+        })
+        .collect(),
+      leftovers: out.leftovers,
+    })
+  }
+}
+
+/// Lists `dir`: skips names starting with `.` (reporting `.pamiq-tmp-*` / `.pamiq-trash-*` as
+/// leftovers), matches the glob `pattern` on the names, stats and parses each manifest in parallel.
+/// Entries: valid by (createdAtNs, name), then invalid by name.
+#[napi]
+pub fn scan_states(dir: String, pattern: String) -> AsyncTask<ScanTask> {
+  AsyncTask::new(ScanTask { dir, pattern })
+}
+
+// ---------------------------------------------------------------------------------------------
+// removeStates / removeLeftovers
+
+#[napi(object)]
+pub struct RawRemoveOutcome {
+  pub path: String,
+  pub removed: bool,
+  /// `CODE: message` of the failure.
+  pub error: Option<String>,
+}
+
+pub struct RemoveTask {
+  paths: Vec<String>,
+}
+
+#[napi]
+impl Task for RemoveTask {
+  type Output = Vec<engine::RemoveOutcome>;
+  type JsValue = Vec<RawRemoveOutcome>;
+
+  fn compute(&mut self) -> Result<Vec<engine::RemoveOutcome>> {
+    guarded(|| engine::remove_states(&self.paths))
+  }
+
+  fn resolve(
+    &mut self,
+    _env: Env,
+    out: Vec<engine::RemoveOutcome>,
+  ) -> Result<Vec<RawRemoveOutcome>> {
+    Ok(
+      out
+        .into_iter()
+        .map(|o| RawRemoveOutcome {
+          path: o.path,
+          removed: o.removed,
+          error: o.error,
+        })
+        .collect(),
+    )
+  }
+}
+
+/// Removes states crash-safely (rename to `.pamiq-trash-<name>-<8 hex>`, fsync the parent, delete),
+/// in parallel; one outcome per path, in order.
+#[napi]
+pub fn remove_states(paths: Vec<String>) -> AsyncTask<RemoveTask> {
+  AsyncTask::new(RemoveTask { paths })
+}
+
+pub struct RemoveLeftoversTask {
+  dir: String,
+}
+
+#[napi]
+impl Task for RemoveLeftoversTask {
+  type Output = Vec<String>;
+  type JsValue = Vec<String>;
+
+  fn compute(&mut self) -> Result<Vec<String>> {
+    guarded(|| engine::remove_leftovers(std::path::Path::new(&self.dir)))
+  }
+
+  fn resolve(&mut self, _env: Env, out: Vec<String>) -> Result<Vec<String>> {
+    Ok(out)
+  }
+}
+
+/// Deletes the `.pamiq-tmp-*` and `.pamiq-trash-*` entries of `dir`; resolves to the names removed.
+#[napi]
+pub fn remove_leftovers(dir: String) -> AsyncTask<RemoveLeftoversTask> {
+  AsyncTask::new(RemoveLeftoversTask { dir })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sync: encodeNumbers, scanList, xxh3
+
+/// The msgpack items (no array header) of a numbers list, byte-identical to `@msgpack/msgpack`:
+/// `width` 0 → one number per value, else one array of `width` numbers per `width` values. Large
+/// inputs are encoded in parallel chunks.
+#[napi]
+pub fn encode_numbers(values: &[f64], width: u32) -> Result<Uint8Array> {
+  guarded(|| engine::encode_numbers(values, width as usize)).map(Uint8Array::new)
+}
+
+/// `scanList` result; which fields are set depends on `kind` (numbers | tensors | mixed).
+#[napi(object)]
+pub struct RawListScan {
+  pub kind: String,
+  pub count: u32,
+  pub end: f64,
+  /// numbers: values per item (0 = scalars).
+  pub width: Option<u32>,
+  /// numbers: every number, packed.
+  pub values: Option<Float64Array>,
+  /// tensors: dtype code per item.
+  pub dtypes: Option<Uint8Array>,
+  /// tensors: byte offset of each item's raw data within the scanned bytes.
+  pub offsets: Option<Float64Array>,
+  /// tensors: byte length of each item's raw data.
+  pub byte_lengths: Option<Float64Array>,
+}
+
+/// Classifies and reads the msgpack list at `offset` of `bytes` (docs/engine.md, "Lists").
+/// Throws `EBADMSGPACK: …` for malformed bytes.
+#[napi]
+pub fn scan_list(bytes: &[u8], offset: f64) -> Result<RawListScan> {
+  let scan = guarded(|| {
+    // A bad offset is bad list input, as in the TypeScript twin.
+    let offset = to_u64(offset, "offset")
+      .ok()
+      .and_then(|o| usize::try_from(o).ok())
+      .filter(|&o| o <= bytes.len())
+      .ok_or_else(|| {
+        EngineError::new(
+          Code::BadMsgpack,
+          format!(
+            "malformed MessagePack at offset {offset}: offset outside the {} bytes given",
+            bytes.len()
+          ),
+        )
+      })?;
+    engine::scan_list(bytes, offset)
+  })?;
+  let empty = || RawListScan {
+    kind: String::new(),
+    count: 0,
+    end: 0.0,
+    width: None,
+    values: None,
+    dtypes: None,
+    offsets: None,
+    byte_lengths: None,
+  };
+  Ok(match scan {
+    engine::ListScan::Numbers {
+      count,
+      width,
+      values,
+      end,
+    } => RawListScan {
+      kind: "numbers".into(),
+      count,
+      end: end as f64,
+      width: Some(width),
+      values: Some(Float64Array::new(values)),
+      ..empty()
+    },
+    engine::ListScan::Tensors {
+      count,
+      dtypes,
+      offsets,
+      byte_lengths,
+      end,
+    } => RawListScan {
+      kind: "tensors".into(),
+      count,
+      end: end as f64,
+      dtypes: Some(Uint8Array::new(dtypes)),
+      offsets: Some(Float64Array::new(offsets)),
+      byte_lengths: Some(Float64Array::new(byte_lengths)),
+      ..empty()
+    },
+    engine::ListScan::Mixed { count, end } => RawListScan {
+      kind: "mixed".into(),
+      count,
+      end: end as f64,
+      ..empty()
+    },
+  })
+}
+
+/// XXH3-64 (seed 0) of the bytes as 16 lowercase hex digits (same as hash-wasm `xxhash3()`).
+#[napi]
+pub fn xxh3(bytes: &[u8]) -> String {
+  engine::xxh3_hex(bytes)
+}

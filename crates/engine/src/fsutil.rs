@@ -1,0 +1,197 @@
+//! Small file-system helpers: directory fsync, no-clobber rename, node-like path resolution, random
+//! name suffixes, tree walks.
+
+use std::collections::hash_map::RandomState;
+use std::fs;
+use std::hash::{BuildHasher, Hasher};
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::error::{Code, EngineError, IoContext, Result};
+
+/// Opens the directory and fsyncs it (makes renames and creations inside it durable). On platforms
+/// where a directory cannot be opened for syncing (Windows) this is a no-op.
+pub fn sync_dir(path: &Path) -> Result<()> {
+  #[cfg(unix)]
+  {
+    let dir = fs::File::open(path).ctx("open directory", path)?;
+    dir.sync_all().ctx("fsync directory", path)?;
+  }
+  #[cfg(not(unix))]
+  {
+    let _ = path;
+  }
+  Ok(())
+}
+
+/// Renames `from` to `to` after checking that `to` does not exist (EEXIST if it does).
+pub fn rename_noreplace(from: &Path, to: &Path) -> Result<()> {
+  match fs::symlink_metadata(to) {
+    Ok(_) => {
+      return Err(EngineError::new(
+        Code::Exists,
+        format!(
+          "rename '{}' -> '{}': target exists",
+          from.display(),
+          to.display()
+        ),
+      ))
+    }
+    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+    Err(e) => return Err(e).ctx("stat", to),
+  }
+  fs::rename(from, to)
+    .map_err(|e| EngineError::io(&e, &format!("rename '{}' ->", from.display()), to))
+}
+
+/// Like Node's `path.resolve(p)`: absolute, `.` and `..` resolved lexically, no trailing slash.
+pub fn resolve(p: &Path) -> PathBuf {
+  let joined = if p.is_absolute() {
+    p.to_path_buf()
+  } else {
+    match std::env::current_dir() {
+      Ok(cwd) => cwd.join(p),
+      Err(_) => p.to_path_buf(),
+    }
+  };
+  let mut out = PathBuf::new();
+  for c in joined.components() {
+    match c {
+      Component::Prefix(_) | Component::RootDir => out.push(c.as_os_str()),
+      Component::CurDir => {}
+      Component::ParentDir => {
+        out.pop();
+      }
+      Component::Normal(n) => out.push(n),
+    }
+  }
+  out
+}
+
+/// The path as a string (lossy for non-UTF-8 paths).
+pub fn path_str(p: &Path) -> String {
+  p.to_string_lossy().into_owned()
+}
+
+/// 8 random lowercase hex digits (for trash and temporary names).
+pub fn random_hex8() -> String {
+  static COUNTER: AtomicU64 = AtomicU64::new(0);
+  let mut h = RandomState::new().build_hasher();
+  h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+  h.write_u128(
+    SystemTime::now()
+      .duration_since(UNIX_EPOCH)
+      .map_or(0, |d| d.as_nanos()),
+  );
+  h.write_u32(std::process::id());
+  format!("{:08x}", h.finish() as u32)
+}
+
+/// Removes a file, a symlink or a whole directory tree.
+pub fn remove_any(path: &Path) -> Result<()> {
+  let meta = fs::symlink_metadata(path).ctx("stat", path)?;
+  if meta.is_dir() {
+    fs::remove_dir_all(path).ctx("remove", path)
+  } else {
+    fs::remove_file(path).ctx("remove", path)
+  }
+}
+
+/// One entry found by [`walk`].
+#[derive(Debug, Clone)]
+pub struct WalkEntry {
+  /// Relative to the walked root, `/`-separated.
+  pub rel: String,
+  pub kind: EntryKind,
+  /// Directory depth: 1 for a direct child of the root.
+  pub depth: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+  Dir,
+  File,
+  /// Symlink, socket, fifo, device.
+  Other,
+}
+
+/// Walks `root` without following symlinks; returns every entry below it (not the root), in no
+/// particular order. Names that are not valid UTF-8 are an `EBADENTRY` error.
+pub fn walk(root: &Path) -> Result<Vec<WalkEntry>> {
+  let mut out = Vec::new();
+  let mut stack: Vec<(PathBuf, String, usize)> = vec![(root.to_path_buf(), String::new(), 0)];
+  while let Some((dir, rel, depth)) = stack.pop() {
+    let rd = fs::read_dir(&dir).ctx("scandir", &dir)?;
+    for ent in rd {
+      let ent = ent.ctx("scandir", &dir)?;
+      let name = ent.file_name();
+      let Some(name) = name.to_str() else {
+        return Err(EngineError::new(
+          Code::BadEntry,
+          format!("'{}': file name is not valid UTF-8", ent.path().display()),
+        ));
+      };
+      let child_rel = if rel.is_empty() {
+        name.to_owned()
+      } else {
+        format!("{rel}/{name}")
+      };
+      let ft = ent.file_type().ctx("stat", &ent.path())?;
+      let kind = if ft.is_dir() {
+        EntryKind::Dir
+      } else if ft.is_file() {
+        EntryKind::File
+      } else {
+        EntryKind::Other
+      };
+      if kind == EntryKind::Dir {
+        stack.push((ent.path(), child_rel.clone(), depth + 1));
+      }
+      out.push(WalkEntry {
+        rel: child_rel,
+        kind,
+        depth: depth + 1,
+      });
+    }
+  }
+  Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn resolve_is_lexical() {
+    assert_eq!(
+      resolve(Path::new("/a/b/../c/./d/")),
+      PathBuf::from("/a/c/d")
+    );
+    assert_eq!(resolve(Path::new("/..")), PathBuf::from("/"));
+    assert!(resolve(Path::new("x")).is_absolute());
+  }
+
+  #[test]
+  fn hex8() {
+    let a = random_hex8();
+    assert_eq!(a.len(), 8);
+    assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_ne!(a, random_hex8());
+  }
+
+  #[test]
+  fn rename_refuses_existing_target() {
+    let d = tempfile::tempdir().unwrap();
+    let a = d.path().join("a");
+    let b = d.path().join("b");
+    fs::create_dir(&a).unwrap();
+    fs::create_dir(&b).unwrap();
+    assert_eq!(rename_noreplace(&a, &b).unwrap_err().code, Code::Exists);
+    fs::remove_dir(&b).unwrap();
+    rename_noreplace(&a, &b).unwrap();
+    assert!(b.is_dir());
+    sync_dir(d.path()).unwrap();
+  }
+}

@@ -1,0 +1,174 @@
+//! `scanStates`: list a states directory, match the pattern, stat and parse each manifest in parallel.
+
+use std::cmp::Ordering;
+use std::fs;
+use std::path::Path;
+
+use globset::GlobBuilder;
+use rayon::prelude::*;
+
+use crate::error::{Code, EngineError, IoContext, Result};
+use crate::fsutil::{path_str, resolve};
+use crate::manifest::{parse_manifest, MANIFEST_NAME};
+use crate::pool;
+
+/// Prefix of temporary save directories.
+pub const TMP_PREFIX: &str = ".pamiq-tmp-";
+/// Prefix of trash directories.
+pub const TRASH_PREFIX: &str = ".pamiq-trash-";
+
+/// Whether `name` is a leftover of an interrupted save or removal.
+pub fn is_leftover(name: &str) -> bool {
+  name.starts_with(TMP_PREFIX) || name.starts_with(TRASH_PREFIX)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateEntry {
+  pub name: String,
+  /// Absolute path (`path.resolve(dir, name)`).
+  pub path: String,
+  /// As `fs.Stats.mtimeMs`.
+  pub mtime_ms: f64,
+  pub valid: bool,
+  pub reason: Option<String>,
+  pub created_at_ns: Option<String>,
+  pub size: Option<u64>,
+  pub file_count: Option<u64>,
+  pub components: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanResult {
+  pub entries: Vec<StateEntry>,
+  pub leftovers: Vec<String>,
+}
+
+/// `fs.Stats.mtimeMs` of a metadata: `sec * 1e3 + nsec / 1e6`, in doubles, as node computes it.
+pub fn mtime_ms(meta: &fs::Metadata) -> f64 {
+  #[cfg(unix)]
+  {
+    use std::os::unix::fs::MetadataExt;
+    meta.mtime() as f64 * 1e3 + meta.mtime_nsec() as f64 / 1e6
+  }
+  #[cfg(not(unix))]
+  {
+    match meta
+      .modified()
+      .ok()
+      .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+    {
+      Some(d) => d.as_secs() as f64 * 1e3 + d.subsec_nanos() as f64 / 1e6,
+      None => 0.0,
+    }
+  }
+}
+
+/// Compares two decimal strings numerically.
+pub fn cmp_decimal(a: &str, b: &str) -> Ordering {
+  let a = a.trim_start_matches('0');
+  let b = b.trim_start_matches('0');
+  a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+fn inspect(dir: &Path, name: String) -> Option<StateEntry> {
+  let path = dir.join(&name);
+  // Entries that vanish between listing and stat, and non-directories, are not states.
+  let meta = fs::metadata(&path).ok()?;
+  if !meta.is_dir() {
+    return None;
+  }
+  let mut entry = StateEntry {
+    path: path_str(&path),
+    name,
+    mtime_ms: mtime_ms(&meta),
+    valid: false,
+    reason: None,
+    created_at_ns: None,
+    size: None,
+    file_count: None,
+    components: None,
+  };
+  match fs::read(path.join(MANIFEST_NAME)) {
+    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+      entry.reason = Some("no manifest.json".into())
+    }
+    Err(e) => entry.reason = Some(format!("manifest.json: {e}")),
+    Ok(bytes) => match parse_manifest(&bytes) {
+      Err(e) => entry.reason = Some(e.reason),
+      Ok(m) => {
+        entry.valid = true;
+        entry.size = Some(m.total_size());
+        entry.file_count = Some(m.files.len() as u64);
+        entry.created_at_ns = Some(m.created_at_ns);
+        entry.components = Some(m.components);
+      }
+    },
+  }
+  Some(entry)
+}
+
+/// Lists `dir`: names starting with `.` are skipped (and `.pamiq-tmp-*` / `.pamiq-trash-*` reported as
+/// leftovers), directories whose name matches the glob `pattern` are inspected in parallel.
+pub fn scan_states(dir: &Path, pattern: &str) -> Result<ScanResult> {
+  let matcher = GlobBuilder::new(pattern)
+    .literal_separator(true)
+    .build()
+    .map_err(|e| {
+      EngineError::new(
+        Code::InvalidArg,
+        format!("invalid pattern {pattern:?}: {e}"),
+      )
+    })?
+    .compile_matcher();
+  let abs = resolve(dir);
+  let mut names = Vec::new();
+  let mut leftovers = Vec::new();
+  for ent in fs::read_dir(&abs).ctx("scandir", &abs)? {
+    let ent = ent.ctx("scandir", &abs)?;
+    let Ok(name) = ent.file_name().into_string() else {
+      continue;
+    };
+    if name.starts_with('.') {
+      if is_leftover(&name) {
+        leftovers.push(name);
+      }
+      continue;
+    }
+    if matcher.is_match(&name) {
+      names.push(name);
+    }
+  }
+  let mut entries: Vec<StateEntry> = pool::install(|| {
+    names
+      .into_par_iter()
+      .filter_map(|n| inspect(&abs, n))
+      .collect()
+  })?;
+  entries.sort_by(|a, b| match (a.valid, b.valid) {
+    (true, false) => Ordering::Less,
+    (false, true) => Ordering::Greater,
+    (true, true) => cmp_decimal(
+      a.created_at_ns.as_deref().unwrap_or_default(),
+      b.created_at_ns.as_deref().unwrap_or_default(),
+    )
+    .then_with(|| a.name.cmp(&b.name)),
+    (false, false) => a.name.cmp(&b.name),
+  });
+  leftovers.sort();
+  Ok(ScanResult { entries, leftovers })
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn decimal_order() {
+    assert_eq!(cmp_decimal("9", "10"), Ordering::Less);
+    assert_eq!(cmp_decimal("0010", "10"), Ordering::Equal);
+    assert_eq!(
+      cmp_decimal("1764075695123456789", "1764075695123456788"),
+      Ordering::Greater
+    );
+  }
+}

@@ -1,0 +1,324 @@
+//! The streaming file writer behind `createWriter(path)`: exclusive create, vectored writes in order,
+//! incremental XXH3, fsync at `finish`.
+//!
+//! Test-only fault hook (shared with the TypeScript twin): when the environment variable
+//! `PAMIQ_FAULT_ENOSPC_AFTER_BYTES=N` is set at the moment a writer is created, that writer fails with
+//! `EIO` "No space left on device (injected)" as soon as the bytes written by all writers of the
+//! process together would exceed `N`. The bytes up to `N` are still written (like a disk filling up),
+//! and the writer stays failed afterwards. Writers created without the variable never fail this way,
+//! but their bytes count towards the process total (bytes actually written, as in the twin).
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, IoSlice, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use xxhash_rust::xxh3::Xxh3Default;
+
+use crate::error::{Code, EngineError, IoContext, Result};
+use crate::hash::{hex, Digest};
+
+/// Name of the fault-injection variable (see the module docs).
+pub const FAULT_ENV: &str = "PAMIQ_FAULT_ENOSPC_AFTER_BYTES";
+
+/// Bytes written by all writers of this process.
+static WRITTEN_TOTAL: AtomicU64 = AtomicU64::new(0);
+
+fn fault_limit_from_env() -> Option<u64> {
+  std::env::var(FAULT_ENV).ok()?.trim().parse::<u64>().ok()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+  /// Not opened yet: the file is created by the first append (or by finish).
+  Fresh,
+  Open,
+  Finished,
+  Aborted,
+}
+
+/// A streaming writer of one new file.
+pub struct Writer {
+  path: PathBuf,
+  file: Option<File>,
+  state: State,
+  /// True once this writer created the file (abort then unlinks it).
+  created: bool,
+  hasher: Box<Xxh3Default>,
+  size: u64,
+  fault_limit: Option<u64>,
+  failed: Option<EngineError>,
+}
+
+impl Writer {
+  /// A writer of `path`. Nothing touches the disk until the first append; the fault variable is read
+  /// here.
+  pub fn new(path: impl Into<PathBuf>) -> Writer {
+    Writer::with_fault_limit(path, fault_limit_from_env())
+  }
+
+  /// Same as [`Writer::new`] with an explicit fault limit (tests).
+  pub fn with_fault_limit(path: impl Into<PathBuf>, fault_limit: Option<u64>) -> Writer {
+    Writer {
+      path: path.into(),
+      file: None,
+      state: State::Fresh,
+      created: false,
+      hasher: Box::new(Xxh3Default::new()),
+      size: 0,
+      fault_limit,
+      failed: None,
+    }
+  }
+
+  pub fn path(&self) -> &Path {
+    &self.path
+  }
+
+  fn check_usable(&self) -> Result<()> {
+    if let Some(e) = &self.failed {
+      return Err(e.clone());
+    }
+    match self.state {
+      State::Fresh | State::Open => Ok(()),
+      State::Finished => Err(EngineError::new(
+        Code::Io,
+        format!(
+          "write '{}': the writer is already finished",
+          self.path.display()
+        ),
+      )),
+      State::Aborted => Err(EngineError::new(
+        Code::Io,
+        format!(
+          "write '{}': the writer is already aborted",
+          self.path.display()
+        ),
+      )),
+    }
+  }
+
+  fn open(&mut self) -> Result<()> {
+    if self.state == State::Fresh {
+      let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&self.path)
+        .ctx("open", &self.path)?;
+      self.file = Some(file);
+      self.created = true;
+      self.state = State::Open;
+    }
+    Ok(())
+  }
+
+  fn fail(&mut self, e: EngineError) -> EngineError {
+    self.failed = Some(e.clone());
+    e
+  }
+
+  /// Writes `segments` in order (vectored, no concatenation) and hashes them.
+  pub fn append<S: AsRef<[u8]>>(&mut self, segments: &[S]) -> Result<()> {
+    self.check_usable()?;
+    if let Err(e) = self.open() {
+      return Err(self.fail(e));
+    }
+    let total: u64 = segments.iter().map(|s| s.as_ref().len() as u64).sum();
+    let mut allowed = total;
+    let mut injected = false;
+    match self.fault_limit {
+      // Reserve what may still be written before the limit, atomically across writers.
+      Some(limit) => {
+        let prev = WRITTEN_TOTAL
+          .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |cur| {
+            Some(cur.saturating_add(total.min(limit.saturating_sub(cur))))
+          })
+          .unwrap_or_else(|cur| cur);
+        if prev.saturating_add(total) > limit {
+          allowed = limit.saturating_sub(prev).min(total);
+          injected = true;
+        }
+      }
+      None => {
+        WRITTEN_TOTAL.fetch_add(total, Ordering::SeqCst);
+      }
+    }
+    let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(segments.len());
+    let mut budget = allowed;
+    for s in segments {
+      let s = s.as_ref();
+      if budget == 0 {
+        break;
+      }
+      let take = (s.len() as u64).min(budget) as usize;
+      let part = s.get(..take).unwrap_or_default();
+      if !part.is_empty() {
+        slices.push(IoSlice::new(part));
+        self.hasher.update(part);
+      }
+      budget -= take as u64;
+    }
+    let result = match self.file.as_mut() {
+      Some(file) => write_all_vectored(file, &mut slices).ctx("write", &self.path),
+      None => Err(EngineError::new(
+        Code::Io,
+        format!("write '{}': not open", self.path.display()),
+      )),
+    };
+    if let Err(e) = result {
+      return Err(self.fail(e));
+    }
+    self.size += allowed;
+    if injected {
+      let e = EngineError::new(
+        Code::Io,
+        format!(
+          "write '{}': No space left on device (injected)",
+          self.path.display()
+        ),
+      );
+      return Err(self.fail(e));
+    }
+    Ok(())
+  }
+
+  /// Fsyncs and closes the file (creating it empty if nothing was appended); returns size and hash.
+  pub fn finish(&mut self) -> Result<Digest> {
+    self.check_usable()?;
+    if let Err(e) = self.open() {
+      return Err(self.fail(e));
+    }
+    if let Some(file) = self.file.take() {
+      if let Err(e) = file.sync_all().ctx("fsync", &self.path) {
+        return Err(self.fail(e));
+      }
+    }
+    self.state = State::Finished;
+    Ok(Digest {
+      size: self.size,
+      xxh3: hex(self.hasher.digest()),
+    })
+  }
+
+  /// Closes the file and unlinks it if this writer created it. Never fails. After a successful
+  /// `finish` the file belongs to the caller and abort does nothing.
+  pub fn abort(&mut self) {
+    if self.state == State::Finished {
+      return;
+    }
+    self.file = None;
+    if self.created {
+      let _ = fs::remove_file(&self.path);
+      self.created = false;
+    }
+    self.state = State::Aborted;
+  }
+}
+
+/// `write_all` for a list of slices, with `write_vectored` (the OS caps the slices per call).
+fn write_all_vectored(file: &mut File, mut slices: &mut [IoSlice<'_>]) -> io::Result<()> {
+  while !slices.is_empty() {
+    match file.write_vectored(slices) {
+      Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero)),
+      Ok(n) => IoSlice::advance_slices(&mut slices, n),
+      Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+      Err(e) => return Err(e),
+    }
+  }
+  Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use crate::hash::xxh3_hex;
+
+  #[test]
+  fn writes_in_order_and_hashes() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("f.bin");
+    let mut w = Writer::with_fault_limit(&p, None);
+    w.append(&[&b"hello"[..], b" ", b""]).unwrap();
+    w.append(&[b"world".to_vec()]).unwrap();
+    let dg = w.finish().unwrap();
+    assert_eq!(fs::read(&p).unwrap(), b"hello world");
+    assert_eq!(dg.size, 11);
+    assert_eq!(dg.xxh3, xxh3_hex(b"hello world"));
+    assert_eq!(w.append(&[b"x"]).unwrap_err().code, Code::Io);
+  }
+
+  #[test]
+  fn many_segments() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("f.bin");
+    let segs: Vec<Vec<u8>> = (0..5000u32).map(|i| i.to_le_bytes().to_vec()).collect();
+    let mut w = Writer::with_fault_limit(&p, None);
+    w.append(&segs).unwrap();
+    let dg = w.finish().unwrap();
+    let all: Vec<u8> = segs.concat();
+    assert_eq!(fs::read(&p).unwrap(), all);
+    assert_eq!(dg.xxh3, xxh3_hex(&all));
+  }
+
+  #[test]
+  fn exclusive_create_and_abort() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("f.bin");
+    fs::write(&p, b"old").unwrap();
+    let mut w = Writer::with_fault_limit(&p, None);
+    assert_eq!(w.append(&[b"x"]).unwrap_err().code, Code::Exists);
+    w.abort();
+    assert_eq!(
+      fs::read(&p).unwrap(),
+      b"old",
+      "abort must not unlink a file it did not create"
+    );
+    let q = d.path().join("g.bin");
+    let mut w = Writer::with_fault_limit(&q, None);
+    w.append(&[b"x"]).unwrap();
+    w.abort();
+    assert!(!q.exists());
+  }
+
+  #[test]
+  fn abort_after_finish_keeps_the_file() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("kept");
+    let mut w = Writer::with_fault_limit(&p, None);
+    w.append(&[b"abc"]).unwrap();
+    w.finish().unwrap();
+    w.abort();
+    assert_eq!(fs::read(&p).unwrap(), b"abc");
+  }
+
+  #[test]
+  fn empty_finish_creates_file() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("e");
+    let dg = Writer::with_fault_limit(&p, None).finish().unwrap();
+    assert_eq!(
+      dg,
+      Digest {
+        size: 0,
+        xxh3: xxh3_hex(b"")
+      }
+    );
+    assert!(p.is_file());
+  }
+
+  #[test]
+  fn injected_enospc() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("f");
+    let base = WRITTEN_TOTAL.load(Ordering::SeqCst);
+    // Other tests write concurrently; a limit far below the current total fails at once.
+    let mut w = Writer::with_fault_limit(&p, Some(base / 2));
+    let e = w.append(&[vec![1u8; 10]]).unwrap_err();
+    assert_eq!(e.code, Code::Io);
+    assert!(e.message.contains("No space left on device (injected)"));
+    assert!(e.message.contains("'"));
+    assert_eq!(w.finish().unwrap_err(), e);
+    w.abort();
+    assert!(!p.exists());
+  }
+}

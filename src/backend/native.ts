@@ -1,0 +1,216 @@
+/**
+ * The native backend: wraps the raw N-API binding (the generated root `index.js`, Rust sources in
+ * `binding/` over `crates/engine`) into the {@link Engine} interface.
+ *
+ * What the adapter does on top of the binding:
+ * - errors: the binding throws `CODE: message`; those become `EngineError(code, message)`. Errors without
+ *   a code (e.g. napi's argument conversion) pass through unchanged;
+ * - segments: any ArrayBufferView becomes a zero-copy Uint8Array view; a long segment list is written in
+ *   batches of at most {@link MAX_SEGMENTS_PER_CALL} per native call (each call converts its segments on
+ *   the JS thread, so this bounds how long one call holds the event loop);
+ * - results: manifest JSON text → object, `paths`/`contents` → Map, `scanList`'s flat record → the
+ *   `ListScan` union.
+ */
+import type {
+  CommitRequest,
+  CommitResult,
+  Engine,
+  FileDigest,
+  FileWriter,
+  ListScan,
+  Manifest,
+  Problem,
+  ReadStateResult,
+  RemoveOutcome,
+  ScanResult,
+  Segment,
+  VerifyReport,
+} from './types.js';
+import { EngineError } from './types.js';
+
+/** Segments handed to one native `append` call at most. */
+export const MAX_SEGMENTS_PER_CALL = 4096;
+
+interface RawProblem {
+  path: string;
+  fault: string;
+  detail: string;
+}
+
+interface RawListScan {
+  kind: string;
+  count: number;
+  end: number;
+  width?: number;
+  values?: Float64Array;
+  dtypes?: Uint8Array;
+  offsets?: Float64Array;
+  byteLengths?: Float64Array;
+}
+
+interface RawWriter {
+  append(segments: Uint8Array[]): Promise<void>;
+  finish(): Promise<FileDigest>;
+  abort(): Promise<void>;
+}
+
+/** The exports of the generated loader (see index.d.ts), as far as the adapter uses them. */
+interface RawBinding {
+  NativeWriter: new (path: string) => RawWriter;
+  commitState(req: CommitRequest): Promise<{ path: string; name: string; manifestJson: string }>;
+  readState(dir: string): Promise<{ manifestJson: string; problems: RawProblem[]; paths: string[]; contents: Uint8Array[] }>;
+  verifyState(dir: string): Promise<{ manifestJson: string; problems: RawProblem[] }>;
+  scanStates(dir: string, pattern: string): Promise<ScanResult>;
+  removeStates(paths: string[]): Promise<RemoveOutcome[]>;
+  removeLeftovers(dir: string): Promise<string[]>;
+  encodeNumbers(values: Float64Array, width: number): Uint8Array;
+  scanList(bytes: Uint8Array, offset: number): RawListScan;
+  xxh3(bytes: Uint8Array): string;
+}
+
+const FUNCTIONS = [
+  'commitState',
+  'readState',
+  'verifyState',
+  'scanStates',
+  'removeStates',
+  'removeLeftovers',
+  'encodeNumbers',
+  'scanList',
+  'xxh3',
+] as const;
+
+const CODED = /^(E[A-Z]+): ([\s\S]*)$/;
+
+/** `CODE: message` from the binding → EngineError; anything else unchanged. */
+function translate(err: unknown): unknown {
+  if (err instanceof Error && !(err instanceof EngineError)) {
+    const m = CODED.exec(err.message);
+    if (m) return new EngineError(m[1]!, m[2]!);
+  }
+  return err;
+}
+
+async function call<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    throw translate(err);
+  }
+}
+
+function callSync<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    throw translate(err);
+  }
+}
+
+/** A Uint8Array view of any ArrayBufferView (zero-copy). Buffers are Uint8Arrays and pass as they are. */
+function asU8(view: ArrayBufferView): Uint8Array {
+  return view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+}
+
+function problems(raw: RawProblem[]): Problem[] {
+  return raw as Problem[];
+}
+
+function manifestOf(json: string): Manifest {
+  return JSON.parse(json) as Manifest;
+}
+
+class NativeFileWriter implements FileWriter {
+  constructor(private readonly raw: RawWriter) {}
+
+  async append(segments: Segment[]): Promise<void> {
+    // At least one call, so that an empty append still creates the file (and reports EEXIST).
+    let i = 0;
+    do {
+      const batch = segments.slice(i, i + MAX_SEGMENTS_PER_CALL).map(asU8);
+      await call(() => this.raw.append(batch));
+      i += MAX_SEGMENTS_PER_CALL;
+    } while (i < segments.length);
+  }
+
+  async finish(): Promise<FileDigest> {
+    const d = await call(() => this.raw.finish());
+    return { size: d.size, xxh3: d.xxh3 };
+  }
+
+  async abort(): Promise<void> {
+    await this.raw.abort().catch(() => undefined);
+  }
+}
+
+function scanListResult(r: RawListScan): ListScan {
+  switch (r.kind) {
+    case 'numbers':
+      return { kind: 'numbers', count: r.count, width: r.width ?? 0, values: r.values ?? new Float64Array(0), end: r.end };
+    case 'tensors':
+      return {
+        kind: 'tensors',
+        count: r.count,
+        dtypes: r.dtypes ?? new Uint8Array(0),
+        offsets: r.offsets ?? new Float64Array(0),
+        byteLengths: r.byteLengths ?? new Float64Array(0),
+        end: r.end,
+      };
+    default:
+      return { kind: 'mixed', count: r.count, end: r.end };
+  }
+}
+
+/** Wraps the raw N-API binding (root index.js) into the {@link Engine} interface. */
+export function createNativeEngine(binding: unknown): Engine {
+  const b = binding as RawBinding;
+  if (typeof b !== 'object' || b === null || typeof b.NativeWriter !== 'function' || FUNCTIONS.some((f) => typeof b[f] !== 'function')) {
+    throw new Error('the native binding lacks engine exports (stale build? run `npm run build`)');
+  }
+  return {
+    name: 'native',
+
+    createWriter(path: string): FileWriter {
+      return new NativeFileWriter(callSync(() => new b.NativeWriter(path)));
+    },
+
+    async commitState(req: CommitRequest): Promise<CommitResult> {
+      const r = await call(() => b.commitState(req));
+      return { path: r.path, name: r.name, manifest: manifestOf(r.manifestJson) };
+    },
+
+    async readState(dir: string): Promise<ReadStateResult> {
+      const r = await call(() => b.readState(dir));
+      const files = new Map<string, Uint8Array>();
+      r.paths.forEach((p, i) => files.set(p, r.contents[i]!));
+      return { manifest: manifestOf(r.manifestJson), problems: problems(r.problems), files };
+    },
+
+    async verifyState(dir: string): Promise<VerifyReport> {
+      const r = await call(() => b.verifyState(dir));
+      return { manifest: manifestOf(r.manifestJson), problems: problems(r.problems) };
+    },
+
+    scanStates: (dir: string, pattern: string): Promise<ScanResult> => call(() => b.scanStates(dir, pattern)),
+
+    removeStates: (paths: string[]): Promise<RemoveOutcome[]> => call(() => b.removeStates(paths)),
+
+    removeLeftovers: (dir: string): Promise<string[]> => call(() => b.removeLeftovers(dir)),
+
+    encodeNumbers(values: Float64Array, width: number): Uint8Array {
+      // napi would coerce a negative or fractional width to u32; reject it as the twin does.
+      if (!Number.isSafeInteger(width) || width < 0 || width > 0xffffffff) {
+        throw new EngineError('EINVAL', `encodeNumbers: width must be an integer in [0, 2^32), got ${width}`);
+      }
+      return callSync(() => b.encodeNumbers(values, width));
+    },
+
+    scanList(bytes: Uint8Array, offset: number): ListScan {
+      return scanListResult(callSync(() => b.scanList(asU8(bytes), offset)));
+    },
+
+    xxh3(bytes: Uint8Array): string {
+      return callSync(() => b.xxh3(asU8(bytes)));
+    },
+  };
+}

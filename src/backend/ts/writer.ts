@@ -1,0 +1,181 @@
+/**
+ * The streaming file writer: exclusive create, vectored writes in order (chunks of at most IOV_MAX
+ * buffers, partial writes resumed), incremental XXH3, fsync + close on finish, close + unlink on abort.
+ */
+import { open, unlink, type FileHandle } from 'node:fs/promises';
+import type { FileDigest, FileWriter, Segment } from '../types.js';
+import { EngineError } from '../types.js';
+import { fsError } from './fsutil.js';
+import { acquireHasher, asU8, releaseHasher, type Hasher } from './hash.js';
+
+/** Linux's IOV_MAX; also fine elsewhere (libuv splits further when needed). */
+const IOV_MAX = 1024;
+/** Upper bound of bytes per writev call, keeps a single call well below 2 GiB. */
+const MAX_BYTES_PER_CALL = 1 << 30;
+
+/** Bytes written by every writer of this process (for the injected ENOSPC fault). */
+let totalWritten = 0;
+
+/** Test-only fault: `PAMIQ_FAULT_ENOSPC_AFTER_BYTES=N` makes writers fail once the process wrote more than N bytes. */
+function faultLimit(): number | undefined {
+  const raw = process.env.PAMIQ_FAULT_ENOSPC_AFTER_BYTES?.trim();
+  if (!raw) return undefined;
+  const n = Number(raw);
+  return Number.isFinite(n) && n >= 0 ? Math.floor(n) : undefined;
+}
+
+interface Opened {
+  fh: FileHandle;
+  hasher: Hasher;
+}
+
+class Writer implements FileWriter {
+  private readonly opening: Promise<Opened>;
+  private opened: Opened | undefined;
+  private size = 0;
+  private failure: unknown;
+  private state: 'open' | 'finished' | 'aborted' = 'open';
+  private readonly limit: number | undefined;
+
+  constructor(private readonly path: string) {
+    this.limit = faultLimit();
+    this.opening = this.open();
+    // Errors surface through append/finish; never as an unhandled rejection.
+    this.opening.catch(() => undefined);
+  }
+
+  private async open(): Promise<Opened> {
+    let fh: FileHandle;
+    try {
+      fh = await open(this.path, 'wx');
+    } catch (err) {
+      throw fsError(err, this.path, 'open');
+    }
+    const hasher = await acquireHasher();
+    this.opened = { fh, hasher };
+    return this.opened;
+  }
+
+  private async ready(): Promise<Opened> {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.state !== 'open') throw new EngineError('EIO', `write '${this.path}': the writer is already ${this.state}`);
+    return this.opening;
+  }
+
+  async append(segments: Segment[]): Promise<void> {
+    const { fh, hasher } = await this.ready();
+    try {
+      let bufs: Uint8Array[] = [];
+      let bytes = 0;
+      for (const seg of segments) {
+        if (seg.byteLength === 0) continue;
+        const u8 = asU8(seg);
+        bufs.push(u8);
+        bytes += u8.byteLength;
+        if (bufs.length >= IOV_MAX || bytes >= MAX_BYTES_PER_CALL) {
+          await this.writeAll(fh, hasher, bufs, bytes);
+          bufs = [];
+          bytes = 0;
+        }
+      }
+      if (bufs.length > 0) await this.writeAll(fh, hasher, bufs, bytes);
+    } catch (err) {
+      this.failure = fsError(err, this.path, 'write');
+      throw this.failure;
+    }
+  }
+
+  /** Writes `bufs` completely (resuming after partial writes), hashing exactly what was written. */
+  private async writeAll(fh: FileHandle, hasher: Hasher, bufs: Uint8Array[], bytes: number): Promise<void> {
+    let injected = false;
+    if (this.limit !== undefined && totalWritten + bytes > this.limit) {
+      // Write up to the limit, then fail like a full disk would.
+      const allowed = Math.max(0, this.limit - totalWritten);
+      bufs = truncate(bufs, allowed);
+      bytes = allowed;
+      injected = true;
+    }
+    let pending = bufs;
+    let left = bytes;
+    while (left > 0) {
+      const { bytesWritten } = await fh.writev(pending);
+      if (bytesWritten <= 0) throw new EngineError('EIO', `write '${this.path}': write returned ${bytesWritten}`);
+      left -= bytesWritten;
+      totalWritten += bytesWritten;
+      this.size += bytesWritten;
+      pending = advance(pending, bytesWritten, hasher);
+    }
+    if (injected) {
+      throw new EngineError('EIO', `write '${this.path}': No space left on device (injected)`);
+    }
+  }
+
+  async finish(): Promise<FileDigest> {
+    const { fh, hasher } = await this.ready();
+    try {
+      await fh.datasync();
+    } catch (err) {
+      this.failure = fsError(err, this.path, 'fsync');
+      throw this.failure;
+    }
+    try {
+      await fh.close();
+    } catch (err) {
+      this.failure = fsError(err, this.path, 'close');
+      throw this.failure;
+    }
+    this.state = 'finished';
+    this.opened = undefined;
+    const xxh3 = hasher.digest('hex');
+    releaseHasher(hasher);
+    return { size: this.size, xxh3 };
+  }
+
+  async abort(): Promise<void> {
+    // After a successful finish the file belongs to the caller; a second abort has nothing to do.
+    if (this.state !== 'open') return;
+    this.state = 'aborted';
+    let opened: Opened;
+    try {
+      opened = await this.opening;
+    } catch {
+      return; // never created (e.g. EEXIST): the file is not ours to unlink
+    }
+    this.opened = undefined;
+    await opened.fh.close().catch(() => undefined);
+    await unlink(this.path).catch(() => undefined);
+  }
+}
+
+/** Drops the first `n` bytes of `bufs`, feeding them to the hasher. */
+function advance(bufs: Uint8Array[], n: number, hasher: Hasher): Uint8Array[] {
+  let i = 0;
+  while (n > 0 && i < bufs.length) {
+    const b = bufs[i]!;
+    if (n >= b.byteLength) {
+      hasher.update(b);
+      n -= b.byteLength;
+      i++;
+    } else {
+      hasher.update(b.subarray(0, n));
+      const rest = bufs.slice(i);
+      rest[0] = b.subarray(n);
+      return rest;
+    }
+  }
+  return bufs.slice(i);
+}
+
+function truncate(bufs: Uint8Array[], n: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const b of bufs) {
+    if (n <= 0) break;
+    out.push(b.byteLength <= n ? b : b.subarray(0, n));
+    n -= b.byteLength;
+  }
+  return out;
+}
+
+export function createWriter(path: string): FileWriter {
+  return new Writer(path);
+}

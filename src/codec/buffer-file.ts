@@ -1,0 +1,87 @@
+/**
+ * Buffer files (docs/engine.md, "Buffer file"): a msgpack sequence of a meta map, then one list per column.
+ * Offsets are tracked so typed-array payloads align to 8 within the file.
+ */
+import type { Segment } from '../backend/types.js';
+import { EngineError } from '../backend/types.js';
+import { skipValue } from '../backend/ts/list-scan.js';
+import { decodeList, encodeList } from './list.js';
+import { decodeValue, encodeValue } from './values.js';
+
+export const BUFFER_FORMAT = 'pamiq-buffer';
+export const BUFFER_VERSION = 1;
+
+export interface BufferFileMeta {
+  /** The buffer class, e.g. "SequentialBuffer". */
+  kind: string;
+  /** Construction settings worth checking or restoring at load (maxSize, keys, …). */
+  config: Record<string, unknown>;
+  /** Column names, one list each; `["items"]` for non-dict buffers. */
+  columns: string[];
+}
+
+/** The segments of a buffer file: the meta map, then one list per column (docs/engine.md). */
+export function encodeBufferFile(meta: BufferFileMeta, columns: readonly (readonly unknown[])[]): Segment[] {
+  if (columns.length !== meta.columns.length) {
+    throw new RangeError(`buffer file: ${meta.columns.length} column names but ${columns.length} columns`);
+  }
+  const rows = columns[0]?.length ?? 0;
+  columns.forEach((col, i) => {
+    if (col.length !== rows) {
+      throw new RangeError(`buffer file: column "${meta.columns[i]}" has ${col.length} items, "${meta.columns[0]}" has ${rows}`);
+    }
+  });
+  const head = encodeValue({
+    format: BUFFER_FORMAT,
+    version: BUFFER_VERSION,
+    kind: meta.kind,
+    config: meta.config,
+    columns: [...meta.columns],
+  });
+  const segments: Segment[] = [head];
+  let offset = head.length;
+  for (const col of columns) {
+    for (const seg of encodeList(col, offset)) {
+      segments.push(seg);
+      offset += seg.byteLength;
+    }
+  }
+  return segments;
+}
+
+function bad(what: string): never {
+  throw new EngineError('EBADMSGPACK', `buffer file: ${what}`);
+}
+
+export function decodeBufferFile(bytes: Uint8Array): { meta: BufferFileMeta; columns: unknown[][] } {
+  const metaEnd = skipValue(bytes, 0);
+  const raw = decodeValue(bytes.subarray(0, metaEnd)) as Record<string, unknown> | null;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) bad('the first value is not a meta map');
+  if (raw.format !== BUFFER_FORMAT) bad(`meta "format" is ${JSON.stringify(raw.format)}, expected "${BUFFER_FORMAT}"`);
+  const version = raw.version;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) bad('meta "version" is not a positive integer');
+  if (version > BUFFER_VERSION) {
+    throw new EngineError('ENEWERFORMAT', `buffer file: version ${version} is newer than the supported ${BUFFER_VERSION}`);
+  }
+  if (typeof raw.kind !== 'string') bad('meta "kind" is not a string');
+  const config = raw.config;
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) bad('meta "config" is not a map');
+  const names = raw.columns;
+  if (!Array.isArray(names) || !names.every((c) => typeof c === 'string')) bad('meta "columns" is not an array of strings');
+  const meta: BufferFileMeta = { kind: raw.kind, config: config as Record<string, unknown>, columns: names as string[] };
+
+  const columns: unknown[][] = [];
+  let offset = metaEnd;
+  for (const name of meta.columns) {
+    if (offset >= bytes.length) bad(`column "${name}" is missing (file ends at ${bytes.length})`);
+    const { items, end } = decodeList(bytes, offset);
+    columns.push(items);
+    offset = end;
+  }
+  if (offset !== bytes.length) bad(`${bytes.length - offset} unexpected bytes after the last column at offset ${offset}`);
+  const rows = columns[0]?.length ?? 0;
+  columns.forEach((col, i) => {
+    if (col.length !== rows) bad(`column "${meta.columns[i]}" has ${col.length} items, "${meta.columns[0]}" has ${rows}`);
+  });
+  return { meta, columns };
+}
