@@ -32,9 +32,15 @@ function run(label, cmd, args, env = {}) {
   });
 }
 
+// ava's verbose reporter prints one line per test: "  ✔ title", "  ✘ [fail]: title", "  - title" (skipped).
 function countAva(label, out) {
   const n = (re) => Number(out.match(re)?.[1] ?? 0);
-  const c = { passed: n(/(\d+) tests? passed/), failed: n(/(\d+) tests? failed/), skipped: n(/(\d+) tests? skipped/) };
+  const lines = (re) => out.split('\n').filter((l) => re.test(l)).length;
+  const c = {
+    passed: lines(/^\s{2}✔ /),
+    failed: Math.max(lines(/^\s{2}✘ \[fail\]/), n(/(\d+) tests? failed/)),
+    skipped: Math.max(lines(/^\s{2}- /), n(/(\d+) tests? skipped/)),
+  };
   c.failed += n(/(\d+) uncaught exceptions?/) + n(/(\d+) unhandled rejections?/);
   for (const k of Object.keys(totals)) totals[k] += c[k];
   console.log(`ava (${label}): ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`);

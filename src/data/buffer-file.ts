@@ -1,0 +1,74 @@
+/**
+ * How the built-in buffers write and read `${path}.msgpack` (docs/engine.md, "Buffer file").
+ *
+ * Saving captures only the array of item references: items are immutable by contract, so the
+ * producer — which runs later, in the background, while training continues — can encode them safely.
+ */
+import { readStateFile, stageFile } from '../state/files.js';
+import { decodeBufferFile, encodeBufferFile, type BufferFileMeta } from '../codec/buffer-file.js';
+
+/** The saved buffer does not fit the buffer loading it (another kind, other keys). */
+export class BufferStateMismatchError extends Error {
+  constructor(
+    message: string,
+    /** The buffer file concerned. */
+    readonly file: string,
+  ) {
+    super(message);
+    this.name = 'BufferStateMismatchError';
+  }
+}
+
+/** Stages `${path}.msgpack`; `columns` is called in the producer, with the captured references. */
+export async function saveBufferFile(
+  path: string,
+  meta: BufferFileMeta,
+  columns: () => readonly (readonly unknown[])[],
+): Promise<void> {
+  await stageFile(`${path}.msgpack`, () => encodeBufferFile(meta, columns()));
+}
+
+/**
+ * Reads `${path}.msgpack` and returns its columns in the order of `expectedColumns`.
+ * @throws BufferStateMismatchError naming the file and the difference when the saved kind differs
+ *   from `kind` or the saved columns (dict keys) differ from `expectedColumns`.
+ */
+export async function loadBufferFile(
+  path: string,
+  kind: string,
+  expectedColumns: readonly string[],
+): Promise<{ meta: BufferFileMeta; columns: unknown[][] }> {
+  const file = `${path}.msgpack`;
+  const { meta, columns } = decodeBufferFile(await readStateFile(file));
+  if (meta.kind !== kind) {
+    throw new BufferStateMismatchError(
+      `Cannot load '${file}' into a ${kind}: it was saved by a ${meta.kind}.`,
+      file,
+    );
+  }
+  const saved = meta.columns;
+  const missing = expectedColumns.filter((c) => !saved.includes(c));
+  const unexpected = saved.filter((c) => !expectedColumns.includes(c));
+  if (missing.length > 0 || unexpected.length > 0) {
+    const parts = [];
+    if (missing.length > 0) parts.push(`missing ${JSON.stringify(missing)}`);
+    if (unexpected.length > 0) parts.push(`unexpected ${JSON.stringify(unexpected)}`);
+    throw new BufferStateMismatchError(
+      `Cannot load '${file}' into a ${kind} with keys ${JSON.stringify(expectedColumns)}: ` +
+        `the saved keys are ${JSON.stringify(saved)} (${parts.join(', ')}).`,
+      file,
+    );
+  }
+  const byName = new Map(saved.map((name, i) => [name, columns[i] ?? []]));
+  const ordered = expectedColumns.map((c) => byName.get(c)!);
+  const length = ordered[0]?.length ?? 0;
+  if (ordered.some((col) => col.length !== length)) {
+    throw new BufferStateMismatchError(`Cannot load '${file}': its columns differ in length.`, file);
+  }
+  return { meta, columns: ordered };
+}
+
+/** The last `max` elements (the newest, as every built-in buffer saves oldest first). */
+export function keepNewest<T>(items: T[], max: number): T[] {
+  return items.length > max ? items.slice(items.length - max) : items;
+}

@@ -1,0 +1,138 @@
+import { DataBuffer } from './buffer.js';
+import { keepNewest, loadBufferFile, saveBufferFile } from './buffer-file.js';
+import { checkMaxSize } from './sequential-buffer.js';
+
+/** The Euler–Mascheroni constant. */
+const EULER_GAMMA = 0.5772156649015329;
+
+export interface RandomReplacementOptions {
+  /** Probability in [0, 1] that an item added to a full buffer replaces a random one (default 1). */
+  replaceProbability?: number;
+  /**
+   * Instead of `replaceProbability`: how many additions an item should survive on average; the
+   * probability becomes `clamp(maxSize / L · (ln(maxSize) + γ), 0, 1)`.
+   */
+  expectedSurvivalLength?: number;
+  /** Uniform source in [0, 1), `Math.random` by default; inject one for deterministic specs. */
+  random?: () => number;
+}
+
+/** Resolves the replacement probability from the options. @throws as {@link RandomReplacementBuffer}. */
+export function replaceProbabilityOf(maxSize: number, options: RandomReplacementOptions): number {
+  const { replaceProbability: p, expectedSurvivalLength: l } = options;
+  if (p !== undefined && l !== undefined) {
+    throw new TypeError('Cannot specify both replaceProbability and expectedSurvivalLength.');
+  }
+  if (l !== undefined) {
+    if (!(l > 0)) throw new RangeError(`expectedSurvivalLength must be greater than 0, got ${l}`);
+    return Math.min(1, Math.max(0, (maxSize / l) * (Math.log(maxSize) + EULER_GAMMA)));
+  }
+  if (p === undefined) return 1;
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`replaceProbability must be in [0, 1], got ${p}`);
+  return p;
+}
+
+/**
+ * Fills up to `maxSize` items; once full, each new item replaces a uniformly random one with
+ * probability `replaceProbability` and is dropped otherwise, so old items survive longer than in a
+ * FIFO. The collector queue holds `floor(maxSize / p)` items (`maxSize` when p = 0: nothing is ever
+ * replaced then).
+ *
+ * State: `${path}.msgpack` with the items ordered by when they were added, oldest first, so a smaller
+ * buffer that loads it keeps the newest items (as every built-in buffer does).
+ */
+export class RandomReplacementBuffer<T = unknown> extends DataBuffer<T, T[]> {
+  readonly replaceProbability: number;
+  private readonly random: () => number;
+  private items: T[] = [];
+  /** When each slot was filled (an addition counter), to save items in the order they came. */
+  private ages: number[] = [];
+  private added = 0;
+
+  /**
+   * @throws RangeError unless `maxSize` is a positive integer, or when a probability or survival
+   *   length is out of range; TypeError when both are given.
+   */
+  constructor(
+    readonly maxSize: number,
+    options: RandomReplacementOptions = {},
+  ) {
+    checkMaxSize(maxSize);
+    const p = replaceProbabilityOf(maxSize, options);
+    super(p === 0 ? maxSize : Math.floor(maxSize / p));
+    this.replaceProbability = p;
+    this.random = options.random ?? Math.random;
+  }
+
+  get isFull(): boolean {
+    return this.items.length >= this.maxSize;
+  }
+
+  add(data: T): void {
+    const age = this.added++;
+    if (!this.isFull) {
+      this.items.push(data);
+      this.ages.push(age);
+      return;
+    }
+    if (this.random() >= this.replaceProbability) return;
+    const index = Math.min(this.maxSize - 1, Math.floor(this.random() * this.maxSize));
+    this.items[index] = data;
+    this.ages[index] = age;
+  }
+
+  /** The items in slot order (a new array of the same references). */
+  getData(): T[] {
+    return this.items.slice();
+  }
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  /** The items ordered by when they were added, oldest first. @internal */
+  itemsByAge(): T[] {
+    return sortByAge(this.items, this.ages);
+  }
+
+  /** References to the items and their ages, for a save's producer. @internal */
+  capture(): { items: T[]; ages: number[] } {
+    return { items: this.items.slice(), ages: this.ages.slice() };
+  }
+
+  /** Replaces the content with `items` (oldest first), keeping the newest `maxSize`. @internal */
+  replaceAll(items: T[]): void {
+    this.items = keepNewest(items, this.maxSize);
+    this.ages = this.items.map((_, i) => i);
+    this.added = this.items.length;
+  }
+
+  override saveState(path: string): void | Promise<void> {
+    return (async () => {
+      const { items, ages } = this.capture();
+      await saveBufferFile(
+        path,
+        {
+          kind: 'RandomReplacementBuffer',
+          config: { maxSize: this.maxSize, replaceProbability: this.replaceProbability },
+          columns: ['items'],
+        },
+        () => [sortByAge(items, ages)],
+      );
+    })();
+  }
+
+  /** @throws BufferStateMismatchError when the file was saved by another kind of buffer. */
+  override loadState(path: string): void | Promise<void> {
+    return (async () => {
+      const { columns } = await loadBufferFile(path, 'RandomReplacementBuffer', ['items']);
+      this.replaceAll(columns[0] as T[]);
+    })();
+  }
+}
+
+/** `items` reordered by ascending `ages` (new array; the inputs are left alone). */
+export function sortByAge<T>(items: readonly T[], ages: readonly number[]): T[] {
+  const order = ages.map((_, i) => i).sort((a, b) => ages[a]! - ages[b]!);
+  return order.map((i) => items[i]!);
+}

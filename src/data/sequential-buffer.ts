@@ -1,0 +1,69 @@
+import { DataBuffer } from './buffer.js';
+import { keepNewest, loadBufferFile, saveBufferFile } from './buffer-file.js';
+
+/** Validates a buffer's `maxSize`. @throws RangeError unless it is a positive integer. */
+export function checkMaxSize(maxSize: number): void {
+  if (!Number.isInteger(maxSize) || maxSize <= 0) {
+    throw new RangeError(`maxSize must be a positive integer, got ${maxSize}`);
+  }
+}
+
+/**
+ * A FIFO of the newest `maxSize` items (a ring, so adding is O(1)). {@link getData} returns a new
+ * array, oldest first. Its collector queue holds `maxSize` items too.
+ * State: `${path}.msgpack` with the items oldest first; a larger saved buffer keeps its newest items.
+ */
+export class SequentialBuffer<T = unknown> extends DataBuffer<T, T[]> {
+  private slots: T[] = [];
+  private start = 0;
+
+  /** @throws RangeError unless `maxSize` is a positive integer. */
+  constructor(readonly maxSize: number) {
+    checkMaxSize(maxSize);
+    super(maxSize);
+  }
+
+  add(data: T): void {
+    if (this.slots.length < this.maxSize) {
+      this.slots.push(data);
+    } else {
+      this.slots[this.start] = data;
+      this.start = (this.start + 1) % this.maxSize;
+    }
+  }
+
+  /** The items, oldest first (a new array of the same references). */
+  getData(): T[] {
+    if (this.start === 0) return this.slots.slice();
+    return [...this.slots.slice(this.start), ...this.slots.slice(0, this.start)];
+  }
+
+  get length(): number {
+    return this.slots.length;
+  }
+
+  /** Replaces the content with `items` (oldest first), keeping the newest `maxSize`. @internal */
+  replaceAll(items: T[]): void {
+    this.slots = keepNewest(items, this.maxSize);
+    this.start = 0;
+  }
+
+  override saveState(path: string): void | Promise<void> {
+    return (async () => {
+      const items = this.getData();
+      await saveBufferFile(
+        path,
+        { kind: 'SequentialBuffer', config: { maxSize: this.maxSize }, columns: ['items'] },
+        () => [items],
+      );
+    })();
+  }
+
+  /** @throws BufferStateMismatchError when the file was saved by another kind of buffer. */
+  override loadState(path: string): void | Promise<void> {
+    return (async () => {
+      const { columns } = await loadBufferFile(path, 'SequentialBuffer', ['items']);
+      this.replaceAll(columns[0] as T[]);
+    })();
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * The pamiq clock: scaled (time runs `scale` times faster than real time) and pausable (it stands still
+ * while paused). Everything in the framework that measures time — buffer timestamps, training
+ * conditions, interval adjustment, periodic saves, uptime — reads it, so pausing the system for a save
+ * and accelerating a simulation affect them all alike.
+ *
+ * Between two anchor points (construction, scale change, resume, load) each clock advances with the
+ * monotonic real clock (`performance.now()`), so none of them ever runs backwards, even when the
+ * wall clock is stepped by NTP; `time()` is aligned to the wall clock at construction only.
+ */
+import { performance } from 'node:perf_hooks';
+import type { PersistentState } from '../state/persistent.js';
+import { readMsgpack, stageMsgpack } from '../state/files.js';
+
+/** The saved form of the clock: the scaled readings at the moment of the save. */
+export interface TimeState {
+  time: number;
+  perfCounter: number;
+  monotonic: number;
+}
+
+export type ClockName = keyof TimeState;
+
+const CLOCKS: readonly ClockName[] = ['time', 'perfCounter', 'monotonic'];
+
+function realNow(): number {
+  return performance.now() / 1000;
+}
+
+/** Sleeps `seconds` of real time precisely: a timer for most of it, then yielding polls (< 2 ms). */
+export function realSleep(seconds: number): Promise<void> {
+  if (!(seconds > 0)) return new Promise((resolve) => setImmediate(resolve));
+  const deadline = performance.now() + seconds * 1000;
+  return new Promise((resolve) => {
+    const poll = () => {
+      const left = deadline - performance.now();
+      if (left <= 0) resolve();
+      // setTimeout fires 1–2 ms late; leave the last stretch to setImmediate so periods stay accurate.
+      else if (left > 2) setTimeout(poll, Math.min(left - 1.5, 2 ** 31 - 1));
+      else setImmediate(poll);
+    };
+    poll();
+  });
+}
+
+export class TimeController implements PersistentState {
+  private scale = 1;
+  private paused = false;
+  /** Real monotonic seconds at the last anchor point. */
+  private realAnchor = realNow();
+  /** The scaled readings at the last anchor point. */
+  private anchors: TimeState;
+  private generation = 0;
+  /** Per clock, the sum of the jumps made by every load so far (new reading − old reading). */
+  private shifts: TimeState = { time: 0, perfCounter: 0, monotonic: 0 };
+
+  constructor() {
+    const real = this.realAnchor;
+    this.anchors = { time: Date.now() / 1000, perfCounter: real, monotonic: real };
+  }
+
+  private read(clock: ClockName): number {
+    if (this.paused) return this.anchors[clock];
+    return this.anchors[clock] + (realNow() - this.realAnchor) * this.scale;
+  }
+
+  /** Moves the anchor point to now, so a later scale change or resume keeps the clocks continuous. */
+  private reanchor(): void {
+    const real = realNow();
+    if (!this.paused) {
+      const advance = (real - this.realAnchor) * this.scale;
+      for (const c of CLOCKS) this.anchors[c] += advance;
+    }
+    this.realAnchor = real;
+  }
+
+  /** Scaled wall-clock seconds since the epoch. */
+  time(): number {
+    return this.read('time');
+  }
+
+  /** Scaled high-resolution seconds (arbitrary origin), for measuring intervals. */
+  perfCounter(): number {
+    return this.read('perfCounter');
+  }
+
+  /** Scaled monotonic seconds (arbitrary origin). */
+  monotonic(): number {
+    return this.read('monotonic');
+  }
+
+  /**
+   * Sets the speed of pamiq time relative to real time; the clocks stay continuous.
+   * @throws RangeError when `scale` is not a finite number greater than 0.
+   */
+  setTimeScale(scale: number): void {
+    if (typeof scale !== 'number' || !Number.isFinite(scale) || scale <= 0) {
+      throw new RangeError(`time scale must be a finite number greater than 0, got ${String(scale)}`);
+    }
+    this.reanchor();
+    this.scale = scale;
+  }
+
+  getTimeScale(): number {
+    return this.scale;
+  }
+
+  /** Freezes the clocks. Idempotent. */
+  pause(): void {
+    if (this.paused) return;
+    this.reanchor();
+    this.paused = true;
+  }
+
+  /** Lets the clocks run again from where they stood. Idempotent. */
+  resume(): void {
+    if (!this.paused) return;
+    this.realAnchor = realNow();
+    this.paused = false;
+  }
+
+  isPaused(): boolean {
+    return this.paused;
+  }
+
+  /**
+   * Waits `seconds` of pamiq time (`seconds / scale` real seconds, the scale read now). Resolves at
+   * once while paused, as the original does, so loops do not stall a pause; a pause that starts
+   * during the wait does not shorten it.
+   */
+  sleep(seconds: number): Promise<void> {
+    if (this.paused) return Promise.resolve();
+    return realSleep(seconds / this.scale);
+  }
+
+  /** The current readings (what {@link saveState} writes). */
+  stateDict(): TimeState {
+    return { time: this.time(), perfCounter: this.perfCounter(), monotonic: this.monotonic() };
+  }
+
+  /**
+   * Continues the clocks from saved readings: the time the process was down is skipped. Increments
+   * {@link loadGeneration} and records the jump in {@link loadShift}, which {@link TimeAnchor}s use
+   * to carry anchors taken before the load across it.
+   * @throws TypeError when a reading is missing or not a finite number.
+   */
+  loadStateDict(state: TimeState): void {
+    for (const c of CLOCKS) {
+      const v = (state as unknown as Record<string, unknown> | null)?.[c];
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        throw new TypeError(`time state: '${c}' must be a finite number, got ${String(v)}`);
+      }
+    }
+    const before = this.stateDict();
+    this.anchors = { time: state.time, perfCounter: state.perfCounter, monotonic: state.monotonic };
+    this.realAnchor = realNow();
+    for (const c of CLOCKS) this.shifts[c] += this.anchors[c] - before[c];
+    this.generation += 1;
+  }
+
+  /** How many times the clocks were restored by a load. */
+  get loadGeneration(): number {
+    return this.generation;
+  }
+
+  /** The total jump of `clock` caused by loads: `reading − loadShift` never jumps. */
+  loadShift(clock: ClockName = 'time'): number {
+    return this.shifts[clock];
+  }
+
+  /** Writes `${path}.msgpack` (e.g. `time.msgpack`). */
+  async saveState(path: string): Promise<void> {
+    await stageMsgpack(`${path}.msgpack`, this.stateDict());
+  }
+
+  /** Reads `${path}.msgpack`. Throws what the read throws (missing file) or TypeError for a bad shape. */
+  async loadState(path: string): Promise<void> {
+    const state = await readMsgpack<TimeState>(`${path}.msgpack`);
+    try {
+      this.loadStateDict(state);
+    } catch (e) {
+      throw new TypeError(`${path}.msgpack: ${(e as Error).message}`);
+    }
+  }
+}
