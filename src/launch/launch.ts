@@ -227,7 +227,7 @@ function trainingBody(trainers: TrainersDict) {
       const trained = await trainers.get(name)!.run();
       if (trained) {
         idleRound = 0;
-        getLogger('launch.training').info(`Trained ${name} in ${((performance.now() - begin) / 1000).toFixed(2)} seconds`);
+        getLogger('launch.training').debug(`Trained ${name} in ${((performance.now() - begin) / 1000).toFixed(2)} seconds`);
         return undefined;
       }
       idleRound++;
