@@ -172,8 +172,10 @@ for (const interval of [0.01, 0.05]) {
     const n = interval < 0.02 ? 30 : 10;
     for (let i = 0; i < n; i++) periods.push(await adjustor.adjust());
     const mean = periods.reduce((a, b) => a + b, 0) / n;
-    // Generous: shared CI cores; the original pins ±1 ms.
-    t.true(Math.abs(mean - interval) < interval * 0.3, `mean period ${mean}`);
+    // A period is never shorter than the interval; how much longer depends on the machine's load (the
+    // original pins ±1 ms on an idle machine), so the upper bound only catches a doubled sleep.
+    t.true(mean >= interval * 0.95, `mean period ${mean}`);
+    t.true(mean < interval * 2, `mean period ${mean}`);
   });
 }
 
