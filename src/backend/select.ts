@@ -14,17 +14,27 @@ export interface BackendInfo {
   nativeUnavailable?: string;
 }
 
-/** Flattens the loader's error and its `cause` chain into one readable text. */
+/**
+ * Turns the loader's error and its `cause` chain (one cause per place it looked) into one line that
+ * says what is missing and how to get it, keeping every cause's first line.
+ */
 function describeLoadError(err: unknown): string {
-  const parts: string[] = [];
+  const causes: string[] = [];
   const seen = new Set<unknown>();
-  let cur: unknown = err;
-  while (cur && !seen.has(cur) && parts.length < 10) {
+  for (let cur: unknown = err; cur && !seen.has(cur) && causes.length < 12; ) {
     seen.add(cur);
-    parts.push(cur instanceof Error ? cur.message : String(cur));
+    causes.push((cur instanceof Error ? cur.message : String(cur)).split('\n')[0]!);
     cur = cur instanceof Error ? cur.cause : undefined;
   }
-  return parts.join(' <- ');
+  const notFound = causes.filter((c) => c.startsWith('Cannot find module'));
+  if (notFound.length > 0 && notFound.length === causes.length - 1) {
+    const looked = notFound.map((c) => c.replace(/^Cannot find module /, '')).join(', ');
+    return (
+      `no native binary for ${process.platform}-${process.arch} (looked for ${looked}); ` +
+      'build one with `npm run build` (needs a Rust toolchain) or install the platform package'
+    );
+  }
+  return causes.join(' <- ');
 }
 
 async function loadNative(): Promise<{ engine?: Engine; error?: string }> {
