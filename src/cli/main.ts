@@ -159,6 +159,11 @@ export function buildCli(): Command {
 // Run when executed (also through the npm bin symlink), not when imported by specs.
 const invokedDirectly = process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
 if (invokedDirectly) {
+  // `pamiq states list DIR | head` closes the pipe early; that is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   buildCli()
     .parseAsync(process.argv)
     .catch((err: unknown) => {
