@@ -5,7 +5,8 @@
 import type { Segment } from '../backend/types.js';
 import { EngineError } from '../backend/types.js';
 import { skipValue } from '../backend/ts/list-scan.js';
-import { decodeList, encodeList } from './list.js';
+import { decodeList, encodeListInto } from './list.js';
+import { SegmentBuilder } from './segments.js';
 import { decodeValue, encodeValue } from './values.js';
 
 export const BUFFER_FORMAT = 'pamiq-buffer';
@@ -22,6 +23,17 @@ export interface BufferFileMeta {
 
 /** The segments of a buffer file: the meta map, then one list per column (docs/engine.md). */
 export function encodeBufferFile(meta: BufferFileMeta, columns: readonly (readonly unknown[])[]): Segment[] {
+  return [...encodeBufferFileBatches(meta, columns)].flat();
+}
+
+/**
+ * The same bytes as {@link encodeBufferFile}, produced batch by batch (a few MiB each) so a writer can
+ * write one batch while the next is encoded, and the event loop runs in between.
+ */
+export function* encodeBufferFileBatches(
+  meta: BufferFileMeta,
+  columns: readonly (readonly unknown[])[],
+): Generator<Segment[], void, undefined> {
   if (columns.length !== meta.columns.length) {
     throw new RangeError(`buffer file: ${meta.columns.length} column names but ${columns.length} columns`);
   }
@@ -38,15 +50,10 @@ export function encodeBufferFile(meta: BufferFileMeta, columns: readonly (readon
     config: meta.config,
     columns: [...meta.columns],
   });
-  const segments: Segment[] = [head];
-  let offset = head.length;
-  for (const col of columns) {
-    for (const seg of encodeList(col, offset)) {
-      segments.push(seg);
-      offset += seg.byteLength;
-    }
-  }
-  return segments;
+  const b = new SegmentBuilder(0);
+  b.copy(head);
+  for (const col of columns) yield* encodeListInto(b, col);
+  yield b.take();
 }
 
 function bad(what: string): never {

@@ -88,6 +88,9 @@ function writeExtHeader(b: SegmentBuilder, len: number): void {
   b.i8(EXT_TYPED_ARRAY);
 }
 
+/** Number rows encoded per engine call: large enough for parallel encoding, small enough to interleave. */
+const NUMBER_ROWS_PER_CALL = 65_536;
+
 /**
  * Encodes `items` as one msgpack array starting at absolute file offset `startOffset` (so typed-array
  * payloads can be aligned), choosing the numbers / tensors / mixed path of docs/engine.md. Typed arrays
@@ -95,24 +98,39 @@ function writeExtHeader(b: SegmentBuilder, len: number): void {
  * with the item's index (`[i]…`, also as `.index`).
  */
 export function encodeList(items: readonly unknown[], startOffset: number): Segment[] {
+  const b = new SegmentBuilder(startOffset);
+  const out: Segment[] = [];
+  for (const batch of encodeListInto(b, items)) out.push(...batch);
+  out.push(...b.take());
+  return out;
+}
+
+/**
+ * Writes the list into `b`, yielding a batch of segments (see {@link SegmentBuilder.full}) whenever one
+ * is ready; what is left after the last yield stays in `b` for the caller to take.
+ */
+export function* encodeListInto(b: SegmentBuilder, items: readonly unknown[]): Generator<Segment[], void, undefined> {
   const n = items.length;
   if (n >= 0x100000000) throw SerializationError.at(`cannot write a list of ${n} items (msgpack allows < 2^32)`, '');
-  const b = new SegmentBuilder(startOffset);
   b.arrayHeader(n);
   const { kind, width } = classifyList(items);
   if (kind === 'numbers' && n > 0) {
-    const values = new Float64Array(width === 0 ? n : n * width);
-    if (width === 0) {
-      for (let i = 0; i < n; i++) values[i] = items[i] as number;
-    } else {
-      let k = 0;
-      for (let i = 0; i < n; i++) {
-        const row = items[i] as number[];
-        for (let j = 0; j < width; j++) values[k++] = row[j]!;
+    const rowWidth = Math.max(width, 1);
+    for (let from = 0; from < n; from += NUMBER_ROWS_PER_CALL) {
+      const to = Math.min(n, from + NUMBER_ROWS_PER_CALL);
+      const values = new Float64Array((to - from) * rowWidth);
+      if (width === 0) {
+        for (let i = from; i < to; i++) values[i - from] = items[i] as number;
+      } else {
+        let k = 0;
+        for (let i = from; i < to; i++) {
+          const row = items[i] as number[];
+          for (let j = 0; j < width; j++) values[k++] = row[j]!;
+        }
       }
+      b.ref(engine().encodeNumbers(values, width));
+      yield b.take();
     }
-    const out = engine().encodeNumbers(values, width);
-    b.ref(out);
   } else if (kind === 'tensors') {
     for (let i = 0; i < n; i++) {
       const ta = items[i] as TypedArray;
@@ -128,6 +146,7 @@ export function encodeList(items: readonly unknown[], startOffset: number): Segm
       b.u8(pad);
       b.zeros(pad);
       b.ref(data);
+      if (b.full) yield b.take();
     }
   } else if (kind === 'mixed') {
     for (let i = 0; i < n; i++) {
@@ -137,9 +156,9 @@ export function encodeList(items: readonly unknown[], startOffset: number): Segm
         if (err instanceof SerializationError) throw err.under(`[${i}]`);
         throw err;
       }
+      if (b.full) yield b.take();
     }
   }
-  return b.finish();
 }
 
 /** Decodes the list at `offset`; typed arrays are zero-copy views into `bytes` where aligned. */

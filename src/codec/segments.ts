@@ -8,8 +8,18 @@ import type { Segment } from '../backend/types.js';
 export const ZERO_COPY_MIN = 64 * 1024;
 const CHUNK = 256 * 1024;
 
+/**
+ * A batch ends after this many bytes or segments. Encoders yield batch by batch so that a large state
+ * is encoded (and its small items copied) a few MiB at a time, interleaved with the writes and the
+ * loops, instead of all at once: bounded memory, short event-loop stalls.
+ */
+export const BATCH_BYTES = 8 * 1024 * 1024;
+export const BATCH_SEGMENTS = 4096;
+
 export class SegmentBuilder {
-  readonly segments: Segment[] = [];
+  private segments: Segment[] = [];
+  /** Bytes added since the last {@link take}: how much a batch holds. */
+  private pending = 0;
   private chunk = new Uint8Array(0);
   private view = new DataView(this.chunk.buffer);
   private start = 0;
@@ -32,6 +42,7 @@ export class SegmentBuilder {
     const at = this.used;
     this.used += n;
     this.offset += n;
+    this.pending += n;
     return at;
   }
 
@@ -66,6 +77,7 @@ export class SegmentBuilder {
       this.flush();
       this.segments.push(bytes.slice());
       this.offset += bytes.length;
+      this.pending += bytes.length;
       return;
     }
     const at = this.reserve(bytes.length);
@@ -81,6 +93,21 @@ export class SegmentBuilder {
     this.flush();
     this.segments.push(bytes);
     this.offset += bytes.length;
+    this.pending += bytes.length;
+  }
+
+  /** True when the segments gathered since the last {@link take} make a batch worth writing. */
+  get full(): boolean {
+    return this.pending >= BATCH_BYTES || this.segments.length >= BATCH_SEGMENTS;
+  }
+
+  /** The segments gathered since the last take, in order; the builder goes on after them. */
+  take(): Segment[] {
+    this.flush();
+    const out = this.segments;
+    this.segments = [];
+    this.pending = 0;
+    return out;
   }
 
   /** Ends the current run of copied bytes (the chunk's remainder stays usable). */
@@ -91,10 +118,9 @@ export class SegmentBuilder {
     }
   }
 
-  /** The segments, in order. */
+  /** The remaining segments, in order (same as {@link take}). */
   finish(): Segment[] {
-    this.flush();
-    return this.segments;
+    return this.take();
   }
 
   /** A msgpack array header. */

@@ -5,7 +5,7 @@
  * producer — which runs later, in the background, while training continues — can encode them safely.
  */
 import { readStateFile, stageFile } from '../state/files.js';
-import { decodeBufferFile, encodeBufferFile, type BufferFileMeta } from '../codec/buffer-file.js';
+import { decodeBufferFile, encodeBufferFileBatches, type BufferFileMeta } from '../codec/buffer-file.js';
 
 /** The saved buffer does not fit the buffer loading it (another kind, other keys). */
 export class BufferStateMismatchError extends Error {
@@ -25,7 +25,7 @@ export async function saveBufferFile(
   meta: BufferFileMeta,
   columns: () => readonly (readonly unknown[])[],
 ): Promise<void> {
-  await stageFile(`${path}.msgpack`, () => encodeBufferFile(meta, columns()));
+  await stageFile(`${path}.msgpack`, () => encodeBufferFileBatches(meta, columns()));
 }
 
 /**

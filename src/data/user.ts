@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PersistentState } from '../state/persistent.js';
 import { readMsgpack, readStateFile, stageFile, stageMsgpack } from '../state/files.js';
-import { decodeBufferFile, encodeBufferFile } from '../codec/buffer-file.js';
+import { decodeBufferFile, encodeBufferFileBatches } from '../codec/buffer-file.js';
 import type { DataBuffer } from './buffer.js';
 import { DataCollector } from './collector.js';
 
@@ -76,7 +76,7 @@ export class DataUser<R = unknown, T = unknown> implements PersistentState {
       await buffer;
       await stageMsgpack(join(path, 'timestamps.msgpack'), stamps);
       await stageFile(join(path, 'pending.msgpack'), () =>
-        encodeBufferFile(meta, [pending.items, pending.timestamps]),
+        encodeBufferFileBatches(meta, [pending.items, pending.timestamps]),
       );
     })();
   }

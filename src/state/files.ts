@@ -17,7 +17,13 @@ import { engine } from '../backend/select.js';
 import type { Segment } from '../backend/types.js';
 import { decodeValue, encodeValue } from '../codec/values.js';
 
-export type Producer = () => Segment[] | Promise<Segment[]>;
+/**
+ * What a staged file's producer returns: all its segments at once, or batches of segments (a sync or
+ * async iterable of arrays) that are written one after another — large files should use batches so
+ * that encoding interleaves with writing and with the loops.
+ */
+export type SegmentSource = Segment[] | Iterable<Segment[]> | AsyncIterable<Segment[]>;
+export type Producer = () => SegmentSource | Promise<SegmentSource>;
 
 interface CaptureSession {
   root: string;
@@ -55,7 +61,7 @@ export async function stageFile(path: string, produce: Producer): Promise<void> 
   }
   // Outside a capture: write beside the target and rename over it, so a crash never leaves half a file.
   const tmp = `${abs}.tmp-${randomBytes(4).toString('hex')}`;
-  await writeSegments(tmp, await produce());
+  await writeSegments(tmp, produce());
   await rename(tmp, abs);
 }
 
@@ -86,11 +92,24 @@ export async function readMsgpack<T = unknown>(path: string): Promise<T> {
   return decodeValue(await readStateFile(path)) as T;
 }
 
-/** Writes `segments` to a new file with the active engine's writer; removes the file on failure. */
-export async function writeSegments(path: string, segments: Segment[]) {
+async function* batchesOf(source: SegmentSource): AsyncGenerator<Segment[]> {
+  if (Array.isArray(source)) yield source as Segment[];
+  else yield* source as AsyncIterable<Segment[]>;
+}
+
+/**
+ * Writes the segments of `source` to a new file with the active engine's writer, batch by batch (the
+ * event loop runs between batches); removes the file on failure.
+ */
+export async function writeSegments(path: string, source: SegmentSource | Promise<SegmentSource>) {
   const writer = engine().createWriter(path);
   try {
-    await writer.append(segments);
+    let appended = false;
+    for await (const batch of batchesOf(await source)) {
+      await writer.append(batch);
+      appended = true;
+    }
+    if (!appended) await writer.append([]); // creates the (empty) file
     return await writer.finish();
   } catch (err) {
     await writer.abort();

@@ -100,7 +100,7 @@ export class PendingSave {
         const [abs, produce] = next;
         const rel = relative(this.tmpDir, abs).split(sep).join('/');
         try {
-          known[rel] = await writeSegments(abs, await produce());
+          known[rel] = await writeSegments(abs, produce());
         } catch (err) {
           queue.length = 0; // stop the other workers early; the save is lost anyway
           throw new SaveError(`Writing '${rel}' of state '${this.name}' failed`, err);
