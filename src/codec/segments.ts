@@ -4,8 +4,11 @@
  */
 import type { Segment } from '../backend/types.js';
 
-/** Views at least this big are referenced, not copied. */
-export const ZERO_COPY_MIN = 64 * 1024;
+/**
+ * Views at least this big are referenced, not copied: below it the per-segment cost (a view, an iovec,
+ * a napi conversion) outweighs a memcpy; above it copying would double the memory a save needs.
+ */
+export const ZERO_COPY_MIN = 1024;
 const CHUNK = 256 * 1024;
 
 /**
