@@ -1,6 +1,9 @@
 //! `scanList`: classify and read a msgpack list (docs/engine.md, "Lists") without decoding generic
 //! values. Every read is bounds-checked; malformed bytes give `EBADMSGPACK`, never a panic.
 
+use rmp::decode::{self, MarkerReadError, NumValueReadError, RmpReadErr, ValueReadError};
+use rmp::Marker;
+
 use crate::error::{Code, EngineError, Result};
 
 /// What a list holds.
@@ -38,6 +41,10 @@ pub fn dtype_size(dtype: u8) -> Option<usize> {
   }
 }
 
+/// A position in the scanned bytes. Every read goes through `rmp::decode` on the remaining slice
+/// (`&[u8]` is an `RmpRead` that fails, never panics, when it runs out of bytes); the cursor only
+/// commits the new position once a read succeeded, so a `try_*` that finds another type consumes
+/// nothing.
 struct Cursor<'a> {
   b: &'a [u8],
   pos: usize,
@@ -59,130 +66,81 @@ impl<'a> Cursor<'a> {
     self.b.len().saturating_sub(self.pos)
   }
 
-  fn peek(&self) -> Result<u8> {
-    self
-      .b
-      .get(self.pos)
-      .copied()
-      .ok_or_else(|| self.err("unexpected end"))
+  /// The bytes from the current position on (empty past the end).
+  fn rest(&self) -> &'a [u8] {
+    self.b.get(self.pos..).unwrap_or(&[])
   }
 
-  fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-    let end = self
-      .pos
-      .checked_add(n)
-      .ok_or_else(|| self.err("length overflow"))?;
-    let s = self
-      .b
-      .get(self.pos..end)
-      .ok_or_else(|| self.err("unexpected end"))?;
-    self.pos = end;
-    Ok(s)
+  /// Runs an `rmp::decode` reader at the current position and advances past what it read. A short
+  /// read is `EBADMSGPACK` ("unexpected end"); a value of another type gives `Ok(None)` and consumes
+  /// nothing.
+  fn read<T, E>(
+    &mut self,
+    f: impl FnOnce(&mut &'a [u8]) -> std::result::Result<T, E>,
+  ) -> Result<Option<T>>
+  where
+    E: Into<Misread>,
+  {
+    let mut rd = self.rest();
+    match f(&mut rd).map_err(Into::into) {
+      Ok(v) => {
+        self.pos = self.b.len() - rd.len();
+        Ok(Some(v))
+      }
+      Err(Misread::OtherType) => Ok(None),
+      Err(Misread::Short) => Err(self.err("unexpected end")),
+    }
   }
 
-  fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
-    let s = self.take(N)?;
-    let mut a = [0u8; N];
-    a.copy_from_slice(s);
-    Ok(a)
+  /// The marker of the next value, without consuming it.
+  fn peek(&self) -> Result<Marker> {
+    let mut rd = self.rest();
+    decode::read_marker(&mut rd).map_err(|_| self.err("unexpected end"))
   }
 
-  fn u8(&mut self) -> Result<u8> {
-    Ok(self.array::<1>()?[0])
-  }
-
-  fn u16(&mut self) -> Result<u16> {
-    Ok(u16::from_be_bytes(self.array()?))
-  }
-
-  fn u32(&mut self) -> Result<u32> {
-    Ok(u32::from_be_bytes(self.array()?))
-  }
-
-  fn u64(&mut self) -> Result<u64> {
-    Ok(u64::from_be_bytes(self.array()?))
+  /// Skips `n` bytes (a payload).
+  fn take(&mut self, n: usize) -> Result<()> {
+    if n > self.remaining() {
+      return Err(self.err("unexpected end"));
+    }
+    self.pos += n;
+    Ok(())
   }
 
   /// Reads a number if the next value is one; otherwise consumes nothing.
   fn try_number(&mut self) -> Result<Option<f64>> {
-    let m = self.peek()?;
-    let v = match m {
-      0x00..=0x7f => {
-        self.pos += 1;
-        f64::from(m)
-      }
-      0xe0..=0xff => {
-        self.pos += 1;
-        f64::from(m as i8)
-      }
-      0xca..=0xd3 => {
-        self.pos += 1;
-        match m {
-          0xca => f64::from(f32::from_bits(self.u32()?)),
-          0xcb => f64::from_bits(self.u64()?),
-          0xcc => f64::from(self.u8()?),
-          0xcd => f64::from(self.u16()?),
-          0xce => f64::from(self.u32()?),
-          0xcf => self.u64()? as f64,
-          0xd0 => f64::from(self.u8()? as i8),
-          0xd1 => f64::from(self.u16()? as i16),
-          0xd2 => f64::from(self.u32()? as i32),
-          _ => self.u64()? as i64 as f64,
-        }
-      }
-      _ => return Ok(None),
-    };
-    Ok(Some(v))
+    match self.peek()? {
+      Marker::FixPos(_) => self.read(|rd| decode::read_pfix(rd).map(f64::from)),
+      Marker::FixNeg(_) => self.read(|rd| decode::read_nfix(rd).map(f64::from)),
+      Marker::F32 => self.read(|rd| decode::read_f32(rd).map(f64::from)),
+      Marker::F64 => self.read(decode::read_f64),
+      Marker::U8 => self.read(|rd| decode::read_u8(rd).map(f64::from)),
+      Marker::U16 => self.read(|rd| decode::read_u16(rd).map(f64::from)),
+      Marker::U32 => self.read(|rd| decode::read_u32(rd).map(f64::from)),
+      Marker::U64 => self.read(|rd| decode::read_u64(rd).map(|v| v as f64)),
+      Marker::I8 => self.read(|rd| decode::read_i8(rd).map(f64::from)),
+      Marker::I16 => self.read(|rd| decode::read_i16(rd).map(f64::from)),
+      Marker::I32 => self.read(|rd| decode::read_i32(rd).map(f64::from)),
+      Marker::I64 => self.read(|rd| decode::read_i64(rd).map(|v| v as f64)),
+      _ => Ok(None),
+    }
   }
 
   /// Reads an array header if the next value is an array; otherwise consumes nothing.
   fn try_array_len(&mut self) -> Result<Option<u32>> {
-    let m = self.peek()?;
-    let n = match m {
-      0x90..=0x9f => {
-        self.pos += 1;
-        u32::from(m & 0x0f)
-      }
-      0xdc => {
-        self.pos += 1;
-        u32::from(self.u16()?)
-      }
-      0xdd => {
-        self.pos += 1;
-        self.u32()?
-      }
-      _ => return Ok(None),
-    };
-    Ok(Some(n))
+    self.read(decode::read_array_len)
   }
 
   /// Reads a whole ext value (header and payload) if the next value is one: `(type, payload start,
   /// payload length)`; otherwise consumes nothing.
   fn try_ext(&mut self) -> Result<Option<(i8, usize, usize)>> {
-    let m = self.peek()?;
-    let len = match m {
-      0xd4..=0xd8 => {
-        self.pos += 1;
-        1usize << (m - 0xd4)
-      }
-      0xc7 => {
-        self.pos += 1;
-        usize::from(self.u8()?)
-      }
-      0xc8 => {
-        self.pos += 1;
-        usize::from(self.u16()?)
-      }
-      0xc9 => {
-        self.pos += 1;
-        self.u32()? as usize
-      }
-      _ => return Ok(None),
+    let Some(meta) = self.read(decode::read_ext_meta)? else {
+      return Ok(None);
     };
-    let ty = self.u8()? as i8;
     let start = self.pos;
+    let len = meta.size as usize;
     self.take(len)?;
-    Ok(Some((ty, start, len)))
+    Ok(Some((meta.typeid, start, len)))
   }
 
   /// Reads `n` array elements that should all be numbers into `values`. At the first non-number the
@@ -200,6 +158,42 @@ impl<'a> Cursor<'a> {
     Ok(true)
   }
 
+  /// Reads the header of the next value, whatever its type: `(nested values that follow, payload
+  /// bytes that follow)`.
+  fn header(&mut self) -> Result<(u64, usize)> {
+    let m = self.peek()?;
+    let got = match m {
+      Marker::Reserved => return Err(self.err("invalid marker 0xc1")),
+      Marker::FixArray(_) | Marker::Array16 | Marker::Array32 => self
+        .read(decode::read_array_len)?
+        .map(|n| (u64::from(n), 0)),
+      Marker::FixMap(_) | Marker::Map16 | Marker::Map32 => self
+        .read(decode::read_map_len)?
+        .map(|n| (2 * u64::from(n), 0)),
+      Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => {
+        self.read(decode::read_str_len)?.map(|n| (0, n as usize))
+      }
+      Marker::Bin8 | Marker::Bin16 | Marker::Bin32 => {
+        self.read(decode::read_bin_len)?.map(|n| (0, n as usize))
+      }
+      Marker::FixExt1
+      | Marker::FixExt2
+      | Marker::FixExt4
+      | Marker::FixExt8
+      | Marker::FixExt16
+      | Marker::Ext8
+      | Marker::Ext16
+      | Marker::Ext32 => self
+        .read(decode::read_ext_meta)?
+        .map(|meta| (0, meta.size as usize)),
+      Marker::Null => self.read(decode::read_nil)?.map(|()| (0, 0)),
+      Marker::True | Marker::False => self.read(decode::read_bool)?.map(|_| (0, 0)),
+      _ => self.try_number()?.map(|_| (0, 0)),
+    };
+    // Every marker is one of the above, so the matching reader never reports another type.
+    got.ok_or_else(|| self.err(&format!("unexpected marker {m:?}")))
+  }
+
   /// Skips `n` complete values of any type, iteratively (no recursion on nesting).
   fn skip_values(&mut self, n: u64) -> Result<()> {
     let mut pending = n;
@@ -208,39 +202,43 @@ impl<'a> Cursor<'a> {
         return Err(self.err("more values declared than bytes left"));
       }
       pending -= 1;
-      let m = self.u8()?;
-      let (add, skip): (u64, usize) = match m {
-        0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => (0, 0),
-        0x80..=0x8f => (2 * u64::from(m & 0x0f), 0),
-        0x90..=0x9f => (u64::from(m & 0x0f), 0),
-        0xa0..=0xbf => (0, usize::from(m & 0x1f)),
-        0xc1 => return Err(self.err("invalid marker 0xc1")),
-        0xc4 | 0xd9 => (0, usize::from(self.u8()?)),
-        0xc5 | 0xda => (0, usize::from(self.u16()?)),
-        0xc6 | 0xdb => (0, self.u32()? as usize),
-        0xc7 => (0, usize::from(self.u8()?) + 1),
-        0xc8 => (0, usize::from(self.u16()?) + 1),
-        0xc9 => (0, self.u32()? as usize + 1),
-        0xca => (0, 4),
-        0xcb => (0, 8),
-        0xcc | 0xd0 => (0, 1),
-        0xcd | 0xd1 => (0, 2),
-        0xce | 0xd2 => (0, 4),
-        0xcf | 0xd3 => (0, 8),
-        0xd4 => (0, 2),
-        0xd5 => (0, 3),
-        0xd6 => (0, 5),
-        0xd7 => (0, 9),
-        0xd8 => (0, 17),
-        0xdc => (u64::from(self.u16()?), 0),
-        0xdd => (u64::from(self.u32()?), 0),
-        0xde => (2 * u64::from(self.u16()?), 0),
-        0xdf => (2 * u64::from(self.u32()?), 0),
-      };
+      let (add, skip) = self.header()?;
       self.take(skip)?;
       pending += add;
     }
     Ok(())
+  }
+}
+
+/// Why an `rmp::decode` read failed: the bytes ran out, or the next value has another type.
+enum Misread {
+  Short,
+  OtherType,
+}
+
+impl<E: RmpReadErr> From<ValueReadError<E>> for Misread {
+  fn from(e: ValueReadError<E>) -> Self {
+    match e {
+      ValueReadError::TypeMismatch(_) => Misread::OtherType,
+      ValueReadError::InvalidMarkerRead(_) | ValueReadError::InvalidDataRead(_) => Misread::Short,
+    }
+  }
+}
+
+impl<E: RmpReadErr> From<MarkerReadError<E>> for Misread {
+  fn from(_: MarkerReadError<E>) -> Self {
+    Misread::Short
+  }
+}
+
+impl<E: RmpReadErr> From<NumValueReadError<E>> for Misread {
+  fn from(e: NumValueReadError<E>) -> Self {
+    match e {
+      NumValueReadError::TypeMismatch(_) | NumValueReadError::OutOfRange => Misread::OtherType,
+      NumValueReadError::InvalidMarkerRead(_) | NumValueReadError::InvalidDataRead(_) => {
+        Misread::Short
+      }
+    }
   }
 }
 
@@ -542,6 +540,46 @@ mod tests {
       scan_list(&bytes, 0).unwrap(),
       ListScan::Mixed { count: 1, end: 2 }
     );
+  }
+
+  #[test]
+  fn aligned_tensors_written_with_rmp() {
+    // The documented ext header (smallest form for the payload length: fixext when it is exactly
+    // 1/2/4/8/16, else ext8/16/32), as the TypeScript codec writes it, scans back as tensors with
+    // the data at the 8-aligned offsets the padding chose.
+    let mut bytes = Vec::new();
+    encode_array_header(&mut bytes, 3);
+    for (dtype, data_len) in [(9u8, 8usize), (2, 300), (6, 70_000)] {
+      // The pad that puts the data at a multiple of 8 (the ext header size depends on the length).
+      let (pad, len) = (0..8usize)
+        .map(|pad| (pad, u32::try_from(2 + pad + data_len).unwrap()))
+        .find(|&(pad, len)| {
+          let mut head = Vec::new();
+          rmp::encode::write_ext_meta(&mut head, len, 1).unwrap();
+          (bytes.len() + head.len() + 2 + pad) % 8 == 0
+        })
+        .unwrap();
+      rmp::encode::write_ext_meta(&mut bytes, len, 1).unwrap();
+      bytes.extend_from_slice(&[dtype, pad as u8]);
+      bytes.resize(bytes.len() + pad, 0);
+      assert_eq!(bytes.len() % 8, 0);
+      bytes.resize(bytes.len() + data_len, 7);
+    }
+    match scan_list(&bytes, 0).unwrap() {
+      ListScan::Tensors {
+        count,
+        dtypes,
+        offsets,
+        byte_lengths,
+        end,
+      } => {
+        assert_eq!((count, end), (3, bytes.len()));
+        assert_eq!(dtypes, vec![9, 2, 6]);
+        assert_eq!(byte_lengths, vec![8.0, 300.0, 70_000.0]);
+        assert!(offsets.iter().all(|&o| o % 8.0 == 0.0), "{offsets:?}");
+      }
+      other => panic!("{other:?}"),
+    }
   }
 
   #[test]

@@ -1,7 +1,12 @@
 //! `encodeNumbers`: the msgpack items of a numbers list, byte for byte what `@msgpack/msgpack` 3.1.3
-//! writes for the same JavaScript numbers (Encoder.encodeNumber with default options).
+//! writes for the same JavaScript numbers (Encoder.encodeNumber with default options). The bytes are
+//! written by `rmp::encode`; this module only decides which form a number takes (as the JavaScript
+//! encoder does: safe integer → smallest int form, anything else → float64) and canonicalizes NaN.
+
+use std::convert::Infallible;
 
 use rayon::prelude::*;
+use rmp::encode::{self, ByteBuf, ValueWriteError};
 
 use crate::error::{Code, EngineError, Result};
 use crate::pool;
@@ -15,81 +20,71 @@ pub const PARALLEL_THRESHOLD: usize = 1 << 16;
 /// Values per parallel chunk (rounded to whole items).
 const CHUNK_VALUES: usize = 1 << 15;
 
-/// Appends one number: safe integers (including -0) in the smallest int form, else float64.
-pub fn encode_number(out: &mut Vec<u8>, x: f64) {
-  if x.is_finite() && x.trunc() == x && x.abs() <= MAX_SAFE {
-    if x >= 0.0 {
-      let v = x as u64;
-      if v < 0x80 {
-        out.push(v as u8);
-      } else if v < 0x100 {
-        out.extend_from_slice(&[0xcc, v as u8]);
-      } else if v < 0x1_0000 {
-        out.push(0xcd);
-        out.extend_from_slice(&(v as u16).to_be_bytes());
-      } else if v < 0x1_0000_0000 {
-        out.push(0xce);
-        out.extend_from_slice(&(v as u32).to_be_bytes());
-      } else {
-        out.push(0xcf);
-        out.extend_from_slice(&v.to_be_bytes());
-      }
-    } else {
-      let v = x as i64;
-      if v >= -0x20 {
-        out.push(v as u8);
-      } else if v >= -0x80 {
-        out.extend_from_slice(&[0xd0, v as u8]);
-      } else if v >= -0x8000 {
-        out.push(0xd1);
-        out.extend_from_slice(&(v as i16).to_be_bytes());
-      } else if v >= -0x8000_0000 {
-        out.push(0xd2);
-        out.extend_from_slice(&(v as i32).to_be_bytes());
-      } else {
-        out.push(0xd3);
-        out.extend_from_slice(&v.to_be_bytes());
-      }
+/// Unwraps the result of an `rmp::encode` call into a [`ByteBuf`], whose writes cannot fail.
+#[inline]
+fn written<T>(r: std::result::Result<T, ValueWriteError<Infallible>>) -> T {
+  match r {
+    Ok(v) => v,
+    Err(ValueWriteError::InvalidMarkerWrite(e) | ValueWriteError::InvalidDataWrite(e)) => {
+      match e {}
     }
-  } else {
-    let bits = if x.is_nan() {
-      CANONICAL_NAN
-    } else {
-      x.to_bits()
-    };
-    out.push(0xcb);
-    out.extend_from_slice(&bits.to_be_bytes());
   }
+}
+
+/// Appends one number: safe integers (including -0) in the smallest int form, else float64.
+///
+/// `rmp::encode::write_sint` picks the same form as `@msgpack/msgpack` for every safe integer:
+/// positive fixint, uint8/16/32/64 for values >= 0, negative fixint, int8/16/32/64 below 0.
+#[inline]
+fn write_number(buf: &mut ByteBuf, x: f64) {
+  if x.is_finite() && x.trunc() == x && x.abs() <= MAX_SAFE {
+    // Exact: an integer with |x| <= 2^53 - 1 fits i64; -0 converts to 0.
+    written(encode::write_sint(buf, x as i64));
+  } else {
+    let x = if x.is_nan() {
+      f64::from_bits(CANONICAL_NAN)
+    } else {
+      x
+    };
+    written(encode::write_f64(buf, x));
+  }
+}
+
+/// Appends through a [`ByteBuf`] (rmp's infallible writer) to a plain vector, without copying.
+fn with_buf(out: &mut Vec<u8>, f: impl FnOnce(&mut ByteBuf)) {
+  let mut buf = ByteBuf::from_vec(std::mem::take(out));
+  f(&mut buf);
+  *out = buf.into_vec();
+}
+
+/// Appends one number as `encodeNumbers` writes it (see [`write_number`]).
+pub fn encode_number(out: &mut Vec<u8>, x: f64) {
+  with_buf(out, |buf| write_number(buf, x));
 }
 
 /// Appends a msgpack array header for `n` elements (fixarray, array16, array32).
 pub fn encode_array_header(out: &mut Vec<u8>, n: u32) {
-  if n < 16 {
-    out.push(0x90 | n as u8);
-  } else if n < 0x1_0000 {
-    out.push(0xdc);
-    out.extend_from_slice(&(n as u16).to_be_bytes());
-  } else {
-    out.push(0xdd);
-    out.extend_from_slice(&n.to_be_bytes());
-  }
+  with_buf(out, |buf| {
+    written(encode::write_array_len(buf, n));
+  });
 }
 
 fn encode_chunk(values: &[f64], width: usize) -> Vec<u8> {
-  let mut out = Vec::with_capacity(values.len() * 3 + values.len() / width.max(1) * 3);
+  let mut buf = ByteBuf::with_capacity(values.len() * 3 + values.len() / width.max(1) * 3);
   if width == 0 {
     for &x in values {
-      encode_number(&mut out, x);
+      write_number(&mut buf, x);
     }
   } else {
     for item in values.chunks(width) {
-      encode_array_header(&mut out, width as u32);
+      // `encode_numbers` checked that `width` fits u32.
+      written(encode::write_array_len(&mut buf, width as u32));
       for &x in item {
-        encode_number(&mut out, x);
+        write_number(&mut buf, x);
       }
     }
   }
-  out
+  buf.into_vec()
 }
 
 /// The items (no list header) of a numbers list: `width == 0` → one number per value; else one array

@@ -4,6 +4,10 @@
  * Malformed or truncated input → EngineError EBADMSGPACK naming the offset. Ext-1 payloads are checked
  * while the list still looks like tensors (as the native twin does); in a mixed list they are only
  * framed, and the decoder rejects malformed ones.
+ *
+ * Hand-written on purpose, an exception to "prefer kept libraries": @msgpack/msgpack's Decoder returns
+ * values, never byte offsets, while scanList must report where each typed array's raw data sits (for
+ * zero-copy views) and where the list ends. The native twin walks the same framing with rmp::decode.
  */
 import type { ListScan } from '../types.js';
 import { EngineError } from '../types.js';

@@ -1,97 +1,39 @@
 /**
- * encodeNumbers: the msgpack items of a numbers list, byte-identical to @msgpack/msgpack's Encoder with
- * default options (smallest integer form for safe integers incl. -0 → 0, float64 otherwise, NaN as
- * 0x7ff8000000000000). Two passes: exact size, then write.
+ * encodeNumbers: the msgpack items of a numbers list, written by @msgpack/msgpack's `Encoder` with
+ * default options — the reference the native engine reproduces (smallest integer form for safe
+ * integers incl. -0 → 0, float64 otherwise). Every NaN is handed to the encoder as the canonical NaN,
+ * so it is written as 0x7ff8000000000000 whatever its payload (docs/engine.md).
+ *
+ * The values are encoded in chunks, each as one array of items (numbers, or rows of `width` numbers)
+ * with a single reusable encoder; the chunk's array header is dropped and the items' bytes copied out.
+ * Chunking keeps the encoder's internal buffer small however long the list is.
  */
+import { Encoder } from '@msgpack/msgpack';
 import { EngineError } from '../types.js';
 
-function numberSize(x: number): number {
-  if (Number.isSafeInteger(x)) {
-    if (x >= 0) return x < 0x80 ? 1 : x < 0x100 ? 2 : x < 0x10000 ? 3 : x < 0x100000000 ? 5 : 9;
-    return x >= -0x20 ? 1 : x >= -0x80 ? 2 : x >= -0x8000 ? 3 : x >= -0x80000000 ? 5 : 9;
+/** About this many values per chunk (whole items; at least one item). */
+const CHUNK_VALUES = 1 << 15;
+
+const encoder = new Encoder();
+
+/** `values[start, end)` as a plain array (what the encoder writes as a msgpack array), NaN canonical. */
+function numbers(values: Float64Array, start: number, end: number): number[] {
+  const out = new Array<number>(end - start);
+  for (let i = start; i < end; i++) {
+    const x = values[i]!;
+    out[i - start] = x !== x ? NaN : x;
   }
-  return 9;
+  return out;
 }
 
-function arrayHeaderSize(n: number): number {
-  return n < 16 ? 1 : n < 0x10000 ? 3 : 5;
-}
-
-/** Writes one number at `pos`; returns the new position. */
-function writeNumber(view: DataView, bytes: Uint8Array, pos: number, x: number): number {
-  if (Number.isSafeInteger(x)) {
-    if (x >= 0) {
-      if (x < 0x80) {
-        bytes[pos] = x;
-        return pos + 1;
-      }
-      if (x < 0x100) {
-        bytes[pos] = 0xcc;
-        bytes[pos + 1] = x;
-        return pos + 2;
-      }
-      if (x < 0x10000) {
-        bytes[pos] = 0xcd;
-        view.setUint16(pos + 1, x);
-        return pos + 3;
-      }
-      if (x < 0x100000000) {
-        bytes[pos] = 0xce;
-        view.setUint32(pos + 1, x);
-        return pos + 5;
-      }
-      bytes[pos] = 0xcf;
-      view.setUint32(pos + 1, x / 0x100000000);
-      view.setUint32(pos + 5, x);
-      return pos + 9;
-    }
-    if (x >= -0x20) {
-      bytes[pos] = 0xe0 | (x + 0x20);
-      return pos + 1;
-    }
-    if (x >= -0x80) {
-      bytes[pos] = 0xd0;
-      view.setInt8(pos + 1, x);
-      return pos + 2;
-    }
-    if (x >= -0x8000) {
-      bytes[pos] = 0xd1;
-      view.setInt16(pos + 1, x);
-      return pos + 3;
-    }
-    if (x >= -0x80000000) {
-      bytes[pos] = 0xd2;
-      view.setInt32(pos + 1, x);
-      return pos + 5;
-    }
-    bytes[pos] = 0xd3;
-    view.setUint32(pos + 1, Math.floor(x / 0x100000000));
-    view.setUint32(pos + 5, x);
-    return pos + 9;
-  }
-  bytes[pos] = 0xcb;
-  if (x !== x) {
-    view.setUint32(pos + 1, 0x7ff80000);
-    view.setUint32(pos + 5, 0);
-  } else {
-    view.setFloat64(pos + 1, x);
-  }
-  return pos + 9;
-}
-
-function writeArrayHeader(view: DataView, bytes: Uint8Array, pos: number, n: number): number {
-  if (n < 16) {
-    bytes[pos] = 0x90 + n;
-    return pos + 1;
-  }
-  if (n < 0x10000) {
-    bytes[pos] = 0xdc;
-    view.setUint16(pos + 1, n);
-    return pos + 3;
-  }
-  bytes[pos] = 0xdd;
-  view.setUint32(pos + 1, n);
-  return pos + 5;
+/**
+ * The items of `items` as @msgpack/msgpack encodes them inside an array, copied out of the encoder's
+ * buffer: everything after the array header (fixarray, array16 0xdc or array32 0xdd).
+ */
+function encodeItems(items: unknown[]): Uint8Array {
+  const bytes = encoder.encodeSharedRef(items);
+  const header = bytes[0] === 0xdc ? 3 : bytes[0] === 0xdd ? 5 : 1;
+  return bytes.slice(header);
 }
 
 export function encodeNumbers(values: Float64Array, width: number): Uint8Array {
@@ -102,18 +44,26 @@ export function encodeNumbers(values: Float64Array, width: number): Uint8Array {
     throw new EngineError('EINVAL', `encodeNumbers: ${values.length} values do not split into items of width ${width}`);
   }
   const n = values.length;
-  let size = width > 0 ? (n / width) * arrayHeaderSize(width) : 0;
-  for (let i = 0; i < n; i++) size += numberSize(values[i]!);
-  const bytes = new Uint8Array(size);
-  const view = new DataView(bytes.buffer);
-  let pos = 0;
+  const parts: Uint8Array[] = [];
   if (width === 0) {
-    for (let i = 0; i < n; i++) pos = writeNumber(view, bytes, pos, values[i]!);
+    for (let i = 0; i < n; i += CHUNK_VALUES) parts.push(encodeItems(numbers(values, i, Math.min(n, i + CHUNK_VALUES))));
   } else {
-    for (let i = 0; i < n; i += width) {
-      pos = writeArrayHeader(view, bytes, pos, width);
-      for (let j = i; j < i + width; j++) pos = writeNumber(view, bytes, pos, values[j]!);
+    const step = Math.max(1, Math.floor(CHUNK_VALUES / width)) * width;
+    for (let i = 0; i < n; i += step) {
+      const end = Math.min(n, i + step);
+      const rows: number[][] = [];
+      for (let j = i; j < end; j += width) rows.push(numbers(values, j, j + width));
+      parts.push(encodeItems(rows));
     }
   }
-  return bytes;
+  if (parts.length === 1) return parts[0]!;
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let pos = 0;
+  for (const p of parts) {
+    out.set(p, pos);
+    pos += p.length;
+  }
+  return out;
 }
