@@ -1,0 +1,142 @@
+/**
+ * A launched system in its own process, for the specs that kill, relaunch or starve it.
+ *
+ *   node --import tsx __test__/reliability/child.ts '<json ChildConfig>'
+ *
+ * Writes one line per event to stdout, synchronously (so the last line before a SIGKILL is the phase
+ * the process was in): `<kind> <json>` with kind
+ *   ready   {pid, leftovers, snapshot}      setup ran: the state is loaded, leftovers removed, loops not started
+ *   phase   {p, s, t}                       a `pamiq:state` phase (p), its subject (s), performance.now() (t)
+ *   step    {...}                           scenario progress (enospc)
+ *   done    {reason, loaded, saved, failed, snapshot}   launch() resolved
+ *   error   {name, code, message}           launch() rejected (exit code 1)
+ */
+import { readdirSync, readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { launch, type LaunchConfig } from '../../src/launch/index.js';
+import { LatestStatesKeeper } from '../../src/state/keeper.js';
+import { statePhases, type StatePhaseEvent } from '../../src/state/phases.js';
+import { buildSystem, snapshotOf } from './fixtures/system.js';
+
+export interface ChildConfig {
+  statesDir: string;
+  /** Save every this many real ms (a condition polled by the control loop). None: no periodic saves. */
+  saveEveryMs?: number;
+  /** Keep this many states with a LatestStatesKeeper. None: no keeper. */
+  maxKeep?: number;
+  savedStatePath?: string;
+  maxUptime?: number;
+  size?: 'large' | 'small';
+  /** 'run' (default): run until killed, SIGTERM or maxUptime. 'enospc': the full-disk scenario. */
+  scenario?: 'run' | 'enospc';
+}
+
+const emit = (kind: string, data: unknown) => writeSync(1, `${kind} ${JSON.stringify(data)}\n`);
+
+const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
+statePhases.subscribe((msg) => {
+  const e = msg as StatePhaseEvent;
+  emit('phase', { p: e.phase, s: e.subject, t: performance.now() });
+});
+
+const sys = buildSystem({ size: config.size ?? 'large' });
+const leftoversOf = () =>
+  readdirSync(config.statesDir).filter((n) => n.startsWith('.pamiq-tmp-') || n.startsWith('.pamiq-trash-'));
+sys.environment.setup = () => {
+  emit('ready', { pid: process.pid, leftovers: leftoversOf(), snapshot: snapshotOf(sys) });
+};
+
+let last = performance.now();
+const launchConfig: LaunchConfig = {
+  statesDir: config.statesDir,
+  savedStatePath: config.savedStatePath,
+  maxUptime: config.maxUptime,
+  ...(config.saveEveryMs !== undefined
+    ? {
+        saveStateCondition: () => {
+          if (performance.now() - last < config.saveEveryMs!) return false;
+          last = performance.now();
+          return true;
+        },
+      }
+    : {}),
+  ...(config.maxKeep !== undefined
+    ? { statesKeeper: new LatestStatesKeeper({ statesDir: config.statesDir, maxKeep: config.maxKeep }) }
+    : {}),
+};
+
+const describe = (err: unknown) => {
+  const e = err as { name?: string; code?: string; message?: string; cause?: unknown };
+  const causes: string[] = [];
+  for (let c = e?.cause as { message?: string; code?: string; cause?: unknown } | undefined; c; c = c.cause as typeof c) {
+    causes.push(`${c.code ?? ''}:${c.message ?? String(c)}`);
+  }
+  return { name: e?.name, code: e?.code, message: e?.message ?? String(err), causes };
+};
+
+const running = launch({ ...sys.launchOptions(), config: launchConfig });
+
+if (config.scenario === 'enospc') void enospc();
+
+/**
+ * Full disk: a good save; then writers fail after a little more than what was written so far; the
+ * save fails and leaves nothing behind; the loops go on; space returns; the next save succeeds.
+ */
+async function enospc() {
+  const { system } = running;
+  const commits: string[] = [];
+  statePhases.subscribe((msg) => {
+    const e = msg as StatePhaseEvent;
+    if (e.phase === 'commit:end') commits.push(e.subject);
+  });
+  const waitSteps = async (n: number) => {
+    const target = sys.agent.steps + n;
+    while (sys.agent.steps < target) await new Promise((r) => setTimeout(r, 5));
+  };
+  await waitSteps(50);
+  await system.saveState();
+  emit('step', { name: 'first save', commits: [...commits], leftovers: leftoversOf() });
+
+  // Bytes written through writers so far = the staged (built-in) files of the first state; the custom
+  // files under interaction/ are written with writeFileSync. Let the next save get 256 KiB further.
+  const manifest = JSON.parse(readFileSync(join(commits[0]!, 'manifest.json'), 'utf8')) as {
+    files: { path: string; size: number }[];
+  };
+  const written = manifest.files.filter((f) => !f.path.startsWith('interaction/')).reduce((a, f) => a + f.size, 0);
+  process.env.PAMIQ_FAULT_ENOSPC_AFTER_BYTES = String(written + 256 * 1024);
+  const before = commits.length;
+  await system.saveState();
+  emit('step', {
+    name: 'save on a full disk',
+    committed: commits.length > before,
+    leftovers: leftoversOf(),
+    states: readdirSync(config.statesDir).filter((n) => n.endsWith('.state')),
+  });
+
+  const steps = sys.agent.steps;
+  await waitSteps(20);
+  emit('step', { name: 'kept running', from: steps, to: sys.agent.steps });
+
+  delete process.env.PAMIQ_FAULT_ENOSPC_AFTER_BYTES;
+  const before2 = commits.length;
+  await system.saveState();
+  emit('step', { name: 'space returned', committed: commits.length > before2, commits: [...commits], leftovers: leftoversOf() });
+  system.shutdown();
+}
+
+running.then(
+  (result) => {
+    emit('done', {
+      reason: result.reason,
+      loaded: result.loadedStatePath,
+      saved: result.savedStates.map((s) => s.path),
+      final: result.finalStatePath,
+      failed: result.failedSaves.map(describe),
+      snapshot: snapshotOf(sys),
+    });
+  },
+  (err) => {
+    emit('error', describe(err));
+    process.exitCode = 1;
+  },
+);
