@@ -1,8 +1,7 @@
 /**
  * `system.saveState()` must not resolve before the save it requested happened. A request made while
  * another save is in flight is coalesced into the next save, which starts on a later control tick;
- * ControlLoop.settled() must not slip through the gap between the two (today it does not, thanks to
- * the order in which the finished save wakes the control loop — this spec guards that).
+ * each request is bound to the save whose capture begins after it, so it cannot resolve early.
  */
 import test from 'ava';
 import { statePhases, type StatePhaseEvent } from '../../src/state/phases.js';

@@ -221,8 +221,9 @@ test.serial('a save that fails does not stop the system, and the next one succee
   };
   const run = launch({ ...options, interaction: new Interaction(agent, options.interaction.environment), config: { statesDir: dir, handleSignals: false } });
   await new Promise((r) => setTimeout(r, 100));
-  await run.system.saveState();
-  await run.system.saveState();
+  await t.throwsAsync(run.system.saveState(), { message: /agent cannot save right now/ }, 'the request learns its save failed');
+  const path = await run.system.saveState();
+  t.true(existsSync(join(path, 'manifest.json')));
   const stepsAfter = agent.steps;
   await new Promise((r) => setTimeout(r, 100));
   t.true(agent.steps > stepsAfter, 'still stepping');
@@ -234,14 +235,31 @@ test.serial('a save that fails does not stop the system, and the next one succee
   t.is(states(dir).length, 2);
 });
 
-test.serial('save requests that arrive while a save is written are coalesced into one', async (t) => {
+test.serial('save requests that arrive while a save is written are coalesced into one, and each learns its path', async (t) => {
   const dir = tmpDir(t);
   const { options } = system();
   const run = launch({ ...options, config: { statesDir: dir, handleSignals: false } });
   await new Promise((r) => setTimeout(r, 100));
-  await Promise.all([run.system.saveState(), run.system.saveState(), run.system.saveState(), run.system.saveState()]);
+  const first = run.system.saveState();
+  await new Promise((r) => setTimeout(r, 30)); // the first save is under way
+  const paths = await Promise.all([first, run.system.saveState(), run.system.saveState(), run.system.saveState()]);
   run.system.shutdown();
   const result = await run;
-  // The first request starts a save; the three that arrive while it is written become one more save.
-  t.true(result.savedStates.length <= 3 + 1 && result.savedStates.length >= 2, `${result.savedStates.length} saves`);
+  // Requests made before a save's capture share that save; the three later ones share the next.
+  t.true(new Set(paths).size <= 2, `${new Set(paths).size} distinct states for 4 requests`);
+  for (const p of paths) t.true(existsSync(p));
+  t.is(result.savedStates.length, new Set(paths).size + 1, 'plus the final save');
+});
+
+test.serial('a save requested before the loops start is served, and one left open at shutdown gets the final save', async (t) => {
+  const dir = tmpDir(t);
+  const { options } = system();
+  const run = launch({ ...options, config: { statesDir: dir, handleSignals: false } });
+  const early = run.system.saveState();
+  const earlyPath = await early;
+  t.true(existsSync(earlyPath));
+  run.system.shutdown();
+  const late = run.system.saveState();
+  const result = await run;
+  t.is(await late, result.finalStatePath!);
 });

@@ -30,8 +30,15 @@ export interface SaveRecord {
   totalMs: number;
 }
 
+interface Waiter {
+  resolve(path: string): void;
+  reject(err: unknown): void;
+}
+
 export class ControlLoop {
   private loops: LoopRunner[] = [];
+  /** Callers of requestSave() whose save has not begun its capture yet. */
+  private waiting: Waiter[] = [];
   private pausedBySystem = false;
   private saveRequested = false;
   private inFlight: Promise<void> | undefined;
@@ -116,10 +123,29 @@ export class ControlLoop {
     for (const loop of this.loops) loop.resume();
   }
 
-  /** Requests a save; coalesced with any request not yet started. */
-  requestSave(): void {
+  /**
+   * Requests a save; coalesced with any request whose save has not started its capture yet.
+   * @returns the path of the state that serves this request (captured after the request was made);
+   *   rejects with the save's error when that save fails.
+   */
+  requestSave(): Promise<string> {
+    const served = new Promise<string>((resolve, reject) => this.waiting.push({ resolve, reject }));
     this.saveRequested = true;
     this.wake?.();
+    return served;
+  }
+
+  /**
+   * Hands the requests still waiting to a save made outside the loop (the final save): `path` when it
+   * succeeded, `err` when it failed or never happened.
+   */
+  settleWaiting(path: string | undefined, err?: unknown): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const w of waiting) {
+      if (path !== undefined) w.resolve(path);
+      else w.reject(err ?? new Error('The system shut down before the requested save could be made'));
+    }
   }
 
   requestShutdown(reason: ShutdownReason): void {
@@ -177,6 +203,8 @@ export class ControlLoop {
         return;
       }
       this.saveRequested = false;
+      const served = this.waiting; // requests made from here on wait for the next save
+      this.waiting = [];
       const pauseStart = performance.now();
       let pending;
       try {
@@ -184,6 +212,7 @@ export class ControlLoop {
       } catch (err) {
         this.failedSaves.push(err);
         log.error(`Saving a state failed while capturing; earlier states are intact. ${describe(err)}`);
+        for (const w of served) w.reject(err);
         return;
       } finally {
         if (!wasPaused) this.resume();
@@ -193,10 +222,12 @@ export class ControlLoop {
         const path = await pending.commit();
         this.saved.push({ path, pausedMs, totalMs: performance.now() - requested });
         log.info(`Saved a state to '${path}' (loops paused ${pausedMs.toFixed(2)} ms)`);
+        for (const w of served) w.resolve(path);
         await this.afterCommit(path);
       } catch (err) {
         this.failedSaves.push(err);
         log.error(`Saving a state failed; earlier states are intact and the system keeps running. ${describe(err)}`);
+        for (const w of served) w.reject(err);
       }
     })();
     this.inFlight = run.finally(() => {

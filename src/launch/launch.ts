@@ -49,8 +49,12 @@ export interface SystemControl {
   /** Pauses both loops and the clock; resolves false if the loops did not pause in time. */
   pause(): Promise<boolean>;
   resume(): void;
-  /** Requests a save (coalesced with pending requests); resolves when no save is in flight any more. */
-  saveState(): Promise<void>;
+  /**
+   * Requests a save, coalesced with other requests whose save has not started yet. Resolves with the
+   * path of the state that serves the request (captured after it was made), or rejects with the
+   * SaveError of that save; requests still open at shutdown are served by the final save.
+   */
+  saveState(): Promise<string>;
   shutdown(): void;
   readonly paused: boolean;
 }
@@ -72,7 +76,11 @@ export type LaunchedSystem = Promise<LaunchResult> & { system: SystemControl };
  */
 export function launch(options: LaunchOptions): LaunchedSystem {
   let control: ControlLoop | undefined;
-  const early: { pause: boolean; save: boolean; shutdown: boolean } = { pause: false, save: false, shutdown: false };
+  // Commands given before the control loop exists (launch is still loading): replayed once it does.
+  const early: { saves: { resolve(p: string): void; reject(e: unknown): void }[]; shutdown: boolean } = {
+    saves: [],
+    shutdown: false,
+  };
   const system: SystemControl = {
     async pause() {
       if (!control) return false;
@@ -81,14 +89,9 @@ export function launch(options: LaunchOptions): LaunchedSystem {
     resume() {
       control?.resume();
     },
-    async saveState() {
-      if (!control) {
-        early.save = true;
-        return;
-      }
-      control.requestSave();
-      await new Promise((r) => setTimeout(r, 0));
-      await control.settled();
+    saveState() {
+      if (control) return control.requestSave();
+      return new Promise<string>((resolve, reject) => early.saves.push({ resolve, reject }));
     },
     shutdown() {
       if (control) control.requestShutdown('request');
@@ -100,8 +103,12 @@ export function launch(options: LaunchOptions): LaunchedSystem {
   };
   const promise = run(options, (c) => {
     control = c;
-    if (early.save) c.requestSave();
+    for (const w of early.saves.splice(0)) c.requestSave().then(w.resolve, w.reject);
     if (early.shutdown) c.requestShutdown('request');
+  });
+  // A launch that fails before its control loop exists cannot serve early save requests.
+  promise.catch((err) => {
+    for (const w of early.saves.splice(0)) w.reject(err);
   });
   return Object.assign(promise, { system });
 }
@@ -197,12 +204,15 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
           finalPath = await store.saveState();
           control.saved.push({ path: finalPath, pausedMs: performance.now() - begin, totalMs: performance.now() - begin });
           log.info(`Final state saved to '${finalPath}'`);
+          control.settleWaiting(finalPath);
           await control.afterCommit(finalPath);
         } catch (err) {
           control.failedSaves.push(err);
+          control.settleWaiting(undefined, err);
           log.error(`The final save failed; the earlier states are intact. ${err instanceof Error ? err.message : String(err)}`);
         }
       }
+      control.settleWaiting(undefined);
       if (setupDone) await interaction.teardown();
     } finally {
       clock.setTimeScale(restoreScale);
