@@ -1,15 +1,69 @@
 //! `removeStates` (crash-safe: rename to trash, fsync, delete) and `removeLeftovers`.
+//!
+//! Removal is bound by file-system calls, not by the CPU: its steps run on [`io_map`]'s threads (more
+//! than there are cores, so that enough requests are in flight), not on the CPU pool of `crate::pool`.
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-
-use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
 
 use crate::error::{Code, EngineError, IoContext, Result};
 use crate::fsutil::{random_hex8, remove_any, rename_noreplace, sync_dir};
-use crate::pool;
 use crate::scan::{is_leftover, TRASH_PREFIX};
+
+/// Threads for the I/O-bound steps of removal. They mostly wait on the file system (renames, directory
+/// fsyncs, unlinks), so there are more of them than cores.
+const IO_THREADS: usize = 16;
+
+/// Maps `f` over `items` on up to [`IO_THREADS`] scoped threads (the calling thread is one of them);
+/// the results are in item order. If a thread cannot be started, the others do its share.
+fn io_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+  let n = items.len();
+  let threads = IO_THREADS.min(n);
+  if threads <= 1 {
+    return items.iter().map(f).collect();
+  }
+  let next = AtomicUsize::new(0);
+  let work = || {
+    let mut done = Vec::new();
+    loop {
+      let i = next.fetch_add(1, Ordering::Relaxed);
+      if i >= n {
+        return done;
+      }
+      done.push((i, f(&items[i])));
+    }
+  };
+  let mut slots: Vec<Option<R>> = std::iter::repeat_with(|| None).take(n).collect();
+  thread::scope(|s| {
+    let helpers: Vec<_> = (1..threads)
+      .filter_map(|k| {
+        thread::Builder::new()
+          .name(format!("pamiq-io-{k}"))
+          .spawn_scoped(s, work)
+          .ok()
+      })
+      .collect();
+    let mut put = |done: Vec<(usize, R)>| {
+      for (i, r) in done {
+        slots[i] = Some(r);
+      }
+    };
+    put(work());
+    for h in helpers {
+      match h.join() {
+        Ok(done) => put(done),
+        Err(panic) => std::panic::resume_unwind(panic),
+      }
+    }
+  });
+  slots
+    .into_iter()
+    .map(|r| r.expect("io_map: every item is mapped"))
+    .collect()
+}
 
 /// One outcome per path given to [`remove_states`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +72,9 @@ pub struct RemoveOutcome {
   pub path: String,
   /// True once the state is gone from its name (renamed to trash).
   pub removed: bool,
-  /// `CODE: message` of the first failure, if any.
+  /// `CODE: message` of the first failure, if any. With `removed: true` it names a step after the
+  /// rename (the fsync of the parent or the deletion of the trash); the trash is then a leftover for
+  /// [`remove_leftovers`].
   pub error: Option<String>,
 }
 
@@ -29,42 +85,38 @@ fn parent_of(p: &Path) -> PathBuf {
   }
 }
 
-fn remove_one(path: &str) -> RemoveOutcome {
-  let p = Path::new(path);
-  let fail = |removed: bool, e: EngineError| RemoveOutcome {
-    path: path.to_owned(),
-    removed,
-    error: Some(e.to_string()),
-  };
-  let Some(name) = p.file_name().and_then(|n| n.to_str()) else {
-    return fail(
-      false,
-      EngineError::new(Code::InvalidArg, format!("'{path}': no state name")),
-    );
-  };
-  if let Err(e) = fs::symlink_metadata(p).ctx("stat", p) {
-    return fail(false, e);
-  }
-  let parent = parent_of(p);
-  let trash = parent.join(format!("{TRASH_PREFIX}{name}-{}", random_hex8()));
-  if let Err(e) = rename_noreplace(p, &trash) {
-    return fail(false, e);
-  }
-  if let Err(e) = sync_dir(&parent) {
-    return fail(true, e);
-  }
-  if let Err(e) = remove_any(&trash) {
-    return fail(true, e);
-  }
-  RemoveOutcome {
-    path: path.to_owned(),
-    removed: true,
-    error: None,
-  }
+/// A state renamed out of its name: its parent directory and its trash path.
+struct Trashed {
+  parent: PathBuf,
+  trash: PathBuf,
 }
 
-/// Removes each path crash-safely, in parallel; one outcome per path, in the given order. A path given
-/// twice is removed once and each occurrence reports that outcome.
+/// Phase 1 for one path: renames the state to `.pamiq-trash-<name>-<8 hex>` in its directory.
+fn rename_to_trash(path: &str) -> Result<Trashed> {
+  let p = Path::new(path);
+  let Some(name) = p.file_name().and_then(|n| n.to_str()) else {
+    return Err(EngineError::new(
+      Code::InvalidArg,
+      format!("'{path}': no state name"),
+    ));
+  };
+  fs::symlink_metadata(p).ctx("stat", p)?;
+  let parent = parent_of(p);
+  let trash = parent.join(format!("{TRASH_PREFIX}{name}-{}", random_hex8()));
+  rename_noreplace(p, &trash)?;
+  Ok(Trashed { parent, trash })
+}
+
+/// Removes each path crash-safely; one outcome per path, in the given order. A path given twice is
+/// removed once and each occurrence reports that outcome.
+///
+/// 1. every state is renamed to its trash name (out of the state pattern: it can no longer be loaded
+///    or counted); a failure is that path's outcome (`removed: false`), the others go on;
+/// 2. each distinct parent directory holding a renamed state is fsynced once, making the renames
+///    durable; if that fails, its states report `removed: true` with the error and their trash is
+///    kept (deleting it before the rename is durable could leave a half-deleted state after a crash);
+/// 3. the trash trees are deleted; a failure reports `removed: true` with the error, and the trash is
+///    a leftover that [`remove_leftovers`] clears.
 pub fn remove_states(paths: &[String]) -> Result<Vec<RemoveOutcome>> {
   let mut unique: Vec<&String> = Vec::with_capacity(paths.len());
   let mut seen = HashSet::with_capacity(paths.len());
@@ -73,8 +125,64 @@ pub fn remove_states(paths: &[String]) -> Result<Vec<RemoveOutcome>> {
       unique.push(p);
     }
   }
-  let outcomes: Vec<RemoveOutcome> =
-    pool::install(|| unique.par_iter().map(|p| remove_one(p)).collect())?;
+
+  // Phase 1: rename every target to its trash name.
+  let renamed: Vec<Result<Trashed>> = io_map(&unique, |p| rename_to_trash(p));
+
+  // Phase 2: fsync each distinct parent of a renamed state, once.
+  let mut parents: Vec<&Path> = Vec::new();
+  let mut seen_parents = HashSet::new();
+  for t in renamed.iter().flatten() {
+    if seen_parents.insert(t.parent.as_path()) {
+      parents.push(&t.parent);
+    }
+  }
+  let synced: Vec<Result<()>> = io_map(&parents, |d| sync_dir(d));
+  let sync_error: HashMap<&Path, String> = parents
+    .iter()
+    .zip(&synced)
+    .filter_map(|(d, r)| r.as_ref().err().map(|e| (*d, e.to_string())))
+    .collect();
+
+  // Phase 3: delete the trash trees of the durably renamed states.
+  let doomed: Vec<(usize, &Path)> = renamed
+    .iter()
+    .enumerate()
+    .filter_map(|(i, r)| match r {
+      Ok(t) if !sync_error.contains_key(t.parent.as_path()) => Some((i, t.trash.as_path())),
+      _ => None,
+    })
+    .collect();
+  let deleted: Vec<Result<()>> = io_map(&doomed, |(_, trash)| remove_any(trash));
+  let mut delete_error: HashMap<usize, String> = HashMap::new();
+  for ((i, _), r) in doomed.iter().zip(deleted) {
+    if let Err(e) = r {
+      delete_error.insert(*i, e.to_string());
+    }
+  }
+
+  let outcomes: Vec<RemoveOutcome> = unique
+    .iter()
+    .zip(&renamed)
+    .enumerate()
+    .map(|(i, (path, r))| {
+      let (removed, error) = match r {
+        Err(e) => (false, Some(e.to_string())),
+        Ok(t) => (
+          true,
+          sync_error
+            .get(t.parent.as_path())
+            .or_else(|| delete_error.get(&i))
+            .cloned(),
+        ),
+      };
+      RemoveOutcome {
+        path: (*path).clone(),
+        removed,
+        error,
+      }
+    })
+    .collect();
   let by_path: HashMap<&String, &RemoveOutcome> =
     unique.iter().copied().zip(outcomes.iter()).collect();
   Ok(
@@ -98,8 +206,7 @@ pub fn remove_leftovers(dir: &Path) -> Result<Vec<String>> {
     }
   }
   names.sort();
-  let results: Vec<Result<()>> =
-    pool::install(|| names.par_iter().map(|n| remove_any(&dir.join(n))).collect())?;
+  let results: Vec<Result<()>> = io_map(&names, |n| remove_any(&dir.join(n)));
   let mut removed = Vec::with_capacity(names.len());
   let mut first_err = None;
   for (n, r) in names.into_iter().zip(results) {
@@ -118,4 +225,90 @@ pub fn remove_leftovers(dir: &Path) -> Result<Vec<String>> {
     sync_dir(dir)?;
   }
   Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn state(dir: &Path, name: &str) -> String {
+    let p = dir.join(name);
+    fs::create_dir_all(p.join("data/x")).unwrap();
+    fs::write(p.join("manifest.json"), b"{}").unwrap();
+    fs::write(p.join("data/x/f"), b"f").unwrap();
+    p.to_string_lossy().into_owned()
+  }
+
+  #[test]
+  fn io_map_keeps_order() {
+    let items: Vec<usize> = (0..1000).collect();
+    assert_eq!(
+      io_map(&items, |i| i * 2),
+      (0..1000).map(|i| i * 2).collect::<Vec<_>>()
+    );
+    assert!(io_map(&[] as &[usize], |i| *i).is_empty());
+    assert_eq!(io_map(&[7], |i| i + 1), [8]);
+  }
+
+  #[test]
+  fn removes_many_across_parents_in_order_with_duplicates() {
+    let root = tempfile::tempdir().unwrap();
+    let (a, b) = (root.path().join("a"), root.path().join("b"));
+    fs::create_dir(&a).unwrap();
+    fs::create_dir(&b).unwrap();
+    let mut paths = Vec::new();
+    for i in 0..40 {
+      paths.push(state(
+        if i % 2 == 0 { &a } else { &b },
+        &format!("s{i}.state"),
+      ));
+    }
+    let keep = state(&a, "keep.state");
+    let missing = a.join("missing.state").to_string_lossy().into_owned();
+    let mut given = paths.clone();
+    given.insert(3, missing.clone());
+    given.push(paths[5].clone());
+    let out = remove_states(&given).unwrap();
+    assert_eq!(out.len(), given.len());
+    for (o, p) in out.iter().zip(&given) {
+      assert_eq!(&o.path, p);
+      if *p == missing {
+        assert!(!o.removed);
+        assert!(o.error.as_deref().unwrap().starts_with("ENOENT: "));
+      } else {
+        assert!(o.removed && o.error.is_none(), "{o:?}");
+      }
+    }
+    assert_eq!(out.last(), out.get(6));
+    let names = |d: &Path| {
+      let mut v: Vec<String> = fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+      v.sort();
+      v
+    };
+    assert_eq!(names(&a), ["keep.state"]);
+    assert!(names(&b).is_empty());
+    assert!(Path::new(&keep).join("data/x/f").exists());
+  }
+
+  #[test]
+  fn a_bad_path_does_not_stop_the_others() {
+    let root = tempfile::tempdir().unwrap();
+    let s = state(root.path(), "s.state");
+    let out = remove_states(&["/".to_owned(), s.clone()]).unwrap();
+    assert!(!out[0].removed);
+    assert!(out[0].error.as_deref().unwrap().starts_with("EINVAL: "));
+    assert_eq!(
+      out[1],
+      RemoveOutcome {
+        path: s.clone(),
+        removed: true,
+        error: None
+      }
+    );
+    assert!(!Path::new(&s).exists());
+    assert!(remove_states(&[]).unwrap().is_empty());
+  }
 }

@@ -1,4 +1,4 @@
-/** Crash-safe removal: rename to a trash name, fsync the parent, then delete. */
+/** Crash-safe removal: rename every state to a trash name, fsync each parent once, then delete the trash. */
 import { lstat, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { RemoveOutcome } from '../types.js';
@@ -37,39 +37,92 @@ async function removeAny(path: string): Promise<void> {
   }
 }
 
-async function removeOne(path: string): Promise<RemoveOutcome> {
+/** A state renamed out of its name: its parent directory and its trash path. */
+interface Trashed {
+  parent: string;
+  trash: string;
+}
+
+/** Phase 1 for one path: renames the state to `.pamiq-trash-<name>-<8 hex>` in its directory. */
+async function renameToTrash(path: string): Promise<Trashed | { error: string }> {
   const name = basename(path);
   if (name === '' || name === '.' || name === '..') {
-    return { path, removed: false, error: `EINVAL: '${path}': no state name` };
+    return { error: `EINVAL: '${path}': no state name` };
   }
   try {
     await lstat(path);
   } catch (err) {
-    return { path, removed: false, error: errorText(fsError(err, path, 'stat')) };
+    return { error: errorText(fsError(err, path, 'stat')) };
   }
   const parent = dirname(path);
   const trash = join(parent, `${TRASH_PREFIX}${name}-${randomHex8()}`);
   try {
     await renameNoReplace(path, trash);
   } catch (err) {
-    return { path, removed: false, error: errorText(err) };
+    return { error: errorText(err) };
   }
-  // From here on the state is gone from its name: removed, even if what follows fails (the trash is then
-  // a leftover for removeLeftovers).
-  try {
-    await fsyncDir(parent);
-    await removeAny(trash);
-  } catch (err) {
-    return { path, removed: true, error: errorText(err) };
-  }
-  return { path, removed: true };
+  return { parent, trash };
 }
 
+/** Runs `fn` over `items` with bounded concurrency; the error text of each failure, or undefined. */
+function tryEach<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<(string | undefined)[]> {
+  return mapLimit(items, CONCURRENCY, async (item) => {
+    try {
+      await fn(item);
+      return undefined;
+    } catch (err) {
+      return errorText(err);
+    }
+  });
+}
+
+/**
+ * Removes each path crash-safely; one outcome per path, in the given order. A path given twice is removed
+ * once and each occurrence reports that outcome.
+ *
+ * 1. every state is renamed to its trash name (out of the state pattern: it can no longer be loaded or
+ *    counted); a failure is that path's outcome (`removed: false`), the others go on;
+ * 2. each distinct parent directory holding a renamed state is fsynced once, making the renames durable;
+ *    if that fails, its states report `removed: true` with the error and their trash is kept (deleting it
+ *    before the rename is durable could leave a half-deleted state after a crash);
+ * 3. the trash trees are deleted; a failure reports `removed: true` with the error, and the trash is a
+ *    leftover that removeLeftovers clears.
+ */
 export async function removeStates(paths: string[]): Promise<RemoveOutcome[]> {
-  // A path given twice is removed once; each occurrence reports that outcome.
   const unique = [...new Set(paths)];
-  const outcomes = await mapLimit(unique, CONCURRENCY, removeOne);
-  const byPath = new Map(unique.map((p, i) => [p, outcomes[i]!]));
+
+  // Phase 1: rename every target to its trash name.
+  const renamed = await mapLimit(unique, CONCURRENCY, renameToTrash);
+  const trashed = renamed.filter((r): r is Trashed => !('error' in r));
+
+  // Phase 2: fsync each distinct parent of a renamed state, once.
+  const parents = [...new Set(trashed.map((t) => t.parent))];
+  const synced = await tryEach(parents, fsyncDir);
+  const syncError = new Map<string, string>();
+  parents.forEach((d, i) => {
+    const e = synced[i];
+    if (e !== undefined) syncError.set(d, e);
+  });
+
+  // Phase 3: delete the trash trees of the durably renamed states.
+  const doomed = trashed.filter((t) => !syncError.has(t.parent));
+  const deleted = await tryEach(doomed, (t) => removeAny(t.trash));
+  const deleteError = new Map<Trashed, string>();
+  doomed.forEach((t, i) => {
+    const e = deleted[i];
+    if (e !== undefined) deleteError.set(t, e);
+  });
+
+  const byPath = new Map<string, RemoveOutcome>();
+  unique.forEach((path, i) => {
+    const r = renamed[i]!;
+    if ('error' in r) {
+      byPath.set(path, { path, removed: false, error: r.error });
+      return;
+    }
+    const error = syncError.get(r.parent) ?? deleteError.get(r);
+    byPath.set(path, error === undefined ? { path, removed: true } : { path, removed: true, error });
+  });
   return paths.map((p) => ({ ...byPath.get(p)! }));
 }
 
