@@ -125,7 +125,8 @@ for (const [kind, make, reason] of BAD) {
     await until(() => agent.poison === undefined, 'the bad item to be collected');
     const runs = trainer.runs;
     await until(() => trainer.runs > runs + 1, 'the trainer to move it into the buffer');
-    await running.system.saveState();
+    const refused = await t.throwsAsync(running.system.saveState(), undefined, 'the request learns that its save failed');
+    t.regex(refused!.message, /data\/notes\/(buffer|pending)\.msgpack/);
     t.is(commits.length, 1, 'the bad save committed nothing');
     t.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.pamiq-')), [], 'no temporary directory left');
 

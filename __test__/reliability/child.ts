@@ -105,9 +105,13 @@ async function enospc() {
   const written = manifest.files.filter((f) => !f.path.startsWith('interaction/')).reduce((a, f) => a + f.size, 0);
   process.env.PAMIQ_FAULT_ENOSPC_AFTER_BYTES = String(written + 256 * 1024);
   const before = commits.length;
-  await system.saveState();
+  const refused = await system.saveState().then(
+    () => undefined,
+    (err: unknown) => describe(err),
+  );
   emit('step', {
     name: 'save on a full disk',
+    refused,
     committed: commits.length > before,
     leftovers: leftoversOf(),
     states: readdirSync(config.statesDir).filter((n) => n.endsWith('.state')),

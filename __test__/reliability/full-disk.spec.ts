@@ -57,6 +57,7 @@ test.serial('a save on a full disk fails with the cause, leaves nothing behind, 
   t.is(first.commits.length, 1);
   const full = step('save on a full disk');
   t.false(full.committed);
+  t.regex(JSON.stringify(full.refused), /No space left on device \(injected\)/, 'the request is told why its save failed');
   t.deepEqual(full.leftovers, [], 'the temporary directory of the failed save is removed');
   t.deepEqual(full.states.map((s: string) => join(dir, s)), first.commits, 'no other state appeared or went');
   const running = step('kept running');
