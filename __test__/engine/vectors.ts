@@ -7,7 +7,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { backend, nativeEngine, typescriptEngine } from '../../src/backend/select.js';
-import type { Engine, Segment } from '../../src/backend/types.js';
+import type { Engine } from '../../src/backend/types.js';
+import { concat } from '../helpers/bytes.js';
+import { rng } from '../helpers/rng.js';
+
+export { concat, rng };
 
 export const native: Engine | undefined = nativeEngine();
 export const twin: Engine = typescriptEngine();
@@ -49,34 +53,13 @@ export function writeTree(root: string, files: Record<string, string | Uint8Arra
   }
 }
 
-/** The segments as one byte array. */
-export function concat(segments: readonly Segment[]): Uint8Array {
-  const size = segments.reduce((s, x) => s + x.byteLength, 0);
-  const out = new Uint8Array(size);
-  let pos = 0;
-  for (const s of segments) {
-    out.set(new Uint8Array(s.buffer, s.byteOffset, s.byteLength), pos);
-    pos += s.byteLength;
-  }
-  return out;
-}
 
 /** A plain Uint8Array copy (Buffer and Uint8Array compare equal after this). */
 export function plain(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes);
 }
 
-/** mulberry32: a small seeded PRNG, [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+
 
 export function randomBytes(next: () => number, n: number): Uint8Array {
   const out = new Uint8Array(n);

@@ -22,6 +22,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { engine } from '../../src/backend/select.js';
+import { rng } from '../helpers/rng.js';
 import { latestState } from '../../src/state/scan.js';
 import type { ChildConfig } from './child.js';
 import { checkSnapshot, loadFresh, type Snapshot } from './fixtures/system.js';
@@ -51,17 +52,8 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT = join(HERE, '..', '..');
 export const CHILD = join(HERE, 'child.ts');
 
-/** A small seedable PRNG (mulberry32), so a failing run can be repeated. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seedable PRNG, so a failing run can be repeated (re-exported for the soak and fuzz scripts). */
+export { rng };
 
 export interface ChildLine {
   kind: string;

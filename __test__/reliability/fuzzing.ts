@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { EngineError, type Engine, type ListScan } from '../../src/backend/types.js';
 import { encodeList } from '../../src/codec/list.js';
+import { concat } from '../helpers/bytes.js';
 
 const CODES = new Set(['ENOENT', 'EEXIST', 'ENOTSTATE', 'EBADMANIFEST', 'ENEWERFORMAT', 'EBADENTRY', 'EBADMSGPACK', 'EIO']);
 
@@ -47,16 +48,6 @@ function randomBytes(random: () => number, max: number): Uint8Array {
   return out;
 }
 
-function concat(segments: ArrayBufferView[]): Uint8Array {
-  const total = segments.reduce((a, s) => a + s.byteLength, 0);
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const s of segments) {
-    out.set(new Uint8Array(s.buffer, s.byteOffset, s.byteLength), at);
-    at += s.byteLength;
-  }
-  return out;
-}
 
 /** A valid list of one of the three kinds, encoded by the shared codec. */
 function validList(random: () => number): Uint8Array {
