@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Runs at `npm install` in a checkout: builds the native engine when a Rust toolchain is on PATH,
-// otherwise says once that the pure-TypeScript backend will be used. In a published package (no
-// Cargo.toml) it does nothing: the platform packages carry the binary.
+// Runs from `prepare`, i.e. at `npm install` in a checkout (never when the package is installed as a
+// dependency): builds the native engine when a Rust toolchain is on PATH, otherwise says once that the
+// pure-TypeScript backend will be used. Without Cargo.toml (a packed tarball) it does nothing: the
+// platform packages carry the binary.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

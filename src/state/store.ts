@@ -14,7 +14,6 @@ import { rm } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { engine } from '../backend/select.js';
 import type { FileDigest } from '../backend/types.js';
-import { EngineError } from '../backend/types.js';
 import { getLogger } from '../log.js';
 import { LIBRARY } from '../version.js';
 import { SaveError, StateCorruptError, StateMismatchError, StateNotFoundError } from './errors.js';
@@ -219,4 +218,3 @@ export class StateStore {
   }
 }
 
-export { EngineError };
