@@ -1,6 +1,4 @@
-import { DataBuffer } from './buffer.js';
-import { loadBufferFile, saveBufferFile } from './buffer-file.js';
-import { checkedRow, normalizeKeys, toColumns, toRows } from './dict-keys.js';
+import { DictBuffer } from './dict-buffer.js';
 import {
   RandomReplacementBuffer,
   sortByAge,
@@ -11,23 +9,14 @@ import {
  * A {@link RandomReplacementBuffer} of records with a fixed key set; {@link getData} returns one array
  * per key. State: `${path}.msgpack` with one column per key, oldest first.
  */
-export class DictRandomReplacementBuffer<T = unknown> extends DataBuffer<
-  Record<string, T>,
-  Record<string, T[]>
+export class DictRandomReplacementBuffer<T = unknown> extends DictBuffer<
+  T,
+  RandomReplacementBuffer<Record<string, T>>
 > {
-  private readonly inner: RandomReplacementBuffer<Record<string, T>>;
-  readonly #keys: string[];
-
   /** @throws as {@link RandomReplacementBuffer}'s constructor. */
   constructor(keys: Iterable<string>, maxSize: number, options: RandomReplacementOptions = {}) {
     const inner = new RandomReplacementBuffer<Record<string, T>>(maxSize, options);
-    super(inner.maxQueueSize);
-    this.inner = inner;
-    this.#keys = normalizeKeys(keys);
-  }
-
-  get maxSize(): number {
-    return this.inner.maxSize;
+    super(keys, inner, inner.maxQueueSize!);
   }
 
   get replaceProbability(): number {
@@ -38,49 +27,16 @@ export class DictRandomReplacementBuffer<T = unknown> extends DataBuffer<
     return this.inner.isFull;
   }
 
-  /** The keys (a copy). */
-  get keys(): string[] {
-    return [...this.#keys];
+  protected get kind(): string {
+    return 'DictRandomReplacementBuffer';
   }
 
-  /**
-   * Stores a shallow copy of `data` (or drops it, see {@link RandomReplacementBuffer}).
-   * @throws TypeError when the keys of `data` are not exactly {@link keys}.
-   */
-  add(data: Record<string, T>): void {
-    this.inner.add(checkedRow(data, this.#keys));
+  protected override extraConfig(): Record<string, unknown> {
+    return { replaceProbability: this.replaceProbability };
   }
 
-  getData(): Record<string, T[]> {
-    const columns = toColumns(this.inner.getData(), this.#keys);
-    return Object.fromEntries(this.#keys.map((k, i) => [k, columns[i]!]));
-  }
-
-  get length(): number {
-    return this.inner.length;
-  }
-
-  override saveState(path: string): void | Promise<void> {
-    return (async () => {
-      const { items, ages } = this.inner.capture();
-      const keys = this.#keys;
-      await saveBufferFile(
-        path,
-        {
-          kind: 'DictRandomReplacementBuffer',
-          config: { maxSize: this.maxSize, replaceProbability: this.replaceProbability, keys },
-          columns: keys,
-        },
-        () => toColumns(sortByAge(items, ages), keys),
-      );
-    })();
-  }
-
-  /** @throws BufferStateMismatchError when the file was saved by another kind of buffer or with other keys. */
-  override loadState(path: string): void | Promise<void> {
-    return (async () => {
-      const { columns } = await loadBufferFile(path, 'DictRandomReplacementBuffer', this.#keys);
-      this.inner.replaceAll(toRows(columns as T[][], this.#keys));
-    })();
+  protected captureRows(): () => Record<string, T>[] {
+    const { items, ages } = this.inner.capture();
+    return () => sortByAge(items, ages);
   }
 }

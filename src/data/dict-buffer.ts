@@ -1,0 +1,93 @@
+import { DataBuffer } from './buffer.js';
+import { loadBufferFile, saveBufferFile } from './buffer-file.js';
+import { checkedRow, normalizeKeys, toColumns, toRows } from './dict-keys.js';
+
+/** What a dict buffer needs of the record buffer it wraps (SequentialBuffer, RandomReplacementBuffer). */
+export interface RecordStore<T> {
+  readonly maxSize: number;
+  readonly length: number;
+  add(row: Record<string, T>): void;
+  getData(): Record<string, T>[];
+  /** Replaces the content with `rows`, oldest first. */
+  replaceAll(rows: Record<string, T>[]): void;
+}
+
+/**
+ * Records with a fixed key set, kept by an inner record buffer; {@link getData} returns one array per
+ * key, and the state file holds one column per key (`${path}.msgpack`).
+ */
+export abstract class DictBuffer<T, Inner extends RecordStore<T> = RecordStore<T>> extends DataBuffer<
+  Record<string, T>,
+  Record<string, T[]>
+> {
+  readonly #keys: string[];
+
+  constructor(
+    keys: Iterable<string>,
+    protected readonly inner: Inner,
+    maxQueueSize: number,
+  ) {
+    super(maxQueueSize);
+    this.#keys = normalizeKeys(keys);
+  }
+
+  /** The buffer kind recorded in (and checked against) the state file. */
+  protected abstract get kind(): string;
+
+  /**
+   * Called while the save is captured: references to the records to save; the returned function gives
+   * them oldest first when the file is written.
+   */
+  protected abstract captureRows(): () => Record<string, T>[];
+
+  /** Settings recorded in the state file besides maxSize and keys. */
+  protected extraConfig(): Record<string, unknown> {
+    return {};
+  }
+
+  get maxSize(): number {
+    return this.inner.maxSize;
+  }
+
+  /** The keys (a copy). */
+  get keys(): string[] {
+    return [...this.#keys];
+  }
+
+  /**
+   * Stores a shallow copy of `data`.
+   * @throws TypeError when the keys of `data` are not exactly {@link keys}.
+   */
+  add(data: Record<string, T>): void {
+    this.inner.add(checkedRow(data, this.#keys));
+  }
+
+  getData(): Record<string, T[]> {
+    const columns = toColumns(this.inner.getData(), this.#keys);
+    return Object.fromEntries(this.#keys.map((k, i) => [k, columns[i]!]));
+  }
+
+  get length(): number {
+    return this.inner.length;
+  }
+
+  override saveState(path: string): void | Promise<void> {
+    return (async () => {
+      const rows = this.captureRows();
+      const keys = this.#keys;
+      await saveBufferFile(
+        path,
+        { kind: this.kind, config: { maxSize: this.maxSize, ...this.extraConfig(), keys }, columns: keys },
+        () => toColumns(rows(), keys),
+      );
+    })();
+  }
+
+  /** @throws BufferStateMismatchError when the file was saved by another kind of buffer or with other keys. */
+  override loadState(path: string): void | Promise<void> {
+    return (async () => {
+      const { columns } = await loadBufferFile(path, this.kind, this.#keys);
+      this.inner.replaceAll(toRows(columns as T[][], this.#keys));
+    })();
+  }
+}
