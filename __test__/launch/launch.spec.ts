@@ -263,3 +263,13 @@ test.serial('a save requested before the loops start is served, and one left ope
   const result = await run;
   t.is(await late, result.finalStatePath!);
 });
+
+test.serial('logs the step-time statistics line at the configured interval', async (t) => {
+  const dir = tmpDir(t);
+  const { options } = system();
+  const logs = captureLogs();
+  await launch({ ...options, config: { statesDir: dir, maxUptime: 0.5, logTickTimeStatisticsInterval: 0.1, handleSignals: false } });
+  logs.stop();
+  const lines = logs.lines.filter((l) => /Step time: \S+ ± \S+ \[s\] in \d+ steps\./.test(l));
+  t.true(lines.length >= 2, logs.text());
+});

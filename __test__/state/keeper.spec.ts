@@ -66,6 +66,20 @@ test('never removes the newest committed state or the loaded one', async (t) => 
   t.true(existsSync(paths[2]!));
 });
 
+test('never removes the newest valid state of a directory, whatever a custom keeper selects', async (t) => {
+  const dir = tmpDir(t);
+  const paths = await makeStates(dir, 3);
+  mkdirSync(join(dir, 'zzz-not-a-state.state'));
+  class RemoveAll extends StatesKeeper {
+    override selectRemovalStates() {
+      return [...paths, join(dir, 'zzz-not-a-state.state')];
+    }
+  }
+  const removed = await new RemoveAll().cleanup();
+  t.deepEqual(removed.sort(), [paths[0]!, paths[1]!, join(dir, 'zzz-not-a-state.state')].sort());
+  t.true(existsSync(paths[2]!), 'the newest valid state stays');
+});
+
 test('rejects maxKeep below 1 and an empty pattern', (t) => {
   for (const maxKeep of [0, -1, 1.5, Number.NaN]) {
     t.throws(() => new LatestStatesKeeper({ statesDir: 'x', maxKeep }), { instanceOf: RangeError, message: /maxKeep/ });

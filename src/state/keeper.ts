@@ -1,9 +1,10 @@
 /**
  * Retention of saved states. A keeper picks states to remove; {@link StatesKeeper.cleanup} removes them
- * crash-safely, never touching a protected state: the newest committed one and the one that was loaded.
+ * crash-safely, never touching a protected state: the newest valid one of its directory, the newest one
+ * committed by the running system, and the one that was loaded.
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { engine } from '../backend/select.js';
 import { getLogger } from '../log.js';
 import { DEFAULT_STATE_NAME_PATTERN } from './names.js';
@@ -46,9 +47,10 @@ export abstract class StatesKeeper {
    */
   async cleanup(): Promise<string[]> {
     const selected = [...new Set([...(await this.selectRemovalStates())].map((p) => resolve(p)))];
-    const spared = selected.filter((p) => this.isProtected(p));
-    for (const p of spared) log.info(`Keeping protected state '${p}'`);
-    const targets = selected.filter((p) => !this.isProtected(p) && existsSync(p));
+    const newest = await newestValidStates(selected);
+    const spare = (p: string) => this.isProtected(p) || newest.has(p);
+    for (const p of selected.filter(spare)) log.info(`Keeping protected state '${p}'`);
+    const targets = selected.filter((p) => !spare(p) && existsSync(p));
     if (targets.length === 0) return [];
     publishPhase('remove:start', targets.join(','));
     const outcomes = await engine().removeStates(targets);
@@ -64,6 +66,19 @@ export abstract class StatesKeeper {
     }
     return removed;
   }
+}
+
+/**
+ * The newest valid state of every directory that holds one of `paths`: whatever a keeper selects, the
+ * newest state that would load is never removed (in a running system it is also the one just saved).
+ */
+async function newestValidStates(paths: string[]): Promise<Set<string>> {
+  const newest = new Set<string>();
+  for (const dir of new Set(paths.map((p) => dirname(p)))) {
+    const valid = (await scanStates(dir, '*')).entries.filter((e) => e.valid);
+    if (valid.length > 0) newest.add(valid[valid.length - 1]!.path);
+  }
+  return newest;
 }
 
 export interface LatestStatesKeeperOptions {
