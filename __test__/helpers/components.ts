@@ -20,7 +20,7 @@ export class Counter implements PersistentState {
   }
 }
 
-/** A component written like the seed's custom agent: it writes its own text file during the save. */
+/** A component written like PAMIQ-Core's custom agent example: it writes its own text file during the save. */
 export class EpisodeStats implements PersistentState {
   episodeCount = 0;
   totalReward = 0;

@@ -102,7 +102,7 @@ test('an agent without children creates no directory', async (t) => {
   t.false(existsSync(join(dir, 'agent')));
 });
 
-/** The seed's custom agent, in TypeScript. */
+/** PAMIQ-Core's custom agent example, in TypeScript. */
 class MyCustomAgent extends Agent<number, number> {
   episodeCount = 0;
   totalReward = 0;
@@ -141,7 +141,7 @@ class MyCustomAgent extends Agent<number, number> {
   }
 }
 
-test("the seed's custom agent saves episode_stats.txt and loads it back", async (t) => {
+test("the guide's custom agent saves episode_stats.txt and loads it back", async (t) => {
   const dir = tmpDir(t);
   const agent = new MyCustomAgent();
   agent.episodeCount = 12;
@@ -157,7 +157,7 @@ test("the seed's custom agent saves episode_stats.txt and loads it back", async 
   t.deepEqual([loaded.episodeCount, loaded.totalReward, loaded.learningRate], [12, 3.5, 0.2]);
 });
 
-test("the seed's custom agent falls back to defaults when the file is missing", async (t) => {
+test("the guide's custom agent falls back to defaults when the file is missing", async (t) => {
   const dir = tmpDir(t);
   const agent = new MyCustomAgent();
   agent.episodeCount = 5;

@@ -113,7 +113,7 @@ test.serial('rejects a keeper whose directory or pattern cannot match the states
   t.regex(err!.message, /pattern '\*\.ckpt' does not match the state names/);
 });
 
-test.serial('runs both loops, saves the seed’s tree, and logs the original’s lines', async (t) => {
+test.serial('runs both loops, saves PAMIQ-Core’s tree, and logs the original’s lines', async (t) => {
   const dir = tmpDir(t);
   const { agent, environment, trainer, options } = system();
   const logs = captureLogs();

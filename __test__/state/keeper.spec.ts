@@ -94,7 +94,7 @@ test('scans the directory at cleanup, not at construction', async (t) => {
   t.deepEqual(await keeper.cleanup(), paths.slice(0, 2));
 });
 
-test('a keeper written like the seed’s SizeBasedStatesKeeper works', async (t) => {
+test('a keeper written like the guide’s SizeBasedStatesKeeper works', async (t) => {
   const dir = tmpDir(t);
   class SizeBasedStatesKeeper extends StatesKeeper {
     private statePaths: string[] = [];

@@ -122,7 +122,7 @@ class TrackingAgent extends Agent<Observation, number> {
     return this.lastPrediction;
   }
 
-  // The seed's pattern: call super first, create the directory, write your own files.
+  // PAMIQ-Core's pattern: call super first, create the directory, write your own files.
   override async saveState(path: string) {
     await super.saveState(path);
     mkdirSync(path, { recursive: true });

@@ -3,7 +3,7 @@
  */
 import picomatch from 'picomatch';
 
-/** The seed's format, in UTC: `2025-02-27_12-00-00,000000.state`. */
+/** PAMIQ-Core's default format, in UTC: `2025-02-27_12-00-00,000000.state`. */
 export const DEFAULT_STATE_NAME_FORMAT = '%Y-%m-%d_%H-%M-%S,%f.state';
 export const DEFAULT_STATE_NAME_PATTERN = '*.state';
 

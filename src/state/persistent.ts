@@ -1,5 +1,5 @@
 /**
- * The persistence contract of every component (the seed's PersistentStateMixin): save into and load
+ * The persistence contract of every component (PAMIQ-Core's PersistentStateMixin): save into and load
  * from a directory path. Either may be sync or async; containers await both.
  */
 export interface PersistentState {
