@@ -18,7 +18,10 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 
 fn cases(default: u32) -> u32 {
-  std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+  std::env::var("PROPTEST_CASES")
+    .ok()
+    .and_then(|s| s.parse().ok())
+    .unwrap_or(default)
 }
 
 /// One msgpack item of a list: a number, an array of numbers, a typed array (ext 1) or other values.
@@ -34,15 +37,20 @@ fn item() -> impl Strategy<Value = Vec<u8>> {
       out.extend(v.to_bits().to_be_bytes());
       out
     }),
-    (1u8..12, 0u8..8, proptest::collection::vec(any::<u8>(), 0..40)).prop_map(|(dtype, pad, data)| {
-      let mut payload = vec![dtype, pad];
-      payload.extend(std::iter::repeat(0).take(pad as usize));
-      payload.extend(data);
-      let mut out = Vec::new();
-      rmp::encode::write_ext_meta(&mut out, payload.len() as u32, 1).unwrap();
-      out.extend(payload);
-      out
-    }),
+    (
+      1u8..12,
+      0u8..8,
+      proptest::collection::vec(any::<u8>(), 0..40)
+    )
+      .prop_map(|(dtype, pad, data)| {
+        let mut payload = vec![dtype, pad];
+        payload.extend(std::iter::repeat_n(0, pad as usize));
+        payload.extend(data);
+        let mut out = Vec::new();
+        rmp::encode::write_ext_meta(&mut out, payload.len() as u32, 1).unwrap();
+        out.extend(payload);
+        out
+      }),
     proptest::collection::vec(any::<i8>(), 0..4).prop_map(|vs| {
       let mut out = Vec::new();
       encode_array_header(&mut out, vs.len() as u32);
@@ -63,15 +71,19 @@ fn item() -> impl Strategy<Value = Vec<u8>> {
 
 /// A list: an array header (possibly lying about the count) and items.
 fn list() -> impl Strategy<Value = Vec<u8>> {
-  (proptest::collection::vec(item(), 0..12), prop_oneof![Just(0i64), -2i64..3, Just(1 << 20)]).prop_map(|(items, lie)| {
-    let mut out = Vec::new();
-    let n = (items.len() as i64 + lie).clamp(0, u32::MAX as i64) as u32;
-    encode_array_header(&mut out, n);
-    for i in items {
-      out.extend(i);
-    }
-    out
-  })
+  (
+    proptest::collection::vec(item(), 0..12),
+    prop_oneof![Just(0i64), -2i64..3, Just(1 << 20)],
+  )
+    .prop_map(|(items, lie)| {
+      let mut out = Vec::new();
+      let n = (items.len() as i64 + lie).clamp(0, u32::MAX as i64) as u32;
+      encode_array_header(&mut out, n);
+      for i in items {
+        out.extend(i);
+      }
+      out
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -120,14 +132,35 @@ fn apply(mut bytes: Vec<u8>, m: &Mutation) -> Vec<u8> {
 
 fn check_scan(bytes: &[u8], offset: usize, scan: &ListScan) -> Result<(), TestCaseError> {
   let end = match scan {
-    ListScan::Numbers { end, .. } | ListScan::Tensors { end, .. } | ListScan::Mixed { end, .. } => *end,
+    ListScan::Numbers { end, .. } | ListScan::Tensors { end, .. } | ListScan::Mixed { end, .. } => {
+      *end
+    }
   };
-  prop_assert!(end >= offset && end <= bytes.len(), "end {} outside [{}, {}]", end, offset, bytes.len());
-  if let ListScan::Tensors { offsets, byte_lengths, count, dtypes, .. } = scan {
+  prop_assert!(
+    end >= offset && end <= bytes.len(),
+    "end {} outside [{}, {}]",
+    end,
+    offset,
+    bytes.len()
+  );
+  if let ListScan::Tensors {
+    offsets,
+    byte_lengths,
+    count,
+    dtypes,
+    ..
+  } = scan
+  {
     prop_assert_eq!(offsets.len(), *count as usize);
     prop_assert_eq!(dtypes.len(), *count as usize);
     for (o, l) in offsets.iter().zip(byte_lengths) {
-      prop_assert!(o + l <= bytes.len() as f64, "tensor data [{}, +{}) past {}", o, l, bytes.len());
+      prop_assert!(
+        o + l <= bytes.len() as f64,
+        "tensor data [{}, +{}) past {}",
+        o,
+        l,
+        bytes.len()
+      );
     }
   }
   Ok(())
@@ -234,8 +267,12 @@ fn edited(edits: &[Edit]) -> Value {
 }
 
 fn escapes(path: &str) -> bool {
-  let drive = path.len() >= 2 && path.as_bytes()[0].is_ascii_alphabetic() && path.as_bytes()[1] == b':';
-  drive || path.starts_with('/') || path.starts_with('\\') || path.split(['/', '\\']).any(|s| s == "..")
+  let drive =
+    path.len() >= 2 && path.as_bytes()[0].is_ascii_alphabetic() && path.as_bytes()[1] == b':';
+  drive
+    || path.starts_with('/')
+    || path.starts_with('\\')
+    || path.split(['/', '\\']).any(|s| s == "..")
 }
 
 proptest! {
