@@ -2,3 +2,4 @@ export { launch, type LaunchOptions, type LaunchResult, type LaunchedSystem, typ
 export { resolveLaunchConfig, LaunchConfigError, type LaunchConfig, type ResolvedLaunchConfig } from './config.js';
 export { EventLoopRunner, type LoopRunner, type LoopBody } from './loop.js';
 export type { ShutdownReason, SaveRecord } from './control.js';
+export { wireSystem, type SystemComponents, type WiredSystem } from './wiring.js';

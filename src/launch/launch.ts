@@ -3,33 +3,22 @@
  * persistence, runs the inference and training loops until shutdown, and makes the final save.
  */
 import { backend, engine } from '../backend/select.js';
-import type { DataBuffer } from '../data/buffer.js';
-import { DataUsersDict } from '../data/users-dict.js';
-import type { Named } from '../data/named.js';
-import type { Interaction } from '../interaction/interaction.js';
 import { getLogger } from '../log.js';
-import type { TrainingModel } from '../model/training-model.js';
-import { TrainingModelsDict } from '../model/training-models-dict.js';
 import { StatesDirLock } from '../state/lock.js';
 import { DEFAULT_STATE_NAME_PATTERN } from '../state/names.js';
 import { latestState } from '../state/scan.js';
-import { StateStore } from '../state/store.js';
 import { LatestStatesKeeper } from '../state/keeper.js';
 import * as clock from '../time/index.js';
-import type { Trainer } from '../trainer/trainer.js';
 import { TrainersDict } from '../trainer/trainers-dict.js';
 import { resolveLaunchConfig, type LaunchConfig } from './config.js';
 import { ControlLoop, type SaveRecord, type ShutdownReason } from './control.js';
 import { EventLoopRunner } from './loop.js';
 import { StepTimeStatistics } from './stats.js';
+import { wireSystem, type SystemComponents } from './wiring.js';
 
 const log = getLogger('launch');
 
-export interface LaunchOptions {
-  interaction: Interaction<any, any>;
-  models?: Named<TrainingModel<any>>;
-  buffers?: Named<DataBuffer<any, any>>;
-  trainers?: Named<Trainer>;
+export interface LaunchOptions extends SystemComponents {
   config?: LaunchConfig;
 }
 
@@ -117,21 +106,11 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
   const config = resolveLaunchConfig(options.config);
   const { interaction } = options;
 
-  const models = new TrainingModelsDict(options.models);
-  const dataUsers = DataUsersDict.fromDataBuffers(options.buffers);
-  const trainers = new TrainersDict(options.trainers);
-  interaction.agent.attachInferenceModels(models.inferenceModelsDict);
-  interaction.agent.attachDataCollectors(dataUsers.dataCollectorsDict);
-  trainers.attachTrainingModels(models);
-  trainers.attachDataUsers(dataUsers);
-
   log.info(`Setting up state persistence in directory: ${config.statesDir}`);
-  const store = new StateStore({ statesDir: config.statesDir, stateNameFormat: config.stateNameFormat });
-  store.register('interaction', interaction);
-  store.register('models', models);
-  store.register('data', dataUsers);
-  store.register('trainers', trainers);
-  store.register('time', clock.getGlobalTimeController());
+  const { trainers, store } = wireSystem(options, {
+    statesDir: config.statesDir,
+    stateNameFormat: config.stateNameFormat,
+  });
 
   const lock = StatesDirLock.acquire(config.statesDir);
   const restoreScale = clock.getTimeScale();
