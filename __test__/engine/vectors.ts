@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
-import { backend, nativeEngine, typescriptEngine } from '../../src/backend/select.js';
+import { nativeEngine, typescriptEngine } from '../../src/backend/select.js';
 import type { Engine } from '../../src/backend/types.js';
 import { concat } from '../helpers/bytes.js';
 import { rng } from '../helpers/rng.js';
@@ -15,7 +15,8 @@ export { concat, rng };
 
 export const native: Engine | undefined = nativeEngine();
 export const twin: Engine = typescriptEngine();
-export const nativeSkipReason = `native backend unavailable: ${backend().nativeUnavailable ?? 'unknown reason'}`;
+export { nativeSkipReason } from '../helpers/native-skip.js';
+import { nativeSkipReason } from '../helpers/native-skip.js';
 
 /** The backends a spec runs on: the twin always, native when it loaded. */
 export const engines: { label: string; engine: Engine | undefined }[] = [

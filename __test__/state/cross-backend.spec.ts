@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { backend, nativeEngine } from '../../src/backend/select.js';
+import { nativeEngine } from '../../src/backend/select.js';
+import { nativeSkipReason } from '../helpers/native-skip.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const script = fileURLToPath(new URL('../fixtures/system-state.ts', import.meta.url));
@@ -31,7 +32,7 @@ function files(root: string): Map<string, Buffer> {
 }
 
 const native = nativeEngine();
-const reason = `native backend unavailable: ${backend().nativeUnavailable}`;
+const reason = nativeSkipReason;
 
 for (const [writer, reader] of [
   ['native', 'ts'],
