@@ -5,7 +5,8 @@
  *   pamiq states list DIR                  name, created, size, valid or why not
  *   pamiq states inspect STATE             components and files of one state
  *   pamiq states verify STATE|DIR          exit 1 when any state is bad
- *   pamiq states prune DIR --keep N        remove all but the N newest valid states
+ *   pamiq states prune DIR --keep N        remove all but the N newest valid states (not while a
+ *                                          system runs on DIR: it holds the directory's lock)
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { backend, engine } from '../backend/select.js';
 import type { Problem } from '../backend/types.js';
 import { LatestStatesKeeper } from '../state/keeper.js';
+import { StatesDirLock } from '../state/lock.js';
 import { DEFAULT_STATE_NAME_PATTERN } from '../state/names.js';
 import { scanStates } from '../state/scan.js';
 import { VERSION } from '../version.js';
@@ -124,10 +126,16 @@ async function prune(dir: string, opts: { keep: number; dryRun?: boolean; patter
     out(`${selected.length} state(s) would be removed, ${opts.keep} newest valid kept`);
     return;
   }
-  const removed = await keeper.cleanup();
-  for (const p of removed) out(`removed ${p}`);
-  out(`${removed.length} state(s) removed`);
-  if (removed.length !== selected.length) process.exitCode = 1;
+  // Removing is writing: a system running on this directory owns it (its keeper decides).
+  const lock = StatesDirLock.acquire(dir);
+  try {
+    const removed = await keeper.cleanup();
+    for (const p of removed) out(`removed ${p}`);
+    out(`${removed.length} state(s) removed`);
+    if (removed.length !== selected.length) process.exitCode = 1;
+  } finally {
+    lock.release();
+  }
 }
 
 export function buildCli(): Command {
