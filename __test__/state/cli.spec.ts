@@ -1,10 +1,11 @@
 import test from 'ava';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { StateStore } from '../../src/state/store.js';
 import { Counter, EpisodeStats } from '../helpers/components.js';
+import { holdLockInChild } from '../helpers/lock-holder.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -77,20 +78,9 @@ test('pamiq rejects a bad --keep with a clear message', (t) => {
 test('pamiq states prune refuses while a running system holds the directory', async (t) => {
   const dir = tmpDir(t);
   await makeStates(dir, 3);
-  const holder = spawn(
-    process.execPath,
-    [
-      '--import=tsx',
-      '-e',
-      `const { StatesDirLock } = await import(${JSON.stringify(new URL('../../src/state/lock.ts', import.meta.url).href)});
-       StatesDirLock.acquire(${JSON.stringify(dir)}); console.log('locked'); setTimeout(() => {}, 60000);`,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  t.teardown(() => holder.kill('SIGKILL'));
-  await new Promise<void>((resolve) => holder.stdout!.on('data', (d) => String(d).includes('locked') && resolve()));
+  const holderPid = await holdLockInChild(t, dir);
   const r = pamiq('states', 'prune', dir, '--keep', '1');
   t.is(r.status, 2);
-  t.regex(r.stderr, new RegExp(`in use by process ${holder.pid}`));
+  t.regex(r.stderr, new RegExp(`in use by process ${holderPid}`));
   t.is(readdirSync(dir).filter((n) => n.endsWith('.state')).length, 3, 'nothing removed');
 });
