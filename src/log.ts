@@ -40,11 +40,30 @@ let prettify = makePrettifier(process.stderr.isTTY === true);
 
 // pino writes serialised JSON lines here; the indirection lets the destination change after loggers
 // were created (modules create theirs at import time).
+let rawSink: ((json: string) => void) | undefined;
 const sink = {
   write(json: string): void {
-    destination.write(prettify(json));
+    if (rawSink) rawSink(json);
+    else destination.write(prettify(json));
   },
 };
+
+/**
+ * Sends every log record, as pino's JSON line, to `fn` instead of formatting it here (a worker
+ * thread forwards its records to the main thread this way); `undefined` restores formatting.
+ * @internal used by the worker runtime.
+ */
+export function setRawLogSink(fn: ((json: string) => void) | undefined): void {
+  rawSink = fn;
+}
+
+/**
+ * Formats and writes a record produced by another thread's logger, as if logged here.
+ * @internal used by the worker runtime.
+ */
+export function writeRawLog(json: string): void {
+  sink.write(json);
+}
 
 const root: Logger = pino({ level: levelFromEnv(), base: undefined }, sink);
 const children = new Map<string, Logger>();

@@ -69,6 +69,22 @@ export class DataCollector<T = unknown> {
   }
 
   /**
+   * Queues items collected elsewhere (in another thread) with their collection timestamps, in
+   * order, dropping the oldest when over capacity as {@link collect} does.
+   * @internal used by the worker runtime.
+   */
+  receive(items: readonly T[], timestamps: ArrayLike<number>): void {
+    if (items.length !== timestamps.length) {
+      throw new RangeError(`receive(): ${items.length} items but ${timestamps.length} timestamps`);
+    }
+    for (let i = 0; i < items.length; i++) {
+      this.items.push(items[i]!);
+      this.stamps.push(timestamps[i]!);
+      if (this.maxQueueSize !== undefined && this.length > this.maxQueueSize) this.dropOldest();
+    }
+  }
+
+  /**
    * Removes and returns every queued item. For the DataUser only.
    * @internal
    */

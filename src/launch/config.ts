@@ -34,6 +34,13 @@ export interface LaunchConfig {
   handleSignals?: boolean;
   /** Real seconds between control-loop ticks (save condition, uptime, errors). Default 0.01. */
   controlInterval?: number;
+  /**
+   * Where training runs: `'worker'` (trainers, training models and buffers in a worker thread, the
+   * agent undisturbed on the main thread) or `'main'` (both loops take turns on the main thread, for
+   * debugging). Default: `'worker'` when launch is given a `training` module, `'main'` when it is
+   * given component instances (which cannot move to another thread).
+   */
+  threading?: 'worker' | 'main';
 }
 
 export interface ResolvedLaunchConfig {
@@ -50,6 +57,7 @@ export interface ResolvedLaunchConfig {
   timeScale: number;
   handleSignals: boolean;
   controlInterval: number;
+  threading: 'worker' | 'main' | undefined;
 }
 
 const DEFAULTS = {
@@ -66,6 +74,7 @@ const DEFAULTS = {
   timeScale: 1,
   handleSignals: true,
   controlInterval: 0.01,
+  threading: undefined,
 } as const;
 
 const KNOWN = Object.keys(DEFAULTS) as (keyof LaunchConfig)[];
@@ -89,7 +98,7 @@ export function resolveLaunchConfig(input: LaunchConfig = {}): Readonly<Resolved
   if (unknown.length) problems.push(`unknown field(s) ${unknown.join(', ')}; known fields: ${KNOWN.join(', ')}`);
 
   const c = { ...DEFAULTS, ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) } as Required<
-    Omit<LaunchConfig, 'savedStatePath' | 'saveStateCondition' | 'statesKeeper'>
+    Omit<LaunchConfig, 'savedStatePath' | 'saveStateCondition' | 'statesKeeper' | 'threading'>
   > &
     LaunchConfig;
 
@@ -112,6 +121,9 @@ export function resolveLaunchConfig(input: LaunchConfig = {}): Readonly<Resolved
   }
   if (typeof c.handleSignals !== 'boolean') problems.push('handleSignals must be a boolean');
   if (typeof c.partialLoad !== 'boolean') problems.push('partialLoad must be a boolean');
+  if (input.threading !== undefined && input.threading !== 'worker' && input.threading !== 'main') {
+    problems.push(`threading must be 'worker' or 'main', got ${String(input.threading)}`);
+  }
 
   let sampleName: string | undefined;
   try {
@@ -160,5 +172,6 @@ export function resolveLaunchConfig(input: LaunchConfig = {}): Readonly<Resolved
     timeScale: c.timeScale,
     handleSignals: c.handleSignals,
     controlInterval: c.controlInterval,
+    threading: input.threading,
   });
 }

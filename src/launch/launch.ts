@@ -9,21 +9,33 @@ import { DEFAULT_STATE_NAME_PATTERN } from '../state/names.js';
 import { latestState } from '../state/scan.js';
 import { LatestStatesKeeper } from '../state/keeper.js';
 import * as clock from '../time/index.js';
-import { TrainersDict } from '../trainer/trainers-dict.js';
-import { resolveLaunchConfig, type LaunchConfig } from './config.js';
+import { importTraining, trainingModuleUrl, type TrainingModule } from '../runtime/definition.js';
+import { buildTraining, mainSystem, type RunningSystem, type Threading, workerSystem } from '../runtime/system.js';
+import { LaunchConfigError, resolveLaunchConfig, type LaunchConfig } from './config.js';
 import { ControlLoop, type SaveRecord, type ShutdownReason } from './control.js';
 import { EventLoopRunner } from './loop.js';
 import { StepTimeStatistics } from './stats.js';
-import { wireSystem, type SystemComponents } from './wiring.js';
+import type { SystemComponents } from './wiring.js';
 
 const log = getLogger('launch');
 
 export interface LaunchOptions extends SystemComponents {
+  /**
+   * The training side as a module (a path relative to the working directory, or a file: URL) whose
+   * default export is `defineTraining({ models, buffers, trainers })`. It runs in a training worker
+   * thread unless `config.threading` is `'main'`. Give either this or `models`/`buffers`/`trainers`
+   * instances (which always run on the main thread).
+   */
+  training?: TrainingModule;
+  /** Passed to the training module's factories (structured-cloned into the worker). */
+  trainingOptions?: unknown;
   config?: LaunchConfig;
 }
 
 export interface LaunchResult {
   reason: ShutdownReason;
+  /** Where training ran. */
+  threading: Threading;
   /** The state loaded at start, if any. */
   loadedStatePath: string | undefined;
   /** Every state committed while running, final save last. */
@@ -104,47 +116,69 @@ export function launch(options: LaunchOptions): LaunchedSystem {
 
 async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void): Promise<LaunchResult> {
   const config = resolveLaunchConfig(options.config);
+  const threading = resolveThreading(options, config.threading);
   const { interaction } = options;
+  const storeOptions = { statesDir: config.statesDir, stateNameFormat: config.stateNameFormat };
+  const trainingUrl = options.training === undefined ? undefined : trainingModuleUrl(options.training);
 
   log.info(`Setting up state persistence in directory: ${config.statesDir}`);
-  const { trainers, store } = wireSystem(options, {
-    statesDir: config.statesDir,
-    stateNameFormat: config.stateNameFormat,
-  });
+  // Instances are wired before the lock is taken, so that a wiring error comes first.
+  let system: RunningSystem | undefined =
+    trainingUrl === undefined ? mainSystem(options as SystemComponents, storeOptions) : undefined;
 
   const lock = StatesDirLock.acquire(config.statesDir);
   const restoreScale = clock.getTimeScale();
   let setupDone = false;
-  const control = new ControlLoop(store, config, config.statesKeeper);
+  let control: ControlLoop | undefined;
   let loadedStatePath: string | undefined;
-  const signals = config.handleSignals ? installSignalHandlers(control) : () => undefined;
+  let signals: () => void = () => undefined;
   try {
+    if (system === undefined) {
+      if (threading === 'worker') {
+        log.info('Starting the training worker');
+        system = await workerSystem({
+          interaction,
+          module: trainingUrl!,
+          options: options.trainingOptions,
+          storeOptions,
+          statsInterval: config.logTickTimeStatisticsInterval,
+        });
+      } else {
+        const def = await importTraining(trainingUrl!);
+        system = mainSystem({ interaction, ...(await buildTraining(def, options.trainingOptions)) }, storeOptions);
+      }
+    }
+    const running = system;
+    control = new ControlLoop(running.store, config, config.statesKeeper);
+    signals = config.handleSignals ? installSignalHandlers(control) : () => undefined;
     const leftovers = await engine().removeLeftovers(config.statesDir);
     if (leftovers.length) log.info(`Removed leftovers of interrupted saves or removals: ${leftovers.join(', ')}`);
 
     loadedStatePath = await resolveSavedState(config.savedStatePath, config.statesDir, config.statesKeeper);
     if (loadedStatePath !== undefined) {
       log.info(`Loading state from '${loadedStatePath}'`);
-      await store.loadState(loadedStatePath, { partial: config.partialLoad });
+      await running.store.loadState(loadedStatePath, { partial: config.partialLoad });
       config.statesKeeper?.protect(loadedStatePath);
     }
 
     log.info(`Setting time scale to ${config.timeScale}`);
     clock.setTimeScale(config.timeScale);
-    log.info(`Launching AMI system... (backend: ${backend().name})`);
+    log.info(`Launching AMI system... (backend: ${backend().name}, training on the ${threading} thread)`);
 
     await interaction.setup();
     setupDone = true;
     const stats = new StepTimeStatistics(config.logTickTimeStatisticsInterval, getLogger('launch.inference'));
     const inference = new EventLoopRunner('inference', {
       step: async () => {
+        running.beforeStep();
         await interaction.step();
+        running.afterStep();
         stats.record();
       },
       onPaused: () => interaction.onPaused(),
       onResumed: () => interaction.onResumed(),
     });
-    const training = new EventLoopRunner('training', trainingBody(trainers));
+    const training = running.training;
     control.attachLoops([inference, training]);
     onControl(control);
     inference.start();
@@ -159,7 +193,7 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
     if (control.isPaused) control.resume();
     await control.settled();
   } catch (err) {
-    control.requestShutdown('error');
+    control?.requestShutdown('error');
     await finish(false);
     throw err;
   }
@@ -167,6 +201,7 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
   if (control.error !== undefined) throw control.error;
   return {
     reason: control.reason ?? 'request',
+    threading,
     loadedStatePath,
     savedStates: control.saved,
     finalStatePath: finalPath,
@@ -176,11 +211,15 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
   async function finish(started: boolean): Promise<string | undefined> {
     let finalPath: string | undefined;
     try {
-      if (started) {
+      const blocked = system?.finalSaveBlocked;
+      if (started && control && blocked) {
+        log.error(`No final save: ${blocked.message}`);
+        control.settleWaiting(undefined, blocked);
+      } else if (started && control && system) {
         log.info('Saving final system state');
         const begin = performance.now();
         try {
-          finalPath = await store.saveState();
+          finalPath = await system.store.saveState();
           control.saved.push({ path: finalPath, pausedMs: performance.now() - begin, totalMs: performance.now() - begin });
           log.info(`Final state saved to '${finalPath}'`);
           control.settleWaiting(finalPath);
@@ -191,9 +230,10 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
           log.error(`The final save failed; the earlier states are intact. ${err instanceof Error ? err.message : String(err)}`);
         }
       }
-      control.settleWaiting(undefined);
+      control?.settleWaiting(undefined);
       if (setupDone) await interaction.teardown();
     } finally {
+      await system?.close().catch((err) => log.error(`Ending the training worker failed: ${String(err)}`));
       clock.setTimeScale(restoreScale);
       signals();
       lock.release();
@@ -202,29 +242,29 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
   }
 }
 
-function trainingBody(trainers: TrainersDict) {
-  const names = () => [...trainers.keys()];
-  let index = 0;
-  let idleRound = 0;
-  return {
-    async step() {
-      const list = names();
-      if (list.length === 0) return 'idle';
-      const name = list[index % list.length]!;
-      index = (index + 1) % list.length;
-      const begin = performance.now();
-      const trained = await trainers.get(name)!.run();
-      if (trained) {
-        idleRound = 0;
-        getLogger('launch.training').debug(`Trained ${name} in ${((performance.now() - begin) / 1000).toFixed(2)} seconds`);
-        return undefined;
-      }
-      idleRound++;
-      return idleRound >= list.length ? 'idle' : undefined;
-    },
-    onPaused: () => trainers.onPaused(),
-    onResumed: () => trainers.onResumed(),
-  };
+/**
+ * The threading mode: the configured one, else `'worker'` for a training module and `'main'` for
+ * component instances.
+ * @throws LaunchConfigError when a module and instances are both given, or instances with `'worker'`.
+ */
+function resolveThreading(options: LaunchOptions, configured: Threading | undefined): Threading {
+  const given = options as unknown as Record<string, unknown>;
+  const instances = ['models', 'buffers', 'trainers'].filter((k) => given[k] !== undefined);
+  if (options.training !== undefined && instances.length) {
+    throw new LaunchConfigError([
+      `give the training side either as a module (training) or as instances (${instances.join(', ')}), not both`,
+    ]);
+  }
+  if (options.training === undefined) {
+    if (configured === 'worker') {
+      throw new LaunchConfigError([
+        "threading 'worker' needs the training side as a module (launch({ training: './training.ts' })): " +
+          'component instances cannot move to another thread',
+      ]);
+    }
+    return 'main';
+  }
+  return configured ?? 'worker';
 }
 
 async function resolveSavedState(

@@ -1,6 +1,6 @@
 import { readMsgpack, stageMsgpack } from '../state/files.js';
 import { InferenceModel } from './inference-model.js';
-import { TrainingModel, type TrainingModelOptions } from './training-model.js';
+import { type Parameters, TrainingModel, type TrainingModelOptions } from './training-model.js';
 
 /** Parameters of a linear model: `y = weights · x + bias[0]`. */
 export interface LinearParams {
@@ -82,6 +82,15 @@ export class LinearModel extends TrainingModel<LinearInferenceModel> {
   syncImpl(inferenceModel: LinearInferenceModel): void {
     inferenceModel.params.weights.set(this.params.weights);
     inferenceModel.params.bias.set(this.params.bias);
+  }
+
+  override exportParameters(): Parameters {
+    return { weights: this.params.weights, bias: this.params.bias };
+  }
+
+  override importParameters(inferenceModel: LinearInferenceModel, params: Parameters): void {
+    inferenceModel.params.weights.set(params.weights as Float32Array);
+    inferenceModel.params.bias.set(params.bias as Float32Array);
   }
 
   override saveState(path: string): void | Promise<void> {

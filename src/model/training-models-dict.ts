@@ -13,15 +13,21 @@ import type { TrainingModel } from './training-model.js';
  */
 export class TrainingModelsDict extends Map<string, TrainingModel<any>> implements PersistentState {
   readonly inferenceModelsDict = new InferenceModelsDict();
+  readonly #withInference: boolean;
 
-  constructor(models?: Named<TrainingModel<any>>) {
+  /**
+   * @param options.inference create and register the inference models (default true; a training
+   *   worker, whose inference models live on the main thread, passes false).
+   */
+  constructor(models?: Named<TrainingModel<any>>, options: { inference?: boolean } = {}) {
     super();
+    this.#withInference = options.inference ?? true;
     for (const [name, model] of namedEntries(models)) this.set(name, model);
   }
 
   override set(name: string, model: TrainingModel<any>): this {
     super.set(name, model);
-    if (model.hasInferenceModel) this.inferenceModelsDict.set(name, model.inferenceModel);
+    if (model.hasInferenceModel && this.#withInference) this.inferenceModelsDict.set(name, model.inferenceModel);
     return this;
   }
 

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { readFile, rename } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { engine } from '../backend/select.js';
-import type { Segment } from '../backend/types.js';
+import type { FileDigest, Segment } from '../backend/types.js';
 import { decodeValue, encodeValue } from '../codec/values.js';
 
 /**
@@ -25,9 +25,20 @@ import { decodeValue, encodeValue } from '../codec/values.js';
 export type SegmentSource = Segment[] | Iterable<Segment[]> | AsyncIterable<Segment[]>;
 export type Producer = () => SegmentSource | Promise<SegmentSource>;
 
+/**
+ * Files of a capture that another thread stages and writes (the training worker): `write()` runs in
+ * the write phase and reports the digests of what it wrote, keyed by path relative to the capture root;
+ * `discard()` drops them when the save is abandoned before its write phase.
+ */
+export interface ExternalPart {
+  write(): Promise<Record<string, FileDigest>>;
+  discard(): Promise<void>;
+}
+
 interface CaptureSession {
   root: string;
   staged: Map<string, Producer>;
+  external: ExternalPart[];
 }
 
 interface LoadSession {
@@ -63,6 +74,39 @@ export async function stageFile(path: string, produce: Producer): Promise<void> 
   const tmp = `${abs}.tmp-${randomBytes(4).toString('hex')}`;
   await writeSegments(tmp, produce());
   await rename(tmp, abs);
+}
+
+/**
+ * The root of the capture in progress in this async context (the temporary directory of the state),
+ * or undefined outside a capture.
+ */
+export function captureRoot(): string | undefined {
+  return captures.getStore()?.root;
+}
+
+/**
+ * Adds files written by another thread to the capture in progress.
+ * @throws Error outside a capture.
+ */
+export function stageExternal(part: ExternalPart): void {
+  const capture = captures.getStore();
+  if (!capture) throw new Error('stageExternal() called outside a state capture');
+  capture.external.push(part);
+}
+
+/**
+ * The verified bytes of the load in progress under `dir` (paths relative to `dir`, `/`-separated),
+ * or undefined outside a load.
+ */
+export function loadedFilesUnder(dir: string): Map<string, Uint8Array> | undefined {
+  const load = loads.getStore();
+  if (!load) return undefined;
+  const rel = inside(load.root, resolve(dir));
+  if (rel === undefined) return undefined;
+  const prefix = `${rel}/`;
+  const out = new Map<string, Uint8Array>();
+  for (const [path, bytes] of load.files) if (path.startsWith(prefix)) out.set(path.slice(prefix.length), bytes);
+  return out;
 }
 
 /** Stages `value` as one generic msgpack value (encoded in the write phase). */
@@ -124,10 +168,13 @@ export async function writeSegments(path: string, source: SegmentSource | Promis
  * context is recorded instead of written. Returns what `fn` returned and the staged files
  * (absolute path → producer).
  */
-export async function withCapture<T>(root: string, fn: () => Promise<T>): Promise<[T, Map<string, Producer>]> {
-  const session: CaptureSession = { root: resolve(root), staged: new Map() };
+export async function withCapture<T>(
+  root: string,
+  fn: () => Promise<T>,
+): Promise<[T, Map<string, Producer>, ExternalPart[]]> {
+  const session: CaptureSession = { root: resolve(root), staged: new Map(), external: [] };
   const value = await captures.run(session, fn);
-  return [value, session.staged];
+  return [value, session.staged, session.external];
 }
 
 /** Runs `fn` with `files` (relative path → bytes) served to readStateFile for paths under `root`. */

@@ -17,7 +17,7 @@ import type { FileDigest } from '../backend/types.js';
 import { getLogger } from '../log.js';
 import { LIBRARY } from '../version.js';
 import { SaveError, StateCorruptError, StateMismatchError, StateNotFoundError } from './errors.js';
-import { type Producer, withCapture, withLoad, writeSegments } from './files.js';
+import { type ExternalPart, type Producer, withCapture, withLoad, writeSegments } from './files.js';
 import { DEFAULT_STATE_NAME_FORMAT, formatStateName, nowNs } from './names.js';
 import type { PersistentState } from './persistent.js';
 import { publishPhase } from './phases.js';
@@ -51,6 +51,8 @@ export class PendingSave {
     private readonly createdAtNs: bigint,
     private readonly components: string[],
     private readonly staged: Map<string, Producer>,
+    /** Files staged by other threads (the training worker), written by them in the write phase. */
+    private readonly external: ExternalPart[] = [],
   ) {}
 
   /**
@@ -83,6 +85,7 @@ export class PendingSave {
   /** Drops the capture and removes its temporary directory. */
   async discard(): Promise<void> {
     this.claim();
+    await Promise.allSettled(this.external.map((part) => part.discard()));
     await rm(this.tmpDir, { recursive: true, force: true });
   }
 
@@ -106,7 +109,16 @@ export class PendingSave {
         }
       }
     };
-    const results = await Promise.allSettled(Array.from({ length: WRITE_CONCURRENCY }, worker));
+    const external = async () => {
+      for (const part of this.external) {
+        try {
+          Object.assign(known, await part.write());
+        } catch (err) {
+          throw err instanceof SaveError ? err : new SaveError(`Writing the worker's files of state '${this.name}' failed`, err);
+        }
+      }
+    };
+    const results = await Promise.allSettled([external(), ...Array.from({ length: WRITE_CONCURRENCY }, worker)]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     return known;
@@ -181,8 +193,9 @@ export class StateStore {
     publishPhase('capture:start', name);
     let current = '';
     let staged: Map<string, Producer>;
+    let external: ExternalPart[] = [];
     try {
-      [, staged] = await withCapture(tmpDir, async () => {
+      [, staged, external] = await withCapture(tmpDir, async () => {
         for (const [componentName, component] of this.components) {
           current = componentName;
           await component.saveState(join(tmpDir, componentName));
@@ -193,7 +206,7 @@ export class StateStore {
       throw new SaveError(`Component '${current}' failed to save its state`, err);
     }
     publishPhase('capture:end', name);
-    return new PendingSave(name, tmpDir, this.statesDir, createdAtNs, this.names, staged);
+    return new PendingSave(name, tmpDir, this.statesDir, createdAtNs, this.names, staged, external);
   }
 
   private async loadNow(path: string, options: LoadOptions): Promise<void> {

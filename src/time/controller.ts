@@ -21,6 +21,20 @@ export interface TimeState {
 
 export type ClockName = keyof TimeState;
 
+/**
+ * Everything another thread needs to run a clock that agrees with this one: the readings at an
+ * absolute real instant (`performance.timeOrigin + performance.now()`, comparable across threads),
+ * the scale, whether paused, and the load bookkeeping.
+ */
+export interface ClockView {
+  atMs: number;
+  readings: TimeState;
+  scale: number;
+  paused: boolean;
+  generation: number;
+  shifts: TimeState;
+}
+
 const CLOCKS: readonly ClockName[] = ['time', 'perfCounter', 'monotonic'];
 
 function realNow(): number {
@@ -53,6 +67,7 @@ export class TimeController implements PersistentState {
   private generation = 0;
   /** Per clock, the sum of the jumps made by every load so far (new reading − old reading). */
   private shifts: TimeState = { time: 0, perfCounter: 0, monotonic: 0 };
+  private readonly listeners = new Set<() => void>();
 
   constructor() {
     const real = this.realAnchor;
@@ -99,6 +114,7 @@ export class TimeController implements PersistentState {
     }
     this.reanchor();
     this.scale = scale;
+    this.changed();
   }
 
   getTimeScale(): number {
@@ -110,6 +126,7 @@ export class TimeController implements PersistentState {
     if (this.paused) return;
     this.reanchor();
     this.paused = true;
+    this.changed();
   }
 
   /** Lets the clocks run again from where they stood. Idempotent. */
@@ -117,6 +134,7 @@ export class TimeController implements PersistentState {
     if (!this.paused) return;
     this.realAnchor = realNow();
     this.paused = false;
+    this.changed();
   }
 
   isPaused(): boolean {
@@ -156,6 +174,47 @@ export class TimeController implements PersistentState {
     this.realAnchor = realNow();
     for (const c of CLOCKS) this.shifts[c] += this.anchors[c] - before[c];
     this.generation += 1;
+    this.changed();
+  }
+
+  /**
+   * Calls `listener` after every scale change, pause, resume and load (used to keep another
+   * thread's clock in step). @returns a function that removes the listener.
+   */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  /** This clock as a {@link ClockView} taken now. */
+  view(): ClockView {
+    const atMs = performance.timeOrigin + performance.now();
+    return {
+      atMs,
+      readings: this.stateDict(),
+      scale: this.scale,
+      paused: this.paused,
+      generation: this.generation,
+      shifts: { ...this.shifts },
+    };
+  }
+
+  /**
+   * Makes this clock agree with `view` (taken from a clock in another thread): the same readings,
+   * scale and pause state from now on, until the next view.
+   */
+  follow(view: ClockView): void {
+    this.scale = view.scale;
+    this.paused = view.paused;
+    this.anchors = { ...view.readings };
+    this.realAnchor = (view.atMs - performance.timeOrigin) / 1000;
+    this.generation = view.generation;
+    this.shifts = { ...view.shifts };
+    this.changed();
   }
 
   /** How many times the clocks were restored by a load. */
