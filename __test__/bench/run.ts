@@ -6,7 +6,8 @@
  * (the StateStore uses the engine chosen at import), so every figure is read as a ratio. Prints one
  * table and writes bench-results.json (one record per measurement, plus the machine).
  *
- * Cases: large-save (1), large-load (2), small-records (3), keeper (4), loop-stall (5), memory (6).
+ * Cases: large-save (1), large-load (2), small-records (3), keeper (4), loop-stall (5), memory (6),
+ * loop-training (7: the agent's interval while a trainer runs, worker vs main threading).
  */
 import { rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -15,7 +16,7 @@ import { ChildFailed, REPO_ROOT, runCase } from './lib/child.js';
 import { freshDir, type ChildResult } from './lib/common.js';
 import { fmt, machine, renderTable, summarize, type BenchRecord, type Column, type Row, type Verdict } from './lib/report.js';
 
-const CASES = ['large-save', 'large-load', 'small-records', 'keeper', 'loop-stall', 'memory'] as const;
+const CASES = ['large-save', 'large-load', 'small-records', 'keeper', 'loop-stall', 'memory', 'loop-training'] as const;
 type CaseName = (typeof CASES)[number];
 type Backend = 'native' | 'ts';
 
@@ -38,7 +39,7 @@ if (opts.help) {
     [
       'Usage: npm run bench -- [options]',
       '  --quick            small sizes, 1 repetition (smoke run, < 30 s)',
-      `  --case NAME        run one case (repeatable): ${CASES.join(', ')} (or 1-6)`,
+      `  --case NAME        run one case (repeatable): ${CASES.join(', ')} (or 1-7)`,
       '  --reps N           repetitions per measurement (default 3, --quick 1)',
       '  --backend NAME     native or ts (repeatable; default both, native skipped when unavailable)',
       '  --out FILE         results file (default bench-results.json)',
@@ -58,9 +59,9 @@ const reps = opts.reps !== undefined ? Number(opts.reps) : quick ? 1 : 3;
 if (!Number.isInteger(reps) || reps < 1) usage(`--reps must be a positive integer, got ${opts.reps}`);
 const wanted = new Set<CaseName>(
   (opts.case ?? [...CASES]).map((c) => {
-    if (/^[1-6]$/.test(c)) return CASES[Number(c) - 1]!;
+    if (/^[1-7]$/.test(c)) return CASES[Number(c) - 1]!;
     const hits = CASES.filter((n) => n === c || n.split('-').includes(c) || n.startsWith(c));
-    if (hits.length !== 1) usage(`unknown case "${c}"; cases: ${CASES.join(', ')} (or 1-6, or a part such as "load")`);
+    if (hits.length !== 1) usage(`unknown case "${c}"; cases: ${CASES.join(', ')} (or 1-7, or a part such as "load")`);
     return hits[0]!;
   }),
 );
@@ -459,6 +460,94 @@ async function loopStall(): Promise<void> {
 }
 
 // =====================================================================================================
+// Case 7: loop under training (worker vs main threading)
+// =====================================================================================================
+
+async function loopTraining(): Promise<void> {
+  const name = '7 loop under training';
+  const seconds = quick ? 1 : 5;
+  const scenarios = ['train', 'save', 'records', 'frames'] as const;
+  // Per scenario and mode, the results of each backend.
+  const res: Record<string, Partial<Record<Backend, ChildResult[]>>> = {};
+  for (const b of backends) {
+    for (const threading of ['worker', 'main'] as const) {
+      for (const scenario of scenarios) {
+        const dir = join(root, `train-${b}-${threading}-${scenario}`);
+        const extra =
+          scenario === 'save'
+            ? ['--fill', String(quick ? 2_000 : 100_000), '--width', '1024']
+            : scenario === 'frames'
+              ? ['--per-step', '20', '--width', '65536']
+              : scenario === 'records'
+                ? ['--per-step', '2000']
+                : [];
+        const args = ['--dir', dir, '--threading', threading, '--scenario', scenario, '--seconds', String(seconds), '--burn', '100', ...extra];
+        ((res[`${threading} ${scenario}`] ??= {})[b] ??= []).push(await child('loop-training', b, args, `${name} (${threading}, ${scenario})`));
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }
+  const value = (key: string, b: Backend, metric: string, unit: string) =>
+    record(name, b, `${key.replace(' ', ':')}:${metric}`, unit, (res[key]?.[b] ?? []).map((r) => ({ ...r, samples: { [`${key.replace(' ', ':')}:${metric}`]: r.samples[metric] ?? [] } }))).median;
+  const p = primary!;
+  const who = whoNote();
+  for (const threading of ['worker', 'main'] as const) {
+    const steps: Partial<Record<Column, number>> = {};
+    const gap: Partial<Record<Column, number>> = {};
+    const saveShare: Partial<Record<Column, number>> = {};
+    const recs: Partial<Record<Column, number>> = {};
+    const mbs: Partial<Record<Column, number>> = {};
+    const dataGap: Partial<Record<Column, number>> = {};
+    for (const b of backends) {
+      steps[b] = value(`${threading} train`, b, 'stepsShare', 'ratio');
+      gap[b] = value(`${threading} train`, b, 'p99GapMs', 'ms');
+      saveShare[b] = value(`${threading} save`, b, 'gapShare', 'ratio');
+      recs[b] = value(`${threading} records`, b, 'itemsPerSecond', 'items/s');
+      mbs[b] = value(`${threading} frames`, b, 'mbPerSecond', 'MB/s');
+      dataGap[b] = Math.max(value(`${threading} records`, b, 'p99GapMs', 'ms'), value(`${threading} frames`, b, 'p99GapMs', 'ms'));
+    }
+    const judged = threading === 'worker';
+    const pctCells = (v: Partial<Record<Column, number>>) => Object.fromEntries(Object.entries(v).map(([k, n]) => [k, pct(n as number)]));
+    rows.push({
+      case: threading === 'worker' ? name : '',
+      metric: `${threading}: 100 Hz steps done while a trainer burns 100 ms/run (${seconds} s)`,
+      cells: pctCells(steps),
+      ...(judged ? { target: '≥ 95% of expected', result: judge(name, 'worker: steps ≥ 95% of expected under training', steps[p] ?? NaN, 0.95, p, `(${pct(steps[p] ?? NaN)})${who}`) } : {}),
+    });
+    rows.push({
+      case: '',
+      metric: `${threading}: p99 gap between steps`,
+      cells: cells(gap, 'ms'),
+      ...(judged ? { target: '≤ 20 ms', result: judge(name, 'worker: p99 step gap ≤ 20 ms under training', gap[p] ?? NaN, 20, p, `(${fmt(gap[p] ?? NaN, 'ms')})${who}`, true) } : {}),
+    });
+    rows.push({
+      case: '',
+      metric: `${threading}: longest gap during a ${fmt(((quick ? 2_000 : 100_000) * 1024 * 4) / 1e6, 'MB')} save / its wall time`,
+      cells: pctCells(saveShare),
+      ...(judged ? { target: '≤ 5%', result: judge(name, 'worker: longest gap during a save ≤ 5% of its wall time', saveShare[p] ?? NaN, 0.05, p, `(${pct(saveShare[p] ?? NaN)})${who}`, true) } : {}),
+    });
+    rows.push({
+      case: '',
+      metric: `${threading}: {obs, action, reward, value} records into the buffers`,
+      cells: cells(recs, 'items/s'),
+      ...(judged ? { target: '≥ 200,000/s', result: judge(name, 'worker: ≥ 200,000 records/s into the buffers', recs[p] ?? NaN, 200_000, p, `(${fmt(recs[p] ?? NaN, 'items/s')})${who}`) } : {}),
+    });
+    rows.push({
+      case: '',
+      metric: `${threading}: Float32Array observations into the buffers`,
+      cells: cells(mbs, 'MB/s'),
+      ...(judged ? { target: '≥ 500 MB/s', result: judge(name, 'worker: ≥ 500 MB/s of Float32Array observations', mbs[p] ?? NaN, 500, p, `(${fmt(mbs[p] ?? NaN, 'MB/s')})${who}`) } : {}),
+    });
+    rows.push({
+      case: '',
+      metric: `${threading}: p99 step gap while collecting`,
+      cells: cells(dataGap, 'ms'),
+      ...(judged ? { target: '≤ 20 ms', result: judge(name, 'worker: p99 step gap ≤ 20 ms while collecting', dataGap[p] ?? NaN, 20, p, `(${fmt(dataGap[p] ?? NaN, 'ms')})${who}`, true) } : {}),
+    });
+  }
+}
+
+// =====================================================================================================
 
 const started = performance.now();
 const info = machine();
@@ -497,6 +586,7 @@ try {
   if (wanted.has('small-records')) await guarded('3 small records', smallRecords);
   if (wanted.has('keeper')) await guarded('4 keeper', keeper);
   if (wanted.has('loop-stall')) await guarded('5 loop stall', loopStall);
+  if (wanted.has('loop-training')) await guarded('7 loop under training', loopTraining);
   if (large && wanted.has('memory')) reportMemory(large);
 } finally {
   cleanup();

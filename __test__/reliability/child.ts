@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { launch, type LaunchConfig } from '../../src/launch/index.js';
 import { LatestStatesKeeper } from '../../src/state/keeper.js';
 import { statePhases, type StatePhaseEvent } from '../../src/state/phases.js';
-import { buildSystem, snapshotOf } from './fixtures/system.js';
+import { buildInteraction, buildSystem, mainSnapshotOf, snapshotOf } from './fixtures/system.js';
 
 export interface ChildConfig {
   statesDir: string;
@@ -29,6 +29,11 @@ export interface ChildConfig {
   size?: 'large' | 'small';
   /** 'run' (default): run until killed, SIGTERM or maxUptime. 'enospc': the full-disk scenario. */
   scenario?: 'run' | 'enospc';
+  /**
+   * 'main' (default): components as instances, on the main thread. 'worker': the training side from
+   * fixtures/training.ts in a training worker; snapshots then hold the main thread's part only.
+   */
+  threading?: 'main' | 'worker';
 }
 
 const emit = (kind: string, data: unknown) => writeSync(1, `${kind} ${JSON.stringify(data)}\n`);
@@ -39,11 +44,13 @@ statePhases.subscribe((msg) => {
   emit('phase', { p: e.phase, s: e.subject, t: performance.now() });
 });
 
-const sys = buildSystem({ size: config.size ?? 'large' });
+const worker = config.threading === 'worker';
+const sys = worker ? buildInteraction({ size: config.size ?? 'large' }) : buildSystem({ size: config.size ?? 'large' });
+const snapshot = () => (worker ? mainSnapshotOf(sys) : snapshotOf(sys as ReturnType<typeof buildSystem>));
 const leftoversOf = () =>
   readdirSync(config.statesDir).filter((n) => n.startsWith('.pamiq-tmp-') || n.startsWith('.pamiq-trash-'));
 sys.environment.setup = () => {
-  emit('ready', { pid: process.pid, leftovers: leftoversOf(), snapshot: snapshotOf(sys) });
+  emit('ready', { pid: process.pid, leftovers: leftoversOf(), snapshot: snapshot() });
 };
 
 let last = performance.now();
@@ -74,7 +81,14 @@ const describe = (err: unknown) => {
   return { name: e?.name, code: e?.code, message: e?.message ?? String(err), causes };
 };
 
-const running = launch({ ...sys.launchOptions(), config: launchConfig });
+const running = worker
+  ? launch({
+      interaction: sys.interaction,
+      training: new URL('./fixtures/training.ts', import.meta.url),
+      trainingOptions: { size: config.size ?? 'large' },
+      config: launchConfig,
+    })
+  : launch({ ...(sys as ReturnType<typeof buildSystem>).launchOptions(), config: launchConfig });
 
 if (config.scenario === 'enospc') void enospc();
 
@@ -136,7 +150,7 @@ running.then(
       saved: result.savedStates.map((s) => s.path),
       final: result.finalStatePath,
       failed: result.failedSaves.map(describe),
-      snapshot: snapshotOf(sys),
+      snapshot: snapshot(),
     });
   },
   (err) => {

@@ -1,5 +1,5 @@
 /**
- * The long crash-injection run: `npm run soak -- --rounds 1000 [--seed N] [--size large|small]`.
+ * The long crash-injection run: `npm run soak -- --rounds 1000 [--seed N] [--size large|small] [--threading main|worker]`.
  * Uses the backend of PAMIQ_BACKEND (both when unset: native first, if it loads, then ts), the same
  * round logic as crash.spec.ts (crash.ts), cycling the target phase. Prints progress and one summary
  * line per backend:
@@ -20,12 +20,17 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     size: { type: 'string', default: 'large' },
     'restart-every': { type: 'string', default: '100' },
+    threading: { type: 'string', default: 'main' },
   },
 });
 const rounds = Number(values.rounds);
 const seed = values.seed !== undefined ? Number(values.seed) : Date.now() % 2 ** 31;
 const size = values.size === 'small' ? 'small' : 'large';
 const restartEvery = Number(values['restart-every']);
+const threading = values.threading === 'worker' ? 'worker' : 'main';
+if (values.threading !== 'worker' && values.threading !== 'main') {
+  throw new Error(`--threading must be 'main' or 'worker', got ${values.threading}`);
+}
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
 
 if (!process.env.PAMIQ_BACKEND) {
@@ -51,7 +56,7 @@ if (!process.env.PAMIQ_BACKEND) {
 
 const { backend } = await import('../../src/backend/select.js');
 const name = backend().name;
-console.log(`soak: backend ${name}, ${rounds} rounds, seed ${seed}, ${size} state, child ${CHILD}`);
+console.log(`soak: backend ${name}, ${rounds} rounds, seed ${seed}, ${size} state, ${threading} mode, child ${CHILD}`);
 const random = rng(seed);
 const tally = new CrashTally();
 const begin = Date.now();
@@ -66,7 +71,7 @@ for (let i = 0; i < rounds; i++) {
   if (i % restartEvery === 0) {
     await finishRun();
     dir = mkdtempSync(join(tmpdir(), `pamiq-soak-${name}-`));
-    run = new CrashRun(dir, random, { size });
+    run = new CrashRun(dir, random, { size, threading });
   }
   const target = PHASES[Math.floor(random() * PHASES.length)]!;
   const result = await run!.round(target);
@@ -77,7 +82,7 @@ for (let i = 0; i < rounds; i++) {
   }
 }
 await finishRun();
-console.log(tally.summary(name));
+console.log(`${tally.summary(name)}, ${threading} mode`);
 if (tally.failures.length) {
   console.log(`failures kept in ${dir}; seed ${seed}`);
   process.exit(1);

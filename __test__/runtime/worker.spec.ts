@@ -275,3 +275,32 @@ test.serial('training module errors are named: no default export, a model that c
   );
   t.regex(err?.message ?? '', /Model 'opaque' \(OpaqueModel\) cannot be trained in a worker thread/);
 });
+
+const DIST = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+const distBuilt = (() => {
+  try {
+    return statSync(DIST).isFile();
+  } catch {
+    return false;
+  }
+})();
+(distBuilt ? test.serial : test.serial.skip)(
+  `worker mode from compiled JavaScript without tsx${distBuilt ? '' : ' — SKIPPED: dist/ is not built (npm run build:ts)'}`,
+  async (t) => {
+    const dir = tmpDir(t);
+    const child = spawn(process.execPath, [join(here, 'fixtures', 'compiled-main.mjs'), dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    t.is(code, 0, err.slice(-3000));
+    const result = JSON.parse(out.trim().split('\n').pop()!) as { threading: string; final: string; execArgv: string[] };
+    t.is(result.threading, 'worker');
+    t.deepEqual(result.execArgv, []);
+    t.is(states(dir).length, 1);
+  },
+);

@@ -41,6 +41,11 @@ export interface LaunchConfig {
    * given component instances (which cannot move to another thread).
    */
   threading?: 'worker' | 'main';
+  /**
+   * Linux nice value (0–19) of the training worker thread, so that on a busy machine the agent's
+   * thread gets the CPU first. Default 10; 0 leaves it unchanged.
+   */
+  trainingNice?: number;
 }
 
 export interface ResolvedLaunchConfig {
@@ -58,6 +63,7 @@ export interface ResolvedLaunchConfig {
   handleSignals: boolean;
   controlInterval: number;
   threading: 'worker' | 'main' | undefined;
+  trainingNice: number;
 }
 
 const DEFAULTS = {
@@ -75,6 +81,7 @@ const DEFAULTS = {
   handleSignals: true,
   controlInterval: 0.01,
   threading: undefined,
+  trainingNice: 10,
 } as const;
 
 const KNOWN = Object.keys(DEFAULTS) as (keyof LaunchConfig)[];
@@ -123,6 +130,9 @@ export function resolveLaunchConfig(input: LaunchConfig = {}): Readonly<Resolved
   if (typeof c.partialLoad !== 'boolean') problems.push('partialLoad must be a boolean');
   if (input.threading !== undefined && input.threading !== 'worker' && input.threading !== 'main') {
     problems.push(`threading must be 'worker' or 'main', got ${String(input.threading)}`);
+  }
+  if (!Number.isInteger(c.trainingNice) || c.trainingNice < 0 || c.trainingNice > 19) {
+    problems.push(`trainingNice must be an integer from 0 to 19, got ${String(c.trainingNice)}`);
   }
 
   let sampleName: string | undefined;
@@ -173,5 +183,6 @@ export function resolveLaunchConfig(input: LaunchConfig = {}): Readonly<Resolved
     handleSignals: c.handleSignals,
     controlInterval: c.controlInterval,
     threading: input.threading,
+    trainingNice: c.trainingNice,
   });
 }

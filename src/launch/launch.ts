@@ -142,6 +142,7 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
           options: options.trainingOptions,
           storeOptions,
           statsInterval: config.logTickTimeStatisticsInterval,
+          nice: config.trainingNice,
         });
       } else {
         const def = await importTraining(trainingUrl!);

@@ -147,6 +147,8 @@ export interface TrainingWorkerOptions {
   module: string;
   options: unknown;
   statsInterval: number;
+  /** Nice value of the training thread on Linux (0: unchanged). */
+  nice: number;
   /** Heap limits of the worker (see Node's Worker `resourceLimits`). */
   resourceLimits?: ResourceLimits;
 }
@@ -185,6 +187,7 @@ export class TrainingWorker {
       clock: clock.view(),
       logLevel: getLogLevel(),
       statsInterval: opts.statsInterval,
+      nice: opts.nice,
     };
     const fromSource = import.meta.url.endsWith('.ts');
     const worker = new Worker(BOOT, {

@@ -16,6 +16,8 @@ export interface WorkerInit {
   logLevel: string;
   /** Pamiq seconds between the training loop's statistics lines. */
   statsInterval: number;
+  /** Nice value of the training thread on Linux (0: unchanged). */
+  nice: number;
 }
 
 /** A model as the worker reports it: its parameter channel, when it has an inference model. */

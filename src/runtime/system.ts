@@ -84,6 +84,7 @@ export interface WorkerSystemOptions {
   options: unknown;
   storeOptions: StateStoreOptions;
   statsInterval: number;
+  nice: number;
 }
 
 /**
@@ -93,7 +94,12 @@ export interface WorkerSystemOptions {
  */
 export async function workerSystem(opts: WorkerSystemOptions): Promise<RunningSystem> {
   const def = await importTraining(opts.module);
-  const worker = await TrainingWorker.start({ module: opts.module, options: opts.options, statsInterval: opts.statsInterval });
+  const worker = await TrainingWorker.start({
+    module: opts.module,
+    options: opts.options,
+    statsInterval: opts.statsInterval,
+    nice: opts.nice,
+  });
   try {
     return await wireMain(opts, def, worker);
   } catch (err) {

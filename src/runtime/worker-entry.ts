@@ -3,6 +3,8 @@
  * buffers in this thread, and runs the training loop, driven by messages from the main thread
  * (see host.ts). Its clock follows the main thread's; its log records go to the main thread.
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { relative, sep } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FileDigest } from '../backend/types.js';
@@ -32,6 +34,15 @@ setLogLevel(init.logLevel);
 const clock = getGlobalTimeController();
 clock.follow(init.clock);
 const log = getLogger('runtime.worker');
+
+// The agent's thread comes first: on Linux this thread (only) runs at a lower CPU priority.
+if (process.platform === 'linux' && init.nice !== 0) {
+  try {
+    setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), init.nice);
+  } catch (err) {
+    log.debug(`Could not lower the training thread's priority: ${String(err)}`);
+  }
+}
 
 const definition = await importTraining(init.module);
 const options = init.options;
