@@ -27,6 +27,16 @@ test('the drift sample learns, saves, and continues from the latest state', (t) 
   t.regex(second.stdout, /resumed from .*\.state/);
   t.true(second.steps > first.steps, `step count continued: ${first.steps} → ${second.steps}`);
   t.true(readdirSync(states).filter((n) => n.endsWith('.state')).length <= 5, 'the keeper keeps 5');
+  t.regex(first.stdout, /training on the worker thread/);
+});
+
+test('the drift sample in main threading mode resumes a state saved in worker mode', (t) => {
+  const states = join(tmpDir(t), 'states');
+  const first = runSample('--seconds', '1.5', '--states-dir', states, '--save-every', '0.5');
+  const second = runSample('--seconds', '1', '--states-dir', states, '--resume', 'latest', '--threading', 'main');
+  t.regex(second.stdout, /training on the main thread/);
+  t.regex(second.stdout, /resumed from .*\.state/);
+  t.true(second.steps > first.steps, `step count continued: ${first.steps} → ${second.steps}`);
 });
 
 test('SIGINT shuts the sample down gracefully with a final save', async (t) => {

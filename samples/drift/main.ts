@@ -3,13 +3,17 @@
  *
  * Every 20 ms the environment shows a feature vector x and, one step later, the target y = w(t)·x + noise,
  * where w(t) keeps drifting. The agent predicts y with its inference model, collects (x, y) pairs
- * into a buffer, and a trainer fits a LinearModel on the newest data while the loop runs. States are
+ * into a buffer, and a trainer (training.ts, in a training worker thread) fits a LinearModel on the
+ * newest data while the agent keeps acting. States are
  * saved every few seconds into ./states (the 5 newest kept); `--resume latest` continues from the
  * newest: step count, model parameters, buffer contents, drift and clock all continue.
  *
  *   npm start                          # 30 s from scratch
  *   npm start -- --resume latest       # continue
  *   npm start -- --seconds 10 --states-dir /tmp/drift-states
+ *   npm start -- --threading main      # both loops on the main thread (debugging)
+ *
+ * Exits with code 1 when a save failed (the states that were committed are intact).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,23 +21,19 @@ import { Command, InvalidArgumentError } from 'commander';
 import {
   Agent,
   backend,
-  DictSequentialBuffer,
   Environment,
   FixedIntervalInteraction,
   LatestStatesKeeper,
   launch,
-  LinearModel,
   PeriodicSaveCondition,
   readMsgpack,
   stageMsgpack,
   statePhases,
   type StatePhaseEvent,
-  Trainer,
   type DataCollector,
   type LinearInferenceModel,
 } from '../../src/index.js';
-
-const DIM = 8;
+import { DIM } from './training.js';
 
 /** A small seeded PRNG (mulberry32) so the drift is reproducible and its position can be saved. */
 class Rng {
@@ -139,22 +139,6 @@ class TrackingAgent extends Agent<Observation, number> {
   }
 }
 
-/** Fits the model on the newest 256 pairs whenever 16 new ones arrived. */
-class TrackingTrainer extends Trainer {
-  constructor() {
-    super({ trainingConditionDataUser: 'experience', minBufferSize: 32, minNewDataCount: 16 });
-  }
-
-  train() {
-    const model = this.getTrainingModel<LinearModel>('tracker');
-    const { x, y } = this.getDataUser<{ x: Float32Array[]; y: number[] }>('experience').getData();
-    const from = Math.max(0, y.length - 256);
-    for (let epoch = 0; epoch < 2; epoch++) {
-      for (let i = from; i < y.length; i++) model.trainStep(x[i]!, y[i]!);
-    }
-  }
-}
-
 function seconds(value: string): number {
   const n = Number(value);
   if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number of seconds > 0');
@@ -167,17 +151,17 @@ const opts = new Command('drift')
   .option('--resume <state>', 'a state to continue from, or "latest"')
   .option('--states-dir <dir>', 'where states go', './states')
   .option('--save-every <s>', 'seconds between saves', seconds, 5)
+  .option('--threading <mode>', "where training runs: 'worker' or 'main'", 'worker')
   .parse()
-  .opts<{ seconds: number; resume?: string; statesDir: string; saveEvery: number }>();
+  .opts<{ seconds: number; resume?: string; statesDir: string; saveEvery: number; threading: 'worker' | 'main' }>();
 
 const agent = new TrackingAgent();
 const environment = new DriftingTarget();
 const run = launch({
   interaction: FixedIntervalInteraction.withSleepAdjustor(agent, environment, 0.02),
-  models: { tracker: new LinearModel(DIM, { learningRate: 0.01 }) },
-  buffers: { experience: new DictSequentialBuffer(['x', 'y'], 2000) },
-  trainers: { tracker: new TrackingTrainer() },
+  training: new URL('./training.ts', import.meta.url),
   config: {
+    threading: opts.threading,
     statesDir: opts.statesDir,
     savedStatePath: opts.resume,
     saveStateCondition: new PeriodicSaveCondition(opts.saveEvery),
@@ -186,7 +170,9 @@ const run = launch({
   },
 });
 
-console.log(`drift sample: backend ${backend().name}, ${opts.seconds} s, states in ${opts.statesDir}`);
+console.log(
+  `drift sample: backend ${backend().name}, training on the ${opts.threading} thread, ${opts.seconds} s, states in ${opts.statesDir}`,
+);
 let saves = 0;
 statePhases.subscribe((event) => {
   if ((event as StatePhaseEvent).phase === 'commit:end') saves++;
@@ -202,6 +188,10 @@ try {
       `${result.savedStates.length} states saved, final ${result.finalStatePath}` +
       (result.loadedStatePath ? `, resumed from ${result.loadedStatePath}` : ''),
   );
+  if (result.failedSaves.length) {
+    console.error(`${result.failedSaves.length} save(s) failed; see the errors above`);
+    process.exitCode = 1;
+  }
 } finally {
   clearInterval(progress);
 }

@@ -131,7 +131,9 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
   let setupDone = false;
   let control: ControlLoop | undefined;
   let loadedStatePath: string | undefined;
-  let signals: () => void = () => undefined;
+  const signals = config.handleSignals
+    ? installSignalHandlers(() => control)
+    : Object.assign(() => undefined, { pending: () => false });
   try {
     if (system === undefined) {
       if (threading === 'worker') {
@@ -151,7 +153,7 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
     }
     const running = system;
     control = new ControlLoop(running.store, config, config.statesKeeper);
-    signals = config.handleSignals ? installSignalHandlers(control) : () => undefined;
+    if (signals.pending()) control.requestShutdown('signal');
     const leftovers = await engine().removeLeftovers(config.statesDir);
     if (leftovers.length) log.info(`Removed leftovers of interrupted saves or removals: ${leftovers.join(', ')}`);
 
@@ -280,20 +282,27 @@ async function resolveSavedState(
   return latest;
 }
 
-/** SIGINT/SIGTERM → graceful shutdown; a second signal during the final save only warns (the save is atomic). */
-function installSignalHandlers(control: ControlLoop): () => void {
+/**
+ * SIGINT/SIGTERM → graceful shutdown; a second signal during the final save only warns (the save is
+ * atomic). Installed before the system starts: a signal during start-up shuts it down once started.
+ */
+function installSignalHandlers(control: () => ControlLoop | undefined): (() => void) & { pending(): boolean } {
+  let early = false;
   const handler = (signal: NodeJS.Signals) => {
-    if (control.isShuttingDown) {
+    const c = control();
+    if (c?.isShuttingDown || (!c && early)) {
       log.warn(`${signal} received again; the final save is running (a kill now loses only this save).`);
       return;
     }
     log.info(`${signal} received.`);
-    control.requestShutdown('signal');
+    if (c) c.requestShutdown('signal');
+    else early = true; // still starting: shut down as soon as the control loop exists
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
-  return () => {
+  const uninstall = () => {
     process.off('SIGINT', handler);
     process.off('SIGTERM', handler);
   };
+  return Object.assign(uninstall, { pending: () => early });
 }
