@@ -42,8 +42,8 @@ export interface LaunchConfig {
    */
   threading?: 'worker' | 'main';
   /**
-   * Linux nice value (0–19) of the training worker thread, so that on a busy machine the agent's
-   * thread gets the CPU first. Default 10; 0 leaves it unchanged.
+   * Linux nice value (0–19) of the training worker thread: on a machine busy with other processes, a
+   * higher value gives the agent's thread the CPU first (and slows training). Default 0 (unchanged).
    */
   trainingNice?: number;
 }
@@ -81,7 +81,7 @@ const DEFAULTS = {
   handleSignals: true,
   controlInterval: 0.01,
   threading: undefined,
-  trainingNice: 10,
+  trainingNice: 0,
 } as const;
 
 const KNOWN = Object.keys(DEFAULTS) as (keyof LaunchConfig)[];
