@@ -60,7 +60,7 @@ export class ControlLoop {
     for (const loop of loops) {
       loop.done.catch((err) => {
         if (this.loopError === undefined) this.loopError = err;
-        log.error(`An exception occurred in the '${loop.name}' loop. The system will shut down: ${describe(err)}`);
+        log.error(`An exception occurred in the '${loop.name}' loop. The system will terminate immediately. ${describe(err)}`);
         this.requestShutdown('error');
       });
     }
