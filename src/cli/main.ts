@@ -167,7 +167,10 @@ export function buildCli(): Command {
   const program = new Command('pamiq')
     .description('pamiq-core command line')
     .version(VERSION)
-    .addHelpText('after', () => `\nBackend: ${backend().name}`);
+    .addHelpText('after', () => {
+      const b = backend();
+      return `\nBackend: ${b.name}${b.nativeUnavailable && !b.forced ? ` (${b.nativeUnavailable})` : ''}`;
+    });
   const states = program.command('states').description('inspect and maintain states directories');
   const pattern = ['--pattern <glob>', 'state directory name pattern', DEFAULT_STATE_NAME_PATTERN] as const;
   states
