@@ -5,7 +5,8 @@
 //     install: preinstall, install, postinstall, prepare — and no binding.gyp, which implies
 //     `node-gyp rebuild`;
 //   - the entry points exist in the tarball: dist/index.js and .d.ts, the bin, the native loader;
-//   - no sources, specs or binaries in the main package (binaries travel in the platform packages).
+//   - no sources, specs or binaries in the main package (binaries travel in the platform packages);
+//   - the registry metadata: repository, bugs, keywords, license, engines.
 // Usage: node scripts/check-pack.mjs [--dir DIR]   (DIR: the package directory, default this checkout)
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -30,6 +31,9 @@ const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
 const problems = [];
 for (const script of ['preinstall', 'install', 'postinstall', 'prepare']) {
   if (manifest.scripts?.[script] !== undefined) problems.push(`package.json has a "${script}" script: consumers' installs would run or flag it`);
+}
+for (const field of ['repository', 'bugs', 'keywords', 'license', 'engines']) {
+  if (manifest[field] === undefined) problems.push(`package.json has no "${field}"`);
 }
 if (files.has('binding.gyp')) problems.push('binding.gyp is packed: npm would run node-gyp rebuild at install');
 const bins = typeof manifest.bin === 'string' ? [manifest.bin] : Object.values(manifest.bin ?? {});
