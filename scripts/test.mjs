@@ -3,7 +3,7 @@
 // against the native backend (when it loads) and against the TypeScript twin (always).
 // Extra arguments are passed to ava (e.g. `npm test -- __test__/state/store.spec.ts`).
 import { spawn, spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,11 +11,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const avaArgs = process.argv.slice(2);
 // The JS entry point of a dev dependency's command, from its package.json `bin`: run with this Node
 // (process.execPath), never through node_modules/.bin, whose Windows shims (.cmd) need a shell.
-const require = createRequire(import.meta.url);
 function bin(pkg, command = pkg) {
-  const manifest = require(`${pkg}/package.json`);
-  const rel = typeof manifest.bin === 'string' ? manifest.bin : manifest.bin[command];
-  return join(dirname(require.resolve(`${pkg}/package.json`)), rel);
+  const dir = join(root, 'node_modules', pkg);
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  return join(dir, typeof manifest.bin === 'string' ? manifest.bin : manifest.bin[command]);
 }
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let failedSteps = [];
