@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs from `prepare`, i.e. at `npm install` in a checkout (never when the package is installed as a
-// dependency): builds the native engine when a Rust toolchain is on PATH, otherwise says once that the
+// Run by scripts/prepare.mjs (`prepare`, i.e. `npm install` in a checkout) when the binary is older than
+// the Rust sources: builds the native engine when a Rust toolchain is on PATH, otherwise says that the
 // pure-TypeScript backend will be used. Without Cargo.toml (a packed tarball) it does nothing: the
 // platform packages carry the binary.
 import { spawnSync } from 'node:child_process';

@@ -3,12 +3,19 @@
 // against the native backend (when it loads) and against the TypeScript twin (always).
 // Extra arguments are passed to ava (e.g. `npm test -- __test__/state/store.spec.ts`).
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const avaArgs = process.argv.slice(2);
-const bin = (name) => join(root, 'node_modules', '.bin', name);
+// The JS entry point of a dev dependency's command, from its package.json `bin`: run with this Node
+// (process.execPath), never through node_modules/.bin, whose Windows shims (.cmd) need a shell.
+function bin(pkg, command = pkg) {
+  const dir = join(root, 'node_modules', pkg);
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  return join(dir, typeof manifest.bin === 'string' ? manifest.bin : manifest.bin[command]);
+}
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let failedSteps = [];
 
@@ -46,7 +53,7 @@ function countAva(label, out) {
   console.log(`ava (${label}): ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`);
 }
 
-await run('typecheck', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
+await run('typecheck', process.execPath, [bin('typescript', 'tsc'), '--noEmit', '-p', 'tsconfig.json']);
 
 const cargo = spawnSync('cargo', ['--version']);
 if (!cargo.error && cargo.status === 0) {
@@ -69,7 +76,7 @@ try {
 }
 
 if (nativeReason === undefined) {
-  const r = await run('ava, native backend', bin('ava'), avaArgs, { PAMIQ_BACKEND: 'native' });
+  const r = await run('ava, native backend', process.execPath, [bin('ava'), ...avaArgs], { PAMIQ_BACKEND: 'native' });
   countAva('native', r.out);
 } else if (process.env.PAMIQ_REQUIRE_NATIVE === '1') {
   console.log(`\n=== ava, native backend: FAILED — PAMIQ_REQUIRE_NATIVE=1 but it is unavailable: ${nativeReason}`);
@@ -77,7 +84,7 @@ if (nativeReason === undefined) {
 } else {
   console.log(`\n=== ava, native backend: SKIPPED — the native backend is unavailable: ${nativeReason}`);
 }
-const r = await run('ava, TypeScript backend', bin('ava'), avaArgs, { PAMIQ_BACKEND: 'ts' });
+const r = await run('ava, TypeScript backend', process.execPath, [bin('ava'), ...avaArgs], { PAMIQ_BACKEND: 'ts' });
 countAva('ts', r.out);
 
 console.log(`\n${failedSteps.length ? `FAILED steps: ${failedSteps.join(', ')}` : 'all steps passed'}`);

@@ -151,6 +151,20 @@ test('a probability derived from the survival length lies in [0, 1]', (t) => {
   t.true(Math.abs(new RandomReplacementBuffer(100, { expectedSurvivalLength: 1000 }).replaceProbability - expected) < 1e-12);
 });
 
+test('the static computeReplaceProbabilityFromExpectedSurvivalLength gives PAMIQ-Core’s values', (t) => {
+  const f = RandomReplacementBuffer.computeReplaceProbabilityFromExpectedSurvivalLength;
+  // Python: min(max(max_size / survival_length * (math.log(max_size) + gamma), 0.0), 1.0)
+  t.is(f(100, 1000), 0.5182385850889625); // printed by CPython
+  t.is(f(1, 10), 0.05772156649015329);
+  t.is(f(1000, 100), 1, 'clamped to 1');
+  t.is(f(10, 1e12), (10 / 1e12) * (Math.log(10) + 0.5772156649015329));
+  t.is(new RandomReplacementBuffer(100, { expectedSurvivalLength: 1000 }).replaceProbability, f(100, 1000), 'the constructor uses it');
+  t.throws(() => f(100, 0), { instanceOf: RangeError, message: /expectedSurvivalLength must be greater than 0, got 0/ });
+  t.throws(() => f(100, -5), { instanceOf: RangeError });
+  t.throws(() => f(100, Number.NaN), { instanceOf: RangeError });
+  t.throws(() => f(0, 10), { instanceOf: RangeError, message: /maxSize must be a positive integer/ });
+});
+
 test('probability 0 is valid: the buffer fills, then never replaces', (t) => {
   const b = new RandomReplacementBuffer<string>(2, { replaceProbability: 0, random: () => 0 });
   t.is(b.maxQueueSize, 2);

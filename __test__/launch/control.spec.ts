@@ -3,7 +3,7 @@ import { ControlLoop } from '../../src/launch/control.js';
 import { resolveLaunchConfig } from '../../src/launch/config.js';
 import { EventLoopRunner, type LoopRunner } from '../../src/launch/loop.js';
 import { StateStore } from '../../src/state/store.js';
-import { captureLogs } from '../../src/log.js';
+import { captureLogs, getLogLevel, setLogLevel } from '../../src/log.js';
 import { TimeController, getGlobalTimeController, setGlobalTimeController } from '../../src/time/index.js';
 import { Counter } from '../helpers/components.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -43,8 +43,12 @@ test.serial('tryPause pauses every loop at a step boundary and then the clock', 
   const frozen = a.steps();
   await new Promise((r) => setTimeout(r, 30));
   t.is(a.steps(), frozen, 'no steps while paused');
-  t.regex(logs.text(), /Success to pause all loops\./);
+  t.regex(logs.text(), /INFO.*Trying to pause\.\.\./);
+  t.regex(logs.text(), /INFO.*Success to pause all loops\./);
+  const resumeLogs = captureLogs();
   control.resume();
+  resumeLogs.stop();
+  t.regex(resumeLogs.text(), /INFO.*Resuming\.\.\./);
   t.false(getGlobalTimeController().isPaused());
   await new Promise((r) => setTimeout(r, 30));
   t.true(a.steps() > frozen);
@@ -79,7 +83,8 @@ test.serial('tryPause gives up after the configured attempts, resumes the loops 
   const text = logs.text();
   t.regex(text, /Timeout waiting for the 'training' loop to pause after 0\.1 seconds\./);
   t.regex(text, /Failed to pause the loops in timeout 0\.1 seconds\./);
-  t.regex(text, /Attempting retry 1 \/ 1 \.\.\./);
+  t.regex(text, /Attempting retry 1 \/ 2 \.\.\./);
+  t.regex(text, /Attempting retry 2 \/ 2 \.\.\./);
   t.regex(text, /Failed to pause\.\.\./);
   a.loop.stop();
 });
@@ -93,4 +98,31 @@ test.serial('a save whose pause fails stays requested and nothing is written', a
   logs.stop();
   t.deepEqual(control.saved, []);
   t.regex(logs.text(), /The save stays requested and is retried on the next tick\./);
+});
+
+test.serial('the pause and resume around each save log at DEBUG, not at the default INFO level', async (t) => {
+  const previousLevel = getLogLevel();
+  t.teardown(() => setLogLevel(previousLevel));
+  for (const level of ['info', 'debug'] as const) {
+    const a = stepping('inference');
+    let once = true;
+    const control = setup(t, [a.loop], { controlInterval: 0.01, maxUptime: 0.3, saveStateCondition: () => once && !(once = false) });
+    a.loop.start();
+    setLogLevel(level);
+    const logs = captureLogs();
+    await control.run();
+    await control.settled();
+    logs.stop();
+    a.loop.stop();
+    const text = logs.text();
+    t.is(control.saved.length, 1, level);
+    t.regex(text, /INFO.*Saved a state to/, level);
+    if (level === 'info') {
+      t.notRegex(text, /Trying to pause|Success to pause|Resuming\.\.\./, 'nothing of the routine pause at INFO');
+    } else {
+      t.regex(text, /DEBUG.*Trying to pause\.\.\./);
+      t.regex(text, /DEBUG.*Success to pause all loops\./);
+      t.regex(text, /DEBUG.*Resuming\.\.\./);
+    }
+  }
 });

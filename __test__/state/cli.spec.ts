@@ -20,15 +20,45 @@ async function makeStates(dir: string, n: number) {
   return paths;
 }
 
-test('pamiq states list shows every state with its validity', async (t) => {
+test('pamiq states list shows every state with what it checked: the manifest', async (t) => {
   const dir = tmpDir(t);
   const paths = await makeStates(dir, 2);
   writeFileSync(join(paths[0]!, 'manifest.json'), 'not json');
   const r = pamiq('states', 'list', dir);
   t.is(r.status, 0, r.stderr);
   t.regex(r.stdout, /NAME\s+CREATED \(UTC\)\s+SIZE\s+FILES\s+STATUS/);
-  t.regex(r.stdout, /\.state\s+\d{4}-\d{2}-\d{2}T[\d:.]+Z\s+[\d.]+ B\s+2\s+valid/);
+  t.regex(r.stdout, /\.state\s+\d{4}-\d{2}-\d{2}T[\d:.]+Z\s+[\d.]+ B\s+2\s+manifest ok/);
+  t.notRegex(r.stdout, /\svalid\b/);
   t.regex(r.stdout, /invalid: .*manifest/i);
+  t.regex(r.stdout, /files not hashed: use --verify/);
+});
+
+test('pamiq states list shows a flipped byte as manifest ok, and --verify as CORRUPT with exit 1', async (t) => {
+  const dir = tmpDir(t);
+  const paths = await makeStates(dir, 2);
+  const file = join(paths[1]!, 'agent', 'episode_stats.txt');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('0', '1'));
+  const plain = pamiq('states', 'list', dir);
+  t.is(plain.status, 0, plain.stderr);
+  t.is(plain.stdout.match(/manifest ok/g)?.length, 2, plain.stdout);
+  const checked = pamiq('states', 'list', dir, '--verify');
+  t.is(checked.status, 1, checked.stderr);
+  t.regex(checked.stdout, /\s+verified\n/);
+  t.regex(checked.stdout, /CORRUPT: .*agent\/episode_stats\.txt: checksum/);
+});
+
+test('pamiq states list and verify on a missing path say it does not exist and exit non-zero', (t) => {
+  const missing = join(tmpDir(t), 'nope');
+  for (const cmd of ['list', 'verify', 'prune'] as const) {
+    const r = cmd === 'prune' ? pamiq('states', cmd, missing, '--keep', '1') : pamiq('states', cmd, missing);
+    t.is(r.status, 2, `${cmd}: ${r.stdout}`);
+    t.regex(r.stderr, new RegExp(`pamiq: '${missing}' does not exist`), cmd);
+  }
+  const file = join(tmpDir(t), 'file');
+  writeFileSync(file, 'x');
+  const onFile = pamiq('states', 'list', file);
+  t.is(onFile.status, 2);
+  t.regex(onFile.stderr, /is not a directory/);
 });
 
 test('pamiq states verify exits non-zero and names the file of a corrupt state', async (t) => {
@@ -64,6 +94,10 @@ test('pamiq states prune keeps the newest N, and --dry-run removes nothing', asy
   t.is(readdirSync(dir).length, 4);
   const real = pamiq('states', 'prune', dir, '--keep', '2');
   t.is(real.status, 0, real.stderr);
+  for (const p of paths.slice(0, 2)) {
+    const mentions = (real.stdout + real.stderr).split(p).length - 1;
+    t.is(mentions, 1, `each removal printed once: ${real.stdout}${real.stderr}`);
+  }
   t.false(existsSync(paths[0]!));
   t.false(existsSync(paths[1]!));
   t.true(existsSync(paths[3]!));

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { existsSync, readdirSync, readFileSync, writeFileSync, unlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, unlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { StateStore } from '../../src/state/store.js';
 import { stageFile } from '../../src/state/files.js';
@@ -23,6 +23,21 @@ test('refuses a component name that is not a plain file name', (t) => {
   for (const name of ['', '../x', 'a/b', '.hidden', 'manifest.json']) {
     t.throws(() => store.register(name, new Counter()), { message: /plain file name/ }, name);
   }
+});
+
+test('the constructor creates the states directory, with its parents, as PAMIQ-Core does', (t) => {
+  const dir = join(tmpDir(t), 'a', 'b', 'states');
+  t.false(existsSync(dir));
+  const store = new StateStore({ statesDir: dir });
+  t.true(statSync(dir).isDirectory());
+  t.is(store.statesDir, dir);
+  t.notThrows(() => new StateStore({ statesDir: dir }), 'an existing directory is fine');
+});
+
+test('the constructor fails with the file system error when statesDir is a file', (t) => {
+  const file = join(tmpDir(t), 'states');
+  writeFileSync(file, 'x');
+  t.throws(() => new StateStore({ statesDir: file }), { code: 'EEXIST' });
 });
 
 test('refuses an invalid state name format when constructed', (t) => {

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
 import { captureLogs, getLogLevel, getLogger, setLogLevel } from '../../src/log.js';
 
 test.serial('component loggers write human-readable lines tagged with the component', (t) => {
@@ -24,4 +25,21 @@ test.serial('setLogLevel applies to existing component loggers and rejects unkno
   logs.stop();
   t.is(logs.lines.length, 1);
   t.throws(() => setLogLevel('loud'), { instanceOf: RangeError });
+});
+
+test('PAMIQ_LOG_LEVEL sets the level at start-up; an unknown value warns and keeps info', (t) => {
+  const log = new URL('../../src/log.ts', import.meta.url).href;
+  const level = (value: string) =>
+    spawnSync(
+      process.execPath,
+      ['--import=tsx', '-e', `const m = await import(${JSON.stringify(log)}); m.getLogger('x').debug('dbg'); console.log(m.getLogLevel());`],
+      { encoding: 'utf8', env: { ...process.env, PAMIQ_LOG_LEVEL: value } },
+    );
+  const debug = level('debug');
+  t.is(debug.stdout.trim(), 'debug', debug.stderr);
+  t.regex(debug.stderr, /DEBUG.*\[x\] dbg/);
+  t.is(level('warn').stdout.trim(), 'warn');
+  const bad = level('loud');
+  t.is(bad.stdout.trim(), 'info');
+  t.regex(bad.stderr, /PAMIQ_LOG_LEVEL='loud' is not one of .*; using 'info'/);
 });

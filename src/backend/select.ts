@@ -4,6 +4,7 @@
  */
 import type { BackendName, Engine } from './types.js';
 import { tsEngine } from './ts/index.js';
+import { nativeInstallAdvice } from './advice.js';
 
 export interface BackendInfo {
   /** The active backend. */
@@ -18,7 +19,7 @@ export interface BackendInfo {
  * Turns the loader's error and its `cause` chain (one cause per place it looked) into one line that
  * says what is missing and how to get it, keeping every cause's first line.
  */
-function describeLoadError(err: unknown): string {
+export function describeLoadError(err: unknown): string {
   const causes: string[] = [];
   const seen = new Set<unknown>();
   for (let cur: unknown = err; cur && !seen.has(cur) && causes.length < 12; ) {
@@ -31,7 +32,7 @@ function describeLoadError(err: unknown): string {
     const looked = notFound.map((c) => c.replace(/^Cannot find module /, '')).join(', ');
     return (
       `no native binary for ${process.platform}-${process.arch} (looked for ${looked}); ` +
-      'build one with `npm run build` (needs a Rust toolchain) or install the platform package'
+      `the TypeScript twin is used. For the native engine, ${nativeInstallAdvice()}`
     );
   }
   return causes.join(' <- ');

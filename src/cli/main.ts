@@ -2,7 +2,7 @@
 /**
  * `pamiq` — inspect and maintain states directories.
  *
- *   pamiq states list DIR                  name, created, size, valid or why not
+ *   pamiq states list DIR [--verify]       name, created, size, manifest ok (or verified) or why not
  *   pamiq states inspect STATE             components and files of one state
  *   pamiq states verify STATE|DIR          exit 1 when any state is bad
  *   pamiq states prune DIR --keep N        remove all but the N newest valid states (not while a
@@ -19,6 +19,7 @@ import { StatesDirLock } from '../state/lock.js';
 import { DEFAULT_STATE_NAME_PATTERN } from '../state/names.js';
 import { scanStates } from '../state/scan.js';
 import { VERSION } from '../version.js';
+import { setLogLevel } from '../log.js';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -59,20 +60,46 @@ function describeProblems(problems: Problem[]): string {
 /** `true` when `path` holds a manifest.json, i.e. is meant to be one state rather than a directory of states. */
 const isStateDir = (path: string) => existsSync(join(path, 'manifest.json'));
 
-async function list(dir: string, opts: { pattern: string }) {
-  const { entries, leftovers } = await scanStates(dir, opts.pattern);
-  if (entries.length === 0) out(`no states matching '${opts.pattern}' in ${resolve(dir)}`);
+/** @throws Error naming `target` when it does not exist or is not a directory. */
+function requireDirectory(target: string): string {
+  const path = resolve(target);
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (st === undefined) throw new Error(`'${target}' does not exist`);
+  if (!st.isDirectory()) throw new Error(`'${target}' is not a directory`);
+  return path;
+}
+
+/** The STATUS of one state: what `list` checked (the manifest), or with --verify every file's size and checksum. */
+async function listStatus(e: { path: string; valid: boolean; reason?: string }, verifyFiles: boolean): Promise<[string, boolean]> {
+  if (!e.valid) return [`invalid: ${e.reason}`, false];
+  if (!verifyFiles) return ['manifest ok', true];
+  try {
+    const report = await engine().verifyState(e.path);
+    return report.problems.length ? [`CORRUPT: ${describeProblems(report.problems)}`, false] : ['verified', true];
+  } catch (err) {
+    return [`CORRUPT: ${err instanceof Error ? err.message : String(err)}`, false];
+  }
+}
+
+async function list(dir: string, opts: { pattern: string; verify?: boolean }) {
+  const path = requireDirectory(dir);
+  const { entries, leftovers } = await scanStates(path, opts.pattern);
+  if (entries.length === 0) out(`no states matching '${opts.pattern}' in ${path}`);
   else {
+    const statuses: [string, boolean][] = [];
+    for (const e of entries) statuses.push(await listStatus(e, opts.verify === true));
     table([
       ['NAME', 'CREATED (UTC)', 'SIZE', 'FILES', 'STATUS'],
-      ...entries.map((e) => [
+      ...entries.map((e, i) => [
         e.name,
         formatNs(e.createdAtNs),
         formatBytes(e.size),
         e.fileCount === undefined ? '-' : String(e.fileCount),
-        e.valid ? 'valid' : `invalid: ${e.reason}`,
+        statuses[i]![0],
       ]),
     ]);
+    if (!opts.verify) out('(manifests checked; files not hashed: use --verify, or `pamiq states verify`)');
+    else if (statuses.some(([, ok]) => !ok)) process.exitCode = 1;
   }
   if (leftovers.length) out(`leftovers of interrupted saves or removals: ${leftovers.join(', ')}`);
 }
@@ -92,10 +119,7 @@ async function inspect(state: string) {
 }
 
 async function verify(target: string, opts: { pattern: string }) {
-  const path = resolve(target);
-  if (!existsSync(path) || !statSync(path).isDirectory()) {
-    throw new Error(`'${target}' is not a directory`);
-  }
+  const path = requireDirectory(target);
   const states = isStateDir(path) ? [path] : (await scanStates(path, opts.pattern)).entries.map((e) => e.path);
   if (states.length === 0) {
     out(`no states matching '${opts.pattern}' in ${path}`);
@@ -119,6 +143,7 @@ async function verify(target: string, opts: { pattern: string }) {
 }
 
 async function prune(dir: string, opts: { keep: number; dryRun?: boolean; pattern: string }) {
+  requireDirectory(dir);
   const keeper = new LatestStatesKeeper({ statesDir: dir, maxKeep: opts.keep, stateNamePattern: opts.pattern });
   const selected = await keeper.selectRemovalStates();
   if (opts.dryRun) {
@@ -142,10 +167,19 @@ export function buildCli(): Command {
   const program = new Command('pamiq')
     .description('pamiq-core command line')
     .version(VERSION)
-    .addHelpText('after', () => `\nBackend: ${backend().name}`);
+    .addHelpText('after', () => {
+      const b = backend();
+      return `\nBackend: ${b.name}${b.nativeUnavailable && !b.forced ? ` (${b.nativeUnavailable})` : ''}`;
+    });
   const states = program.command('states').description('inspect and maintain states directories');
   const pattern = ['--pattern <glob>', 'state directory name pattern', DEFAULT_STATE_NAME_PATTERN] as const;
-  states.command('list').argument('<dir>').option(...pattern).description('list states, newest last').action(list);
+  states
+    .command('list')
+    .argument('<dir>')
+    .option(...pattern)
+    .option('--verify', "also check every file's size and checksum (STATUS 'verified'); exit 1 if any state is bad")
+    .description("list states, newest last; STATUS 'manifest ok' means the manifest was read, not the files hashed")
+    .action(list);
   states.command('inspect').argument('<state>').description('show the components and files of a state').action(inspect);
   states
     .command('verify')
@@ -167,6 +201,9 @@ export function buildCli(): Command {
 // Run when executed (also through the npm bin symlink), not when imported by specs.
 const invokedDirectly = process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
 if (invokedDirectly) {
+  // The commands print their own results on stdout; the library's INFO lines (e.g. the keeper's
+  // `Removed: …` during prune) would repeat them. Warnings still show; PAMIQ_LOG_LEVEL overrides.
+  if (!process.env.PAMIQ_LOG_LEVEL?.trim()) setLogLevel('warn');
   // `pamiq states list DIR | head` closes the pipe early; that is not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);

@@ -23,10 +23,7 @@ export function replaceProbabilityOf(maxSize: number, options: RandomReplacement
   if (p !== undefined && l !== undefined) {
     throw new TypeError('Cannot specify both replaceProbability and expectedSurvivalLength.');
   }
-  if (l !== undefined) {
-    if (!(l > 0)) throw new RangeError(`expectedSurvivalLength must be greater than 0, got ${l}`);
-    return Math.min(1, Math.max(0, (maxSize / l) * (Math.log(maxSize) + EULER_GAMMA)));
-  }
+  if (l !== undefined) return RandomReplacementBuffer.computeReplaceProbabilityFromExpectedSurvivalLength(maxSize, l);
   if (p === undefined) return 1;
   if (!(p >= 0 && p <= 1)) throw new RangeError(`replaceProbability must be in [0, 1], got ${p}`);
   return p;
@@ -39,7 +36,9 @@ export function replaceProbabilityOf(maxSize: number, options: RandomReplacement
  * replaced then).
  *
  * State: `${path}.msgpack` with the items ordered by when they were added, oldest first, so a smaller
- * buffer that loads it keeps the newest items (as every built-in buffer does).
+ * buffer that loads it keeps the newest items (as every built-in buffer does). PAMIQ-Core saves its slot
+ * order and keeps the first `max_size` slots, an arbitrary subset once replacements happened; here the
+ * kept items are the newest, and a buffer of the same size or larger loads every item either way.
  */
 export class RandomReplacementBuffer<T = unknown> extends DataBuffer<T, T[]> {
   readonly replaceProbability: number;
@@ -62,6 +61,20 @@ export class RandomReplacementBuffer<T = unknown> extends DataBuffer<T, T[]> {
     super(p === 0 ? maxSize : Math.floor(maxSize / p));
     this.replaceProbability = p;
     this.random = options.random ?? Math.random;
+  }
+
+  /**
+   * The replacement probability that lets an item survive `survivalLength` additions on average to a
+   * full buffer of `maxSize` items: `clamp(maxSize / survivalLength · (ln(maxSize) + γ), 0, 1)`, as in
+   * PAMIQ-Core (https://zenn.dev/gesonanko/scraps/b581e75bfd9f3e).
+   * @throws RangeError unless `maxSize` is a positive integer and `survivalLength` a number > 0.
+   */
+  static computeReplaceProbabilityFromExpectedSurvivalLength(maxSize: number, survivalLength: number): number {
+    checkMaxSize(maxSize);
+    if (typeof survivalLength !== 'number' || !(survivalLength > 0)) {
+      throw new RangeError(`expectedSurvivalLength must be greater than 0, got ${survivalLength}`);
+    }
+    return Math.min(1, Math.max(0, (maxSize / survivalLength) * (Math.log(maxSize) + EULER_GAMMA)));
   }
 
   get isFull(): boolean {

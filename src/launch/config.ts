@@ -2,7 +2,8 @@
  * LaunchConfig: the settings of {@link launch}, with the original's defaults, validated as a whole
  * before anything starts.
  */
-import { resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { toSaveCondition, type SaveCondition, type SaveConditionLike } from '../state/conditions.js';
 import { LatestStatesKeeper, StatesKeeper } from '../state/keeper.js';
 import { DEFAULT_STATE_NAME_FORMAT, formatStateName, nameMatches, nowNs } from '../state/names.js';
@@ -123,6 +124,16 @@ export function resolveLaunchConfig(input: LaunchConfig = {}): Readonly<Resolved
     problems.push(`maxAttemptsToPauseAllThreads must be an integer ≥ 1, got ${String(c.maxAttemptsToPauseAllThreads)}`);
   }
   if (typeof c.statesDir !== 'string' || c.statesDir.length === 0) problems.push('statesDir must be a non-empty path');
+  else {
+    const blocker = nonDirectoryOnPath(resolve(c.statesDir));
+    if (blocker !== undefined) {
+      problems.push(
+        blocker === resolve(c.statesDir)
+          ? `statesDir '${c.statesDir}' exists and is not a directory`
+          : `statesDir '${c.statesDir}' cannot be created: '${blocker}' is not a directory`,
+      );
+    }
+  }
   if (c.savedStatePath !== undefined && (typeof c.savedStatePath !== 'string' || c.savedStatePath.length === 0)) {
     problems.push('savedStatePath must be a path or "latest"');
   }
@@ -185,4 +196,22 @@ export function resolveLaunchConfig(input: LaunchConfig = {}): Readonly<Resolved
     threading: input.threading,
     trainingNice: c.trainingNice,
   });
+}
+
+/**
+ * The nearest existing path at or above `dir` when it is not a directory (a file where `dir` or one of
+ * its parents should be), else undefined: such a statesDir could never be created or written.
+ */
+function nonDirectoryOnPath(dir: string): string | undefined {
+  for (let p = dir; ; p = dirname(p)) {
+    let st;
+    try {
+      st = statSync(p, { throwIfNoEntry: false });
+    } catch (err) {
+      // ENOTDIR: a parent is a file, found on the way up; anything else (permissions) is left to the write
+      if ((err as NodeJS.ErrnoException).code !== 'ENOTDIR') return undefined;
+    }
+    if (st !== undefined) return st.isDirectory() ? undefined : p;
+    if (dirname(p) === p) return undefined;
+  }
 }

@@ -60,7 +60,7 @@ export class ControlLoop {
     for (const loop of loops) {
       loop.done.catch((err) => {
         if (this.loopError === undefined) this.loopError = err;
-        log.error(`An exception occurred in the '${loop.name}' loop. The system will shut down: ${describe(err)}`);
+        log.error(`An exception occurred in the '${loop.name}' loop. The system will terminate immediately. ${describe(err)}`);
         this.requestShutdown('error');
       });
     }
@@ -85,19 +85,23 @@ export class ControlLoop {
   /**
    * Pauses both loops at their step boundaries, with the configured timeout and retries; then pauses
    * the clock. @returns false when the loops did not all pause (they are resumed again).
+   * @param level the level of the progress lines: `info` for an explicit pause request (PAMIQ-Core's
+   *   lines), `debug` for the pause around each save (routine, not worth a line at the default level).
+   *   Timeouts and failure are logged as warnings and errors either way.
    */
-  async tryPause(): Promise<boolean> {
+  async tryPause(level: 'info' | 'debug' = 'info'): Promise<boolean> {
     if (this.pausedBySystem) {
-      log.info('System has already been paused.');
+      log[level]('System has already been paused.');
       return true;
     }
     const attempts = this.config.maxAttemptsToPauseAllThreads;
     const timeout = this.config.timeoutForAllThreadsPause;
+    log[level]('Trying to pause...');
     for (let i = 1; i <= attempts; i++) {
       for (const loop of this.loops) loop.requestPause();
       const ok = await Promise.all(this.loops.map((l) => l.waitPaused(timeout * 1000)));
       if (ok.every(Boolean)) {
-        log.info('Success to pause all loops.');
+        log[level]('Success to pause all loops.');
         clock.pause();
         this.pausedBySystem = true;
         return true;
@@ -106,7 +110,7 @@ export class ControlLoop {
         if (!ok[j]) log.warn(`Timeout waiting for the '${l.name}' loop to pause after ${timeout} seconds.`);
       });
       log.warn(`Failed to pause the loops in timeout ${timeout} seconds.`);
-      if (i < attempts) log.warn(`Attempting retry ${i} / ${attempts - 1} ...`);
+      log.warn(`Attempting retry ${i} / ${attempts} ...`);
       for (const loop of this.loops) loop.resume();
       if (this.isShuttingDown) break;
     }
@@ -114,10 +118,10 @@ export class ControlLoop {
     return false;
   }
 
-  /** Resumes the clock, then the loops. */
-  resume(): void {
+  /** Resumes the clock, then the loops. @param level as for {@link tryPause}. */
+  resume(level: 'info' | 'debug' = 'info'): void {
     if (!this.pausedBySystem) return;
-    log.info('Resuming...');
+    log[level]('Resuming...');
     clock.resume();
     this.pausedBySystem = false;
     for (const loop of this.loops) loop.resume();
@@ -198,7 +202,7 @@ export class ControlLoop {
     const run = (async () => {
       const requested = performance.now();
       const wasPaused = this.pausedBySystem;
-      if (!(await this.tryPause())) {
+      if (!(await this.tryPause('debug'))) {
         log.error('Failed to pause. The save stays requested and is retried on the next tick.');
         return;
       }
@@ -215,7 +219,7 @@ export class ControlLoop {
         for (const w of served) w.reject(err);
         return;
       } finally {
-        if (!wasPaused) this.resume();
+        if (!wasPaused) this.resume('debug');
       }
       const pausedMs = performance.now() - pauseStart;
       try {

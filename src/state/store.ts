@@ -131,11 +131,16 @@ export class StateStore {
   private readonly components = new Map<string, PersistentState>();
   private chain: Promise<unknown> = Promise.resolve();
 
-  /** @throws RangeError when the name format is invalid. */
+  /**
+   * Creates `statesDir` (with its parents) when it does not exist, as PAMIQ-Core's StateStore does.
+   * @throws RangeError when the name format is invalid; the file system's error (EEXIST, ENOTDIR,
+   *   EACCES) when the directory cannot be created.
+   */
   constructor(options: StateStoreOptions) {
     this.statesDir = resolve(options.statesDir);
     this.stateNameFormat = options.stateNameFormat ?? DEFAULT_STATE_NAME_FORMAT;
     formatStateName(this.stateNameFormat, nowNs()); // validate early
+    mkdirSync(this.statesDir, { recursive: true });
   }
 
   /**
