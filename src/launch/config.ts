@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { toSaveCondition, type SaveCondition, type SaveConditionLike } from '../state/conditions.js';
 import { LatestStatesKeeper, StatesKeeper } from '../state/keeper.js';
+import { checkRemoteConfig, type RemoteConfig, type ResolvedRemoteConfig } from '../remote/config.js';
 import { DEFAULT_STATE_NAME_FORMAT, formatStateName, nameMatches, nowNs } from '../state/names.js';
 
 export interface LaunchConfig {
@@ -34,6 +35,8 @@ export interface LaunchConfig {
   handleSignals?: boolean;
   /** Real seconds between control-loop ticks (save condition, uptime, errors). Default 0.01. */
   controlInterval?: number;
+  /** An S3-compatible bucket where every committed state is also uploaded (see README). Default: none. */
+  remote?: RemoteConfig;
 }
 
 export interface ResolvedLaunchConfig {
@@ -50,6 +53,7 @@ export interface ResolvedLaunchConfig {
   timeScale: number;
   handleSignals: boolean;
   controlInterval: number;
+  remote: ResolvedRemoteConfig | undefined;
 }
 
 const DEFAULTS = {
@@ -66,6 +70,7 @@ const DEFAULTS = {
   timeScale: 1,
   handleSignals: true,
   controlInterval: 0.01,
+  remote: undefined,
 } as const;
 
 const KNOWN = Object.keys(DEFAULTS) as (keyof LaunchConfig)[];
@@ -145,6 +150,13 @@ export function resolveLaunchConfig(input: LaunchConfig = {}): Readonly<Resolved
     }
   }
 
+  let remote: ResolvedRemoteConfig | undefined;
+  if (input.remote !== undefined) {
+    const checked = checkRemoteConfig(input.remote);
+    remote = checked.config;
+    problems.push(...checked.problems);
+  }
+
   if (problems.length) throw new LaunchConfigError(problems);
   return Object.freeze({
     statesDir: resolve(c.statesDir),
@@ -160,5 +172,6 @@ export function resolveLaunchConfig(input: LaunchConfig = {}): Readonly<Resolved
     timeScale: c.timeScale,
     handleSignals: c.handleSignals,
     controlInterval: c.controlInterval,
+    remote,
   });
 }

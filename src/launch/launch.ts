@@ -7,6 +7,7 @@ import { getLogger } from '../log.js';
 import { StatesDirLock } from '../state/lock.js';
 import { DEFAULT_STATE_NAME_PATTERN } from '../state/names.js';
 import { latestState } from '../state/scan.js';
+import { openLaunchRemote, type LaunchRemote } from '../remote/launch.js';
 import { LatestStatesKeeper } from '../state/keeper.js';
 import * as clock from '../time/index.js';
 import { TrainersDict } from '../trainer/trainers-dict.js';
@@ -115,14 +116,16 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
   const lock = StatesDirLock.acquire(config.statesDir);
   const restoreScale = clock.getTimeScale();
   let setupDone = false;
-  const control = new ControlLoop(store, config, config.statesKeeper);
+  let remote: LaunchRemote | undefined;
+  const control = new ControlLoop(store, config, config.statesKeeper, { afterCommit: (path) => remote?.afterCommit(path) });
   let loadedStatePath: string | undefined;
   const signals = config.handleSignals ? installSignalHandlers(control) : () => undefined;
   try {
     const leftovers = await engine().removeLeftovers(config.statesDir);
     if (leftovers.length) log.info(`Removed leftovers of interrupted saves or removals: ${leftovers.join(', ')}`);
 
-    loadedStatePath = await resolveSavedState(config.savedStatePath, config.statesDir, config.statesKeeper);
+    if (config.remote) remote = await openLaunchRemote(config.remote, config.statesDir, config.statesKeeper, statePattern(config.statesKeeper));
+    loadedStatePath = await resolveSavedState(config.savedStatePath, config.statesDir, config.statesKeeper, remote);
     if (loadedStatePath !== undefined) {
       log.info(`Loading state from '${loadedStatePath}'`);
       await store.loadState(loadedStatePath, { partial: config.partialLoad });
@@ -194,6 +197,7 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
       control.settleWaiting(undefined);
       if (setupDone) await interaction.teardown();
     } finally {
+      await remote?.close().catch((err: unknown) => log.error(`Closing the remote failed: ${String(err)}`));
       clock.setTimeScale(restoreScale);
       signals();
       lock.release();
@@ -227,14 +231,18 @@ function trainingBody(trainers: TrainersDict) {
   };
 }
 
+const statePattern = (keeper: unknown) =>
+  keeper instanceof LatestStatesKeeper ? keeper.stateNamePattern : DEFAULT_STATE_NAME_PATTERN;
+
 async function resolveSavedState(
   saved: string | undefined,
   statesDir: string,
   keeper: unknown,
+  remote?: LaunchRemote,
 ): Promise<string | undefined> {
   if (saved !== 'latest') return saved;
-  const pattern = keeper instanceof LatestStatesKeeper ? keeper.stateNamePattern : DEFAULT_STATE_NAME_PATTERN;
-  const latest = await latestState(statesDir, pattern);
+  const pattern = statePattern(keeper);
+  const latest = remote ? await remote.resolveLatest(statesDir, pattern) : await latestState(statesDir, pattern);
   if (latest === undefined) log.info(`No valid saved state in '${statesDir}'; starting fresh.`);
   return latest;
 }
