@@ -7,6 +7,7 @@
  *   pamiq states verify STATE|DIR          exit 1 when any state is bad
  *   pamiq states prune DIR --keep N        remove all but the N newest valid states (not while a
  *                                          system runs on DIR: it holds the directory's lock)
+ *   … --remote s3://BUCKET/PREFIX, push, pull   remote states (see remote.ts)
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,7 @@ import { StatesDirLock } from '../state/lock.js';
 import { DEFAULT_STATE_NAME_PATTERN } from '../state/names.js';
 import { scanStates } from '../state/scan.js';
 import { VERSION } from '../version.js';
+import { registerRemoteCommands } from './remote.js';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -161,6 +163,7 @@ export function buildCli(): Command {
     .option(...pattern)
     .description('remove all but the newest valid states')
     .action(prune);
+  registerRemoteCommands(states, { list, inspect, verify });
   return program;
 }
 
