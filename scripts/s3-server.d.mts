@@ -12,6 +12,7 @@ export interface S3ServerHandle {
   readonly secretAccessKey: string;
   readonly dataDir: string;
   readonly pid: number | undefined;
+  readonly running: boolean;
   start(): Promise<void>;
   stop(signal?: NodeJS.Signals): Promise<void>;
   kill(): Promise<void>;

@@ -142,7 +142,12 @@ export async function startS3Server(options = {}) {
     get pid() {
       return child?.pid;
     },
+    get running() {
+      return child !== undefined && child.exitCode === null && child.signalCode === null;
+    },
+    /** Starts the server unless it runs. */
     async start() {
+      if (handle.running) return;
       const log = join(base, 'versitygw.log');
       const fd = openSync(log, 'a');
       child = spawn(
@@ -161,7 +166,7 @@ export async function startS3Server(options = {}) {
       throw new Error(`versitygw did not start on 127.0.0.1:${port}:\n${readFileSync(log, 'utf8')}`);
     },
     async stop(signal = 'SIGTERM') {
-      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      if (!handle.running) return;
       child.kill(signal);
       await exited;
     },

@@ -115,7 +115,7 @@ test.serial('the manifest goes last: a server killed between the data and the ma
     t.deepEqual((await remote.list()).states.map((x) => x.name), [name]);
     t.deepEqual((await engine().verifyState(await remote.pull(name, tmpDir(t)))).problems, []);
   } finally {
-    if (!killed || s.pid === undefined) await s.start().catch(() => undefined);
+    await s.start(); // no-op when it runs
   }
 });
 
