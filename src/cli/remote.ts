@@ -19,7 +19,7 @@ import { StatesDirLock } from '../state/lock.js';
 import { DEFAULT_STATE_NAME_PATTERN } from '../state/names.js';
 import { latestState } from '../state/scan.js';
 import { resolveRemoteConfig } from '../remote/config.js';
-import { RemoteStore } from '../remote/store.js';
+import type { RemoteStore } from '../remote/store.js';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -34,9 +34,10 @@ interface RemoteOptions {
  * A RemoteStore for `--remote s3://bucket/prefix`.
  * @throws Error when the URL is not `s3://bucket[/prefix]` or the options are invalid.
  */
-export function remoteFromOptions(opts: RemoteOptions): RemoteStore {
+export async function remoteFromOptions(opts: RemoteOptions): Promise<RemoteStore> {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(opts.remote ?? '');
   if (!m) throw new Error(`--remote must be s3://BUCKET[/PREFIX], got ${JSON.stringify(opts.remote)}`);
+  const { RemoteStore } = await import('../remote/store.js'); // the S3 client loads only for remote commands
   return new RemoteStore(resolveRemoteConfig({ bucket: m[1]!, prefix: m[2]!, endpoint: opts.endpoint, region: opts.region }));
 }
 
@@ -49,7 +50,7 @@ function table(rows: string[][]) {
 }
 
 async function remoteList(opts: RemoteOptions) {
-  const remote = remoteFromOptions(opts);
+  const remote = await remoteFromOptions(opts);
   const { states, incomplete } = await remote.list(opts.pattern);
   if (states.length === 0 && incomplete.length === 0) {
     out(`no states in ${remote.where}`);
@@ -63,7 +64,7 @@ async function remoteList(opts: RemoteOptions) {
 }
 
 async function remoteInspect(name: string, opts: RemoteOptions) {
-  const remote = remoteFromOptions(opts);
+  const remote = await remoteFromOptions(opts);
   const m = await remote.manifest(name);
   out(`state       ${name} in ${remote.where}`);
   out(`created     ${created(m.createdAtNs)}`);
@@ -75,7 +76,7 @@ async function remoteInspect(name: string, opts: RemoteOptions) {
 }
 
 async function remoteVerify(name: string | undefined, opts: RemoteOptions) {
-  const remote = remoteFromOptions(opts);
+  const remote = await remoteFromOptions(opts);
   const names = name ? [name] : (await remote.list(opts.pattern)).states.map((s) => s.name);
   if (names.length === 0) {
     out(`no states in ${remote.where}`);
@@ -104,7 +105,7 @@ async function remoteVerify(name: string | undefined, opts: RemoteOptions) {
 }
 
 async function push(target: string, opts: RemoteOptions) {
-  const remote = remoteFromOptions(opts);
+  const remote = await remoteFromOptions(opts);
   const path = resolve(target);
   const state = existsSync(join(path, 'manifest.json')) ? path : await latestState(path, opts.pattern);
   if (!state) throw new Error(`no valid state matching '${opts.pattern}' in ${path}`);
@@ -113,7 +114,7 @@ async function push(target: string, opts: RemoteOptions) {
 }
 
 async function pull(dir: string, opts: RemoteOptions & { state?: string }) {
-  const remote = remoteFromOptions(opts);
+  const remote = await remoteFromOptions(opts);
   let name = opts.state;
   if (!name) {
     const { states } = await remote.list(opts.pattern);

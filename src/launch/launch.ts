@@ -7,7 +7,7 @@ import { getLogger } from '../log.js';
 import { StatesDirLock } from '../state/lock.js';
 import { DEFAULT_STATE_NAME_PATTERN } from '../state/names.js';
 import { latestState } from '../state/scan.js';
-import { openLaunchRemote, type LaunchRemote } from '../remote/launch.js';
+import type { LaunchRemote } from '../remote/launch.js';
 import { LatestStatesKeeper } from '../state/keeper.js';
 import * as clock from '../time/index.js';
 import { TrainersDict } from '../trainer/trainers-dict.js';
@@ -124,7 +124,10 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
     const leftovers = await engine().removeLeftovers(config.statesDir);
     if (leftovers.length) log.info(`Removed leftovers of interrupted saves or removals: ${leftovers.join(', ')}`);
 
-    if (config.remote) remote = await openLaunchRemote(config.remote, config.statesDir, config.statesKeeper, statePattern(config.statesKeeper));
+    if (config.remote) {
+      const { openLaunchRemote } = await import('../remote/launch.js'); // the S3 client loads only when used
+      remote = await openLaunchRemote(config.remote, config.statesDir, config.statesKeeper, statePattern(config.statesKeeper));
+    }
     loadedStatePath = await resolveSavedState(config.savedStatePath, config.statesDir, config.statesKeeper, remote);
     if (loadedStatePath !== undefined) {
       log.info(`Loading state from '${loadedStatePath}'`);

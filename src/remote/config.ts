@@ -1,7 +1,7 @@
 /**
  * RemoteConfig: where states are also kept, an S3-compatible bucket, and how uploads retry.
+ * (No SDK import here: a launch without a remote never loads the S3 client.)
  */
-import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 
 export interface RemoteCredentials {
   accessKeyId: string;
@@ -129,18 +129,4 @@ export function resolveRemoteConfig(input: RemoteConfig): ResolvedRemoteConfig {
   const { config, problems } = checkRemoteConfig(input);
   if (!config) throw new RangeError(`Invalid remote config:\n  ${problems.join('\n  ')}`);
   return config;
-}
-
-/** An S3 client for the config. One SDK attempt per call: retries with backoff are the uploader's job. */
-export function createS3Client(config: ResolvedRemoteConfig, overrides: Partial<S3ClientConfig> = {}): S3Client {
-  return new S3Client({
-    endpoint: config.endpoint,
-    region: config.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
-    credentials: config.credentials,
-    forcePathStyle: config.forcePathStyle,
-    maxAttempts: 2,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    ...overrides,
-  });
 }

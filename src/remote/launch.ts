@@ -22,7 +22,7 @@ export interface LaunchRemote {
   afterCommit(path: string): void;
   /** The newest valid state, local or remote (a newer remote one is downloaded and verified first). */
   resolveLatest(statesDir: string, pattern: string): Promise<string | undefined>;
-  /** Waits for pending uploads up to `shutdownWaitSeconds`, then stops. */
+  /** Waits for pending uploads up to `shutdownWaitSeconds`, then stops and releases the keeper's guard. */
   close(): Promise<void>;
 }
 
@@ -48,7 +48,11 @@ export async function openLaunchRemote(
     sync,
     afterCommit: (path) => sync.enqueue(path),
     resolveLatest: (dir, pat) => latestWithRemote(store, dir, pat, sync),
-    close: () => sync.close(config.shutdownWaitSeconds * 1000),
+    close: async () => {
+      await sync.close(config.shutdownWaitSeconds * 1000);
+      keeper?.setRemovalGuard(undefined);
+      store.client.destroy();
+    },
   };
 }
 

@@ -32,7 +32,8 @@ import { engine } from '../backend/select.js';
 import type { Manifest } from '../backend/types.js';
 import { getLogger } from '../log.js';
 import { nameMatches } from '../state/names.js';
-import { createS3Client, type ResolvedRemoteConfig } from './config.js';
+import { createS3Client } from './client.js';
+import type { ResolvedRemoteConfig } from './config.js';
 import { RemoteError, RemoteStateCorruptError, RemoteStateNotFoundError, describeRemoteError, errorCode, httpStatus } from './errors.js';
 
 const log = getLogger('remote');
@@ -175,7 +176,7 @@ export class RemoteStore {
    * @throws RemoteError when the bucket cannot be listed (unreachable, credentials, missing bucket).
    */
   async list(pattern?: string): Promise<RemoteListing> {
-    const root = this.key('').slice(0, -1) ? `${this.config.prefix}/` : '';
+    const root = this.config.prefix ? `${this.config.prefix}/` : '';
     const names: string[] = [];
     try {
       let token: string | undefined;
