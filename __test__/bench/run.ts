@@ -475,9 +475,12 @@ async function remoteCase(): Promise<void> {
   for (const b of backends) {
     results[b] = [await child('remote', b, ['--dir', join(root, `remote-${b}`), '--mb', String(mb), '--reps', String(reps)], name)];
   }
-  const all = Object.values(results).flat();
-  const limitUp = recordValues(name, 'limit', 'limitUploadMs', 'ms', all.flatMap((r) => r.samples.limitUploadMs ?? [])).median;
-  const limitDown = recordValues(name, 'limit', 'limitDownloadMs', 'ms', all.flatMap((r) => r.samples.limitDownloadMs ?? [])).median;
+  // The limit is measured in each child, interleaved with its pushes and pulls; ratios use the
+  // judged backend's own child (the machine's load drifts between children).
+  const p = primary!;
+  const own = results[p] ?? [];
+  const limitUp = recordValues(name, 'limit', 'limitUploadMs', 'ms', own.flatMap((r) => r.samples.limitUploadMs ?? [])).median;
+  const limitDown = recordValues(name, 'limit', 'limitDownloadMs', 'ms', own.flatMap((r) => r.samples.limitDownloadMs ?? [])).median;
   const push: Partial<Record<Column, number>> = { limit: limitUp };
   const pull: Partial<Record<Column, number>> = { limit: limitDown };
   const resume: Partial<Record<Column, number>> = {};
@@ -486,7 +489,6 @@ async function remoteCase(): Promise<void> {
     pull[b] = record(name, b, 'pullMs', 'ms', results[b] ?? []).median;
     resume[b] = record(name, b, 'resumeMs', 'ms', results[b] ?? []).median;
   }
-  const p = primary!;
   const upRatio = ratio(limitUp, push[p]);
   const downRatio = ratio(limitDown, pull[p]);
   rows.push({
