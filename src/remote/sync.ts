@@ -5,7 +5,8 @@
  * lost machine would be resumed from reaches the remote first. A failed upload is logged with what to
  * fix and retried after a delay that doubles from `retryInitialMs` up to `retryMaxMs`; nothing ever
  * throws into the caller, so the loops never stop for the remote. After each upload the remote
- * retention runs. A state stays "unconfirmed" until its marker exists remotely: {@link isRemovable} is
+ * retention runs; a queued state that it would remove at once (the remote already keeps `maxKeep`
+ * newer states) is not uploaded and counts as settled. A state stays "unconfirmed" until its marker exists remotely: {@link isRemovable} is
  * false for it, and the keeper consults that before deleting anything locally.
  */
 import { readFile } from 'node:fs/promises';
@@ -37,8 +38,6 @@ export class RemoteSync {
   private readonly queue: string[] = [];
   private readonly unconfirmed = new Set<string>();
   private readonly remoteNames = new Map<string, string>();
-  /** Queued by {@link enqueueExisting}: skipped when the remote already keeps `maxKeep` newer states. */
-  private readonly earlier = new Set<string>();
   private worker: Promise<void> | undefined;
   private readonly stop = new AbortController();
   private idleWaiters: (() => void)[] = [];
@@ -78,14 +77,13 @@ export class RemoteSync {
     const { entries } = await scanStates(statesDir, pattern);
     for (const e of entries) {
       if (!e.valid) continue;
-      this.earlier.add(resolve(e.path));
       this.enqueue(e.path);
     }
   }
 
   /** True when retention would remove the state at once: the remote keeps `maxKeep` states newer than it. */
   private async superseded(path: string): Promise<boolean> {
-    if (this.options.maxKeep === undefined || !this.earlier.has(path)) return false;
+    if (this.options.maxKeep === undefined) return false;
     let created: bigint;
     try {
       created = BigInt((JSON.parse(await readFile(join(path, 'manifest.json'), 'utf8')) as { createdAtNs: string }).createdAtNs);
@@ -187,9 +185,7 @@ export class RemoteSync {
   private async retain(): Promise<void> {
     if (this.options.maxKeep === undefined) return;
     try {
-      // The newest upload of this writer is never removed by its own retention.
-      const last = this.uploads[this.uploads.length - 1]?.remoteName;
-      await this.remote.applyRetention(this.options.maxKeep, last ? [last] : []);
+      await this.remote.applyRetention(this.options.maxKeep);
     } catch (err) {
       log.error(`Remote retention failed; it runs again after the next upload: ${(err as Error).message}`);
     }
