@@ -5,7 +5,7 @@
 import anyTest from 'ava';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { engine } from '../../src/backend/select.js';
 import { RemoteStateCorruptError } from '../../src/remote/errors.js';
 import { RemoteStore } from '../../src/remote/store.js';
@@ -82,6 +82,18 @@ test('a remote file changed behind our back fails the XXH3 verification and noth
   t.deepEqual(readdirSync(dest), [], 'no state and no temporary directory');
   const problems = await remote.verify(name, dest);
   t.deepEqual(problems.map((p) => [p.path, p.fault]), [['b/small.bin', 'checksum']]);
+  // A file gone from the remote is named as missing.
+  const gone = (await keysOf(remote)).find((k) => k.endsWith('/a/nested/deeper/file.bin'))!;
+  await remote.client.send(new DeleteObjectCommand({ Bucket: remote.config.bucket, Key: gone }));
+  t.deepEqual(
+    (await remote.verify(name, dest)).map((p) => [p.path, p.fault]),
+    [
+      ['a/nested/deeper/file.bin', 'missing'],
+      ['b/small.bin', 'checksum'],
+    ],
+  );
+  await t.throwsAsync(remote.pull(name, dest), { instanceOf: RemoteStateCorruptError, message: /a\/nested\/deeper\/file\.bin: missing/ });
+  t.deepEqual(readdirSync(dest), []);
 });
 
 test.serial('the manifest goes last: a server killed between the data and the marker leaves no remote state, and the retry completes it', async (t) => {

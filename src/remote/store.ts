@@ -356,14 +356,7 @@ export class RemoteStore {
     const manifest = parseManifest(markerBytes, `Remote state '${name}'`);
     const tmp = join(resolve(scratchDir), `.pamiq-tmp-verify-${name}-${process.pid}-${randomBytes(4).toString('hex')}`);
     try {
-      try {
-        await this.downloadInto(tmp, name, engine().xxh3(markerBytes), manifest, markerBytes, false);
-      } catch (err) {
-        if (errorCode(err) === 'NoSuchKey' || httpStatus(err) === 404) {
-          return [{ path: '?', fault: 'missing', detail: describeRemoteError(err, this.where) }];
-        }
-        throw err;
-      }
+      await this.downloadInto(tmp, name, engine().xxh3(markerBytes), manifest, markerBytes, false);
       return (await engine().verifyState(tmp)).problems;
     } finally {
       await rm(tmp, { recursive: true, force: true });
@@ -376,9 +369,14 @@ export class RemoteStore {
     await eachLimited(files, this.config.concurrency, async (f) => {
       const dest = join(tmp, f.path);
       await mkdir(dirname(dest), { recursive: true });
-      const res = await this.client.send(
-        new GetObjectCommand({ Bucket: this.config.bucket, Key: this.key(name, `${token}/${f.path}`) }),
-      );
+      let res;
+      try {
+        res = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: this.key(name, `${token}/${f.path}`) }));
+      } catch (err) {
+        // A missing file is reported by the verification that follows, by its path.
+        if (errorCode(err) === 'NoSuchKey') return;
+        throw err;
+      }
       await pipeline(res.Body as Readable, createWriteStream(dest, { flags: 'wx', highWaterMark: 1024 * 1024 }));
       if (durable) await fsyncPath(dest);
     });
