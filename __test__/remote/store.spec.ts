@@ -10,7 +10,7 @@ import { engine } from '../../src/backend/select.js';
 import { RemoteStateCorruptError } from '../../src/remote/errors.js';
 import { RemoteStore } from '../../src/remote/store.js';
 import { tmpDir } from '../helpers/tmp.js';
-import { blobStore, client, newBucket, s3Test, useServer } from './server.js';
+import { blobStore, newBucket, s3Test, useServer } from './server.js';
 
 const test = s3Test(anyTest);
 const server = useServer(anyTest);

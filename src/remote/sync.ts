@@ -62,9 +62,15 @@ export class RemoteSync {
       this.unconfirmed.add(abs);
       this.queue.push(abs);
     }
-    this.worker ??= this.work().finally(() => {
+    this.kick();
+  }
+
+  /** Starts the worker unless it runs; a worker that ends with states queued is started again. */
+  private kick(): void {
+    if (this.worker || this.stop.signal.aborted) return;
+    this.worker = this.work().finally(() => {
       this.worker = undefined;
-      if (this.queue.length && !this.stop.signal.aborted) this.worker = this.work();
+      if (this.queue.length) this.kick();
     });
   }
 
