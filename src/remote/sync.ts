@@ -43,7 +43,7 @@ export class RemoteSync {
   private idleWaiters: (() => void)[] = [];
   /** Uploads confirmed by this sync, in order. */
   readonly uploads: UploadRecord[] = [];
-  /** Failed attempts (each was logged and retried). */
+  /** The last 100 failed attempts (each was logged and retried). */
   readonly failures: { path: string; error: RemoteError }[] = [];
 
   constructor(
@@ -169,6 +169,7 @@ export class RemoteSync {
         if (signal.aborted) break;
         const error = err instanceof RemoteError ? err : new RemoteError(String(err), { cause: err });
         this.failures.push({ path, error });
+        if (this.failures.length > 100) this.failures.shift(); // a long outage keeps the latest only
         if (/is not a committed state/.test(error.message)) {
           // Removed or never committed: nothing left to upload.
           log.warn(`Not uploading '${path}': ${error.message}`);
