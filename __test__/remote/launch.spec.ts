@@ -117,7 +117,8 @@ test.serial('states reach the remote with the keeper’s retention, and a fresh 
 test.serial('an unreachable remote never stops the loops, and no local state is removed before its upload', async (t) => {
   const s = server();
   const config = await newBucket(s);
-  const remote = { ...remoteOf(config), endpoint: 'http://127.0.0.1:1', shutdownWaitSeconds: 0.2 };
+  // Default shutdownWaitSeconds (60): a failed attempt at shutdown ends the wait, not the timeout.
+  const remote = { ...remoteOf(config), endpoint: 'http://127.0.0.1:1', shutdownWaitSeconds: undefined };
   const dir = tmpDir(t);
   const { agent, options } = system();
   const logs = captureLogs();

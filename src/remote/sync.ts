@@ -41,6 +41,9 @@ export class RemoteSync {
   private worker: Promise<void> | undefined;
   private readonly stop = new AbortController();
   private idleWaiters: (() => void)[] = [];
+  /** Set by close(): a failed attempt then ends the worker instead of waiting to retry. */
+  private closing = false;
+  private backoff: AbortController | undefined;
   /** Uploads confirmed by this sync, in order. */
   readonly uploads: UploadRecord[] = [];
   /** The last 100 failed attempts (each was logged and retried). */
@@ -67,7 +70,7 @@ export class RemoteSync {
 
   /** Starts the worker unless it runs; a worker that ends with states queued is started again. */
   private kick(): void {
-    if (this.worker || this.stop.signal.aborted) return;
+    if (this.worker || this.stop.signal.aborted || this.closing) return;
     this.worker = this.work().finally(() => {
       this.worker = undefined;
       if (this.queue.length) this.kick();
@@ -119,9 +122,13 @@ export class RemoteSync {
     return [...this.unconfirmed];
   }
 
-  /** Resolves when nothing is queued (or after `timeoutMs`); true when everything was uploaded. */
+  /**
+   * Resolves when nothing is queued, when the worker ended (closing after a failure), or after
+   * `timeoutMs`; true when everything was uploaded.
+   */
   async flush(timeoutMs = Infinity): Promise<boolean> {
     if (this.unconfirmed.size === 0) return true;
+    if (!this.worker) return false; // nothing is uploading (closing after a failure)
     const idle = new Promise<void>((r) => this.idleWaiters.push(r));
     if (Number.isFinite(timeoutMs)) {
       const ac = new AbortController();
@@ -132,10 +139,14 @@ export class RemoteSync {
   }
 
   /**
-   * Waits up to `waitMs` for queued uploads, then stops the worker (an upload in flight is aborted; its
-   * files without a marker are never seen as a state). Unfinished states stay local and unconfirmed.
+   * Waits up to `waitMs` for queued uploads — but not past a failed attempt: an unreachable remote does
+   * not hold up a shutdown — then stops the worker (an upload in flight is aborted; its files without a
+   * marker are never seen as a state). Unfinished states stay local and unconfirmed.
    */
   async close(waitMs: number): Promise<void> {
+    // One more attempt right away for a state waiting out its backoff; a failure then ends the wait.
+    this.closing = true;
+    this.backoff?.abort();
     const done = await this.flush(waitMs);
     if (!done) {
       log.warn(
@@ -182,11 +193,16 @@ export class RemoteSync {
           `Uploading '${path}' failed (attempt ${failures}); the state stays local and the upload is retried in ` +
             `${(wait / 1000).toFixed(1)} s: ${error.message}`,
         );
-        await delay(wait, undefined, { signal }).catch(() => undefined);
+        if (this.closing) break;
+        this.backoff = new AbortController();
+        const stopOrClose = AbortSignal.any([signal, this.backoff.signal]);
+        await delay(wait, undefined, { signal: stopOrClose }).catch(() => undefined);
+        this.backoff = undefined;
       }
       if (this.unconfirmed.size === 0) for (const w of this.idleWaiters.splice(0)) w();
     }
-    if (this.unconfirmed.size === 0) for (const w of this.idleWaiters.splice(0)) w();
+    // Ended: everything uploaded, or stopped, or closing after a failure.
+    for (const w of this.idleWaiters.splice(0)) w();
   }
 
   private async retain(): Promise<void> {
