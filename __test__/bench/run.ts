@@ -7,7 +7,7 @@
  * table and writes bench-results.json (one record per measurement, plus the machine).
  *
  * Cases: large-save (1), large-load (2), small-records (3), keeper (4), loop-stall (5), memory (6),
- * loop-training (7: the agent's interval while a trainer runs, worker vs main threading).
+ * loop-training (7: the agent's interval while a trainer runs, worker vs main threading), remote (8).
  */
 import { rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,7 +16,7 @@ import { ChildFailed, REPO_ROOT, runCase } from './lib/child.js';
 import { freshDir, type ChildResult } from './lib/common.js';
 import { fmt, machine, renderTable, summarize, type BenchRecord, type Column, type Row, type Verdict } from './lib/report.js';
 
-const CASES = ['large-save', 'large-load', 'small-records', 'keeper', 'loop-stall', 'memory', 'loop-training'] as const;
+const CASES = ['large-save', 'large-load', 'small-records', 'keeper', 'loop-stall', 'memory', 'loop-training', 'remote'] as const;
 type CaseName = (typeof CASES)[number];
 type Backend = 'native' | 'ts';
 
@@ -39,7 +39,7 @@ if (opts.help) {
     [
       'Usage: npm run bench -- [options]',
       '  --quick            small sizes, 1 repetition (smoke run, < 30 s)',
-      `  --case NAME        run one case (repeatable): ${CASES.join(', ')} (or 1-7)`,
+      `  --case NAME        run one case (repeatable): ${CASES.join(', ')} (or 1-8)`,
       '  --reps N           repetitions per measurement (default 3, --quick 1)',
       '  --backend NAME     native or ts (repeatable; default both, native skipped when unavailable)',
       '  --out FILE         results file (default bench-results.json)',
@@ -59,9 +59,9 @@ const reps = opts.reps !== undefined ? Number(opts.reps) : quick ? 1 : 3;
 if (!Number.isInteger(reps) || reps < 1) usage(`--reps must be a positive integer, got ${opts.reps}`);
 const wanted = new Set<CaseName>(
   (opts.case ?? [...CASES]).map((c) => {
-    if (/^[1-7]$/.test(c)) return CASES[Number(c) - 1]!;
+    if (/^[1-8]$/.test(c)) return CASES[Number(c) - 1]!;
     const hits = CASES.filter((n) => n === c || n.split('-').includes(c) || n.startsWith(c));
-    if (hits.length !== 1) usage(`unknown case "${c}"; cases: ${CASES.join(', ')} (or 1-7, or a part such as "load")`);
+    if (hits.length !== 1) usage(`unknown case "${c}"; cases: ${CASES.join(', ')} (or 1-8, or a part such as "load")`);
     return hits[0]!;
   }),
 );
@@ -548,6 +548,55 @@ async function loopTraining(): Promise<void> {
 }
 
 // =====================================================================================================
+// Case 8: a state through a real S3 server (versitygw on 127.0.0.1)
+// =====================================================================================================
+
+async function remoteCase(): Promise<void> {
+  const name = '8 remote';
+  const { goAvailable } = await import('../../scripts/s3-server.mjs');
+  if (!goAvailable()) {
+    rows.push({ case: name, metric: 'skipped: no Go toolchain to install versitygw', cells: {} });
+    return;
+  }
+  const mb = quick ? 40 : 400;
+  const results: Partial<Record<Backend, ChildResult[]>> = {};
+  for (const b of backends) {
+    results[b] = [await child('remote', b, ['--dir', join(root, `remote-${b}`), '--mb', String(mb), '--reps', String(reps)], name)];
+  }
+  // The limit is measured in each child, interleaved with its pushes and pulls; ratios use the
+  // judged backend's own child (the machine's load drifts between children).
+  const p = primary!;
+  const own = results[p] ?? [];
+  const limitUp = recordValues(name, 'limit', 'limitUploadMs', 'ms', own.flatMap((r) => r.samples.limitUploadMs ?? [])).median;
+  const limitDown = recordValues(name, 'limit', 'limitDownloadMs', 'ms', own.flatMap((r) => r.samples.limitDownloadMs ?? [])).median;
+  const push: Partial<Record<Column, number>> = { limit: limitUp };
+  const pull: Partial<Record<Column, number>> = { limit: limitDown };
+  const resume: Partial<Record<Column, number>> = {};
+  for (const b of backends) {
+    push[b] = record(name, b, 'pushMs', 'ms', results[b] ?? []).median;
+    pull[b] = record(name, b, 'pullMs', 'ms', results[b] ?? []).median;
+    resume[b] = record(name, b, 'resumeMs', 'ms', results[b] ?? []).median;
+  }
+  const upRatio = ratio(limitUp, push[p]);
+  const downRatio = ratio(limitDown, pull[p]);
+  rows.push({
+    case: name,
+    metric: `push a ${mb} MB state (9 files, marker last) vs one lib-storage Upload of the same bytes`,
+    cells: cells(push, 'ms'),
+    target: 'push ≥ 0.8× limit',
+    result: judge(name, 'remote push ≥ 0.8× one lib-storage Upload', upRatio, 0.8, p, `(${x(upRatio)})`),
+  });
+  rows.push({
+    case: '',
+    metric: '  pull (download, fsync, XXH3 verify) vs one GetObject to a file',
+    cells: cells(pull, 'ms'),
+    target: 'pull ≥ 0.8× limit',
+    result: judge(name, 'remote pull ≥ 0.8× one GetObject', downRatio, 0.8, p, `(${x(downRatio)})`),
+  });
+  rows.push({ case: '', metric: '  empty states dir → loaded latest (list, pull, verify, load)', cells: cells(resume, 'ms') });
+}
+
+// =====================================================================================================
 
 const started = performance.now();
 const info = machine();
@@ -588,6 +637,7 @@ try {
   if (wanted.has('loop-stall')) await guarded('5 loop stall', loopStall);
   if (wanted.has('loop-training')) await guarded('7 loop under training', loopTraining);
   if (large && wanted.has('memory')) reportMemory(large);
+  if (wanted.has('remote')) await guarded('8 remote', remoteCase);
 } finally {
   cleanup();
 }

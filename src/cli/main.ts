@@ -7,6 +7,7 @@
  *   pamiq states verify STATE|DIR          exit 1 when any state is bad
  *   pamiq states prune DIR --keep N        remove all but the N newest valid states (not while a
  *                                          system runs on DIR: it holds the directory's lock)
+ *   … --remote s3://BUCKET/PREFIX, push, pull   remote states (see remote.ts)
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +21,7 @@ import { DEFAULT_STATE_NAME_PATTERN } from '../state/names.js';
 import { scanStates } from '../state/scan.js';
 import { VERSION } from '../version.js';
 import { setLogLevel } from '../log.js';
+import { registerRemoteCommands } from './remote.js';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -195,6 +197,7 @@ export function buildCli(): Command {
     .option(...pattern)
     .description('remove all but the newest valid states')
     .action(prune);
+  registerRemoteCommands(states, { list, inspect, verify });
   return program;
 }
 

@@ -6,6 +6,7 @@ import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { toSaveCondition, type SaveCondition, type SaveConditionLike } from '../state/conditions.js';
 import { LatestStatesKeeper, StatesKeeper } from '../state/keeper.js';
+import { checkRemoteConfig, type RemoteConfig, type ResolvedRemoteConfig } from '../remote/config.js';
 import { DEFAULT_STATE_NAME_FORMAT, formatStateName, nameMatches, nowNs } from '../state/names.js';
 
 export interface LaunchConfig {
@@ -47,6 +48,8 @@ export interface LaunchConfig {
    * higher value gives the agent's thread the CPU first (and slows training). Default 0 (unchanged).
    */
   trainingNice?: number;
+  /** An S3-compatible bucket where every committed state is also uploaded (see README). Default: none. */
+  remote?: RemoteConfig;
 }
 
 export interface ResolvedLaunchConfig {
@@ -65,6 +68,7 @@ export interface ResolvedLaunchConfig {
   controlInterval: number;
   threading: 'worker' | 'main' | undefined;
   trainingNice: number;
+  remote: ResolvedRemoteConfig | undefined;
 }
 
 const DEFAULTS = {
@@ -83,6 +87,7 @@ const DEFAULTS = {
   controlInterval: 0.01,
   threading: undefined,
   trainingNice: 0,
+  remote: undefined,
 } as const;
 
 const KNOWN = Object.keys(DEFAULTS) as (keyof LaunchConfig)[];
@@ -178,6 +183,13 @@ export function resolveLaunchConfig(input: LaunchConfig = {}): Readonly<Resolved
     }
   }
 
+  let remote: ResolvedRemoteConfig | undefined;
+  if (input.remote !== undefined) {
+    const checked = checkRemoteConfig(input.remote);
+    remote = checked.config;
+    problems.push(...checked.problems);
+  }
+
   if (problems.length) throw new LaunchConfigError(problems);
   return Object.freeze({
     statesDir: resolve(c.statesDir),
@@ -195,6 +207,7 @@ export function resolveLaunchConfig(input: LaunchConfig = {}): Readonly<Resolved
     controlInterval: c.controlInterval,
     threading: input.threading,
     trainingNice: c.trainingNice,
+    remote,
   });
 }
 

@@ -53,6 +53,8 @@ export class ControlLoop {
     private readonly store: StateStore,
     private readonly config: ResolvedLaunchConfig,
     private readonly keeper: StatesKeeper | undefined,
+    /** Told about every committed state (uploads it in the background). */
+    private readonly remote?: { afterCommit(path: string): void },
   ) {}
 
   attachLoops(loops: LoopRunner[]): void {
@@ -241,8 +243,9 @@ export class ControlLoop {
     return this.inFlight;
   }
 
-  /** Tells the keeper about a committed state and lets it clean up. */
+  /** Queues a committed state for the remote, tells the keeper about it and lets it clean up. */
   async afterCommit(path: string): Promise<void> {
+    this.remote?.afterCommit(path);
     if (!this.keeper) return;
     try {
       this.keeper.recordSaved(path);

@@ -7,6 +7,7 @@ import { getLogger } from '../log.js';
 import { StatesDirLock } from '../state/lock.js';
 import { DEFAULT_STATE_NAME_PATTERN } from '../state/names.js';
 import { latestState } from '../state/scan.js';
+import type { LaunchRemote } from '../remote/launch.js';
 import { LatestStatesKeeper } from '../state/keeper.js';
 import * as clock from '../time/index.js';
 import { importTraining, trainingModuleUrl, type TrainingModule } from '../runtime/definition.js';
@@ -130,6 +131,7 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
   const restoreScale = clock.getTimeScale();
   let setupDone = false;
   let control: ControlLoop | undefined;
+  let remote: LaunchRemote | undefined;
   let loadedStatePath: string | undefined;
   const signals = config.handleSignals
     ? installSignalHandlers(() => control)
@@ -152,12 +154,18 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
       }
     }
     const running = system;
-    control = new ControlLoop(running.store, config, config.statesKeeper);
+    control = new ControlLoop(running.store, config, config.statesKeeper, {
+      afterCommit: (path) => remote?.afterCommit(path),
+    });
     if (signals.pending()) control.requestShutdown('signal');
     const leftovers = await engine().removeLeftovers(config.statesDir);
     if (leftovers.length) log.info(`Removed leftovers of interrupted saves or removals: ${leftovers.join(', ')}`);
 
-    loadedStatePath = await resolveSavedState(config.savedStatePath, config.statesDir, config.statesKeeper);
+    if (config.remote) {
+      const { openLaunchRemote } = await import('../remote/launch.js'); // the S3 client loads only when used
+      remote = await openLaunchRemote(config.remote, config.statesDir, config.statesKeeper, statePattern(config.statesKeeper));
+    }
+    loadedStatePath = await resolveSavedState(config.savedStatePath, config.statesDir, config.statesKeeper, remote);
     if (loadedStatePath !== undefined) {
       log.info(`Loading state from '${loadedStatePath}'`);
       await running.store.loadState(loadedStatePath, { partial: config.partialLoad });
@@ -237,6 +245,7 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
       if (setupDone) await interaction.teardown();
     } finally {
       await system?.close().catch((err) => log.error(`Ending the training worker failed: ${String(err)}`));
+      await remote?.close().catch((err: unknown) => log.error(`Closing the remote failed: ${String(err)}`));
       clock.setTimeScale(restoreScale);
       signals();
       lock.release();
@@ -270,14 +279,18 @@ function resolveThreading(options: LaunchOptions, configured: Threading | undefi
   return configured ?? 'worker';
 }
 
+const statePattern = (keeper: unknown) =>
+  keeper instanceof LatestStatesKeeper ? keeper.stateNamePattern : DEFAULT_STATE_NAME_PATTERN;
+
 async function resolveSavedState(
   saved: string | undefined,
   statesDir: string,
   keeper: unknown,
+  remote?: LaunchRemote,
 ): Promise<string | undefined> {
   if (saved !== 'latest') return saved;
-  const pattern = keeper instanceof LatestStatesKeeper ? keeper.stateNamePattern : DEFAULT_STATE_NAME_PATTERN;
-  const latest = await latestState(statesDir, pattern);
+  const pattern = statePattern(keeper);
+  const latest = remote ? await remote.resolveLatest(statesDir, pattern) : await latestState(statesDir, pattern);
   if (latest === undefined) log.info(`No valid saved state in '${statesDir}'; starting fresh.`);
   return latest;
 }

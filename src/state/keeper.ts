@@ -40,6 +40,19 @@ export abstract class StatesKeeper {
     return abs === this.newestPath || this.protectedPaths.has(abs);
   }
 
+  // ---- removal guard: a remote keeps states whose upload is not confirmed ----
+  private removalGuard: ((path: string) => boolean) | undefined;
+
+  /** Consulted by {@link cleanup}: a state for which `guard(absolutePath)` is false is kept. */
+  setRemovalGuard(guard: ((path: string) => boolean) | undefined): void {
+    this.removalGuard = guard;
+  }
+
+  /** False when the removal guard keeps `path` (e.g. its upload to the remote is not confirmed). */
+  isRemovable(path: string): boolean {
+    return this.removalGuard?.(resolve(path)) ?? true;
+  }
+
   /**
    * Removes the selected states that exist and are not protected: each is first renamed out of the
    * state pattern, then deleted, so a crash never leaves a half-deleted state that looks valid.
@@ -48,7 +61,7 @@ export abstract class StatesKeeper {
   async cleanup(): Promise<string[]> {
     const selected = [...new Set([...(await this.selectRemovalStates())].map((p) => resolve(p)))];
     const newest = await newestValidStates(selected);
-    const spare = (p: string) => this.isProtected(p) || newest.has(p);
+    const spare = (p: string) => this.isProtected(p) || newest.has(p) || !this.isRemovable(p);
     for (const p of selected.filter(spare)) log.info(`Keeping protected state '${p}'`);
     const targets = selected.filter((p) => !spare(p) && existsSync(p));
     if (targets.length === 0) return [];
