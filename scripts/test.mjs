@@ -62,6 +62,14 @@ if (!cargo.error && cargo.status === 0) {
   console.log('\n=== cargo test: skipped, no cargo on PATH');
 }
 
+// The S3 specs need versitygw: install it once here (a `go install`, cached in .cache/), so that no
+// spec waits for a build. Without Go the S3 specs skip and say why.
+{
+  const { goAvailable } = await import('./s3-server.mjs');
+  if (goAvailable()) await run('s3 server (versitygw) install', process.execPath, [join(root, 'scripts', 's3-server.mjs'), 'install']);
+  else console.log('\n=== s3 server: skipped, no Go toolchain (the S3 specs skip)');
+}
+
 const probe = spawnSync(
   process.execPath,
   ['--import=tsx', '-e', "const m = await import('./src/backend/select.ts'); console.log(JSON.stringify(m.backend()))"],
