@@ -23,7 +23,8 @@ for (const threading of ['main', 'worker'] as const)
 for (const [phase, title] of cases) {
   test.serial(`${threading} mode: ${title}`, async (t) => {
     const dir = tmpDir(t, `pamiq-crash-${phase}-`);
-    const run = new CrashRun(dir, rng(seed + phase.length), { threading });
+    // A worker-mode child starts a thread that imports the training module first: allow it more time on a loaded machine.
+    const run = new CrashRun(dir, rng(seed + phase.length), { threading, roundTimeoutMs: threading === 'worker' ? 60_000 : 20_000 });
     const tally = new CrashTally();
     for (let i = 0; i < ROUNDS_PER_PHASE[threading]; i++) tally.add(await run.round(phase));
     const last = await run.finish();
