@@ -115,6 +115,7 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
   const lock = StatesDirLock.acquire(config.statesDir);
   const restoreScale = clock.getTimeScale();
   let setupDone = false;
+  config.statesKeeper?.useStatesDir(config.statesDir);
   const control = new ControlLoop(store, config, config.statesKeeper);
   let loadedStatePath: string | undefined;
   const signals = config.handleSignals ? installSignalHandlers(control) : () => undefined;
