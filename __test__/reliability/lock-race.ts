@@ -115,6 +115,8 @@ export async function runLockRace(pairs: number, native = true): Promise<RaceRes
         mkdirSync(dir);
         const stale = { ...staleHolder, since: 'earlier' };
         writeFileSync(join(dir, `.pamiq.lock.000000000000001-${dead}-stale`), JSON.stringify(stale));
+        // The lock file of earlier versions, left by the same dead process: not a claim, ignored.
+        writeFileSync(join(dir, '.pamiq.lock'), JSON.stringify({ pid: dead, host: hostname(), since: 'earlier' }));
       }
       const at = Date.now() + 15;
       a.send({ go: dir, at });
@@ -131,7 +133,7 @@ export async function runLockRace(pairs: number, native = true): Promise<RaceRes
       a.send({ release: true });
       b.send({ release: true });
       await Promise.all([a.next(), b.next()]);
-      result.leftoverClaims += readdirSync(dir).filter((n) => n.startsWith('.pamiq.lock') || n.startsWith('.pamiq-lock')).length;
+      result.leftoverClaims += readdirSync(dir).filter((n) => n.startsWith('.pamiq.lock.') || n.startsWith('.pamiq-lock')).length;
       rmSync(dir, { recursive: true, force: true });
     }
   } finally {
