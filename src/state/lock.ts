@@ -6,8 +6,8 @@
  * boot id, pid namespace, process start time, since) goes to a fresh temporary file, created with
  * O_CREAT|O_EXCL|O_NOFOLLOW (a planted symlink is never followed) and fsynced; the native backend also
  * holds an advisory OS lock (flock / LockFileEx) on that file for the life of the process. The file is
- * then hard-linked to its protocol name `.pamiq.lock.<ms>-<pid>-<random>` (unique, never reused), so a
- * claim is complete whenever its name exists. After linking, the process lists the claims:
+ * then renamed to its protocol name `.pamiq.lock.<ms>-<pid>-<random>` (unique, never reused, so the
+ * rename never replaces anything), so a claim is complete whenever its name exists. Then the process lists the claims:
  * - a claim whose holder is gone is removed (its unique name is never created again, so removing it
  *   cannot remove a live claim);
  * - if any other live claim remains, an older one (smaller name) makes it back off at once (unlink its
@@ -16,8 +16,8 @@
  * - with no other live claim, it holds the directory until {@link StatesDirLock.release} (unlink the
  *   claim, then drop the OS lock) or its death.
  *
- * Why no two processes hold at once: say A and B both hold, A's claim linked first. B's final listing
- * happened after B linked, so after A linked, while A's claim existed (A holds and never unlinked it,
+ * Why no two processes hold at once: say A and B both hold, A's claim named first. B's final listing
+ * happened after B named its claim, so after A's, while A's claim existed (A holds and never unlinked it,
  * and nobody removes a live claim) — an entry present for the whole listing is always listed — so B
  * saw A's live claim and could not hold. This needs only that a live holder is never judged gone:
  * - a claim written under an OS lock is judged by that lock, which the kernel drops when the process
@@ -31,7 +31,7 @@
  * with a warning: the protocol never creates them.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, linkSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, renameSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { engine } from '../backend/select.js';
@@ -44,7 +44,7 @@ const log = getLogger('state.lock');
 
 /** Prefix of claim names in the states directory. */
 export const CLAIM_PREFIX = '.pamiq.lock.';
-/** Prefix of a claim file before it is linked under its claim name. */
+/** Prefix of a claim file before it is renamed to its claim name. */
 export const CLAIM_TMP_PREFIX = '.pamiq-lock-tmp.';
 /** How long a claim waits for newer claims to back off. */
 export const WAIT_MS = 500;
@@ -201,13 +201,12 @@ export class StatesDirLock {
     const info: ClaimInfo = { ...me, since: new Date().toISOString(), osLock };
     const claim = engine().createLockClaim(tmp, JSON.stringify(info));
     try {
-      linkSync(tmp, path);
+      renameSync(tmp, path);
     } catch (err) {
       unlinkQuiet(tmp);
       claim.release();
       throw err;
     }
-    unlinkQuiet(tmp);
     const lock = new StatesDirLock(path, claim);
     const deadline = Date.now() + WAIT_MS;
     for (;;) {

@@ -33,3 +33,4 @@ fn main() {
   });
   step("scan_states", &|| pamiq_engine::scan_states(d, &pattern).unwrap().entries.len());
 }
+
