@@ -225,7 +225,7 @@ export class StatesDirLock {
         const hint =
           b.verdict.state === 'unknown'
             ? ` This process cannot tell whether it still runs (${b.verdict.why}); if it does not, delete '${b.path}'.`
-            : '';
+            : ' Stop it first, or use another states directory.';
         throw new StatesDirLockedError(dir, b.info.pid, `${b.info.since} on host ${b.info.host}`, hint);
       }
       sleepSync(1 + Math.random() * 4);
