@@ -641,7 +641,8 @@ impl NativeClaimLock {
   /// Creates `path` with `contents`, fsyncs it and locks it. Throws `EEXIST: …` when `path` exists.
   #[napi(constructor)]
   pub fn new(path: String, contents: String) -> Result<Self> {
-    let lock = guarded(|| engine::lock::ClaimLock::create(&PathBuf::from(path), contents.as_bytes()))?;
+    let lock =
+      guarded(|| engine::lock::ClaimLock::create(&PathBuf::from(path), contents.as_bytes()))?;
     Ok(NativeClaimLock {
       inner: Mutex::new(lock),
     })

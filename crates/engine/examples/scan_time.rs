@@ -18,19 +18,45 @@ fn main() {
     for _ in 0..3 {
       let (t, c) = (Instant::now(), cpu());
       let n = f();
-      println!("{name}: {:.1} ms wall, {:.0} ms cpu, {n}", t.elapsed().as_secs_f64() * 1e3, cpu() - c);
+      println!(
+        "{name}: {:.1} ms wall, {:.0} ms cpu, {n}",
+        t.elapsed().as_secs_f64() * 1e3,
+        cpu() - c
+      );
     }
   };
-  let names: Vec<String> = std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+  let names: Vec<String> = std::fs::read_dir(d)
+    .unwrap()
+    .map(|e| e.unwrap().file_name().into_string().unwrap())
+    .collect();
   step("readdir", &|| std::fs::read_dir(d).unwrap().count());
-  step("stat", &|| names.iter().filter(|n| std::fs::metadata(d.join(n)).is_ok()).count());
-  step("read manifest", &|| names.iter().filter(|n| std::fs::read(d.join(n).join("manifest.json")).is_ok()).count());
+  step("stat", &|| {
+    names
+      .iter()
+      .filter(|n| std::fs::metadata(d.join(n)).is_ok())
+      .count()
+  });
+  step("read manifest", &|| {
+    names
+      .iter()
+      .filter(|n| std::fs::read(d.join(n).join("manifest.json")).is_ok())
+      .count()
+  });
   step("read+parse", &|| {
     names
       .iter()
-      .filter(|n| std::fs::read(d.join(n).join("manifest.json")).ok().and_then(|b| pamiq_engine::parse_manifest(&b).ok()).is_some())
+      .filter(|n| {
+        std::fs::read(d.join(n).join("manifest.json"))
+          .ok()
+          .and_then(|b| pamiq_engine::parse_manifest(&b).ok())
+          .is_some()
+      })
       .count()
   });
-  step("scan_states", &|| pamiq_engine::scan_states(d, &pattern).unwrap().entries.len());
+  step("scan_states", &|| {
+    pamiq_engine::scan_states(d, &pattern)
+      .unwrap()
+      .entries
+      .len()
+  });
 }
-

@@ -42,7 +42,10 @@ impl ClaimLock {
         Ok(()) => Ok(()),
         Err(TryLockError::WouldBlock) => Err(EngineError::new(
           Code::Io,
-          format!("lock '{}': a fresh file is locked by another process", path.display()),
+          format!(
+            "lock '{}': a fresh file is locked by another process",
+            path.display()
+          ),
         )),
         Err(TryLockError::Error(e)) => Err(e).ctx("lock", path),
       }
