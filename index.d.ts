@@ -10,6 +10,17 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
+ * A lock claim file created fresh (never following a symlink) and held under an advisory OS lock
+ * until `release()` or the death of the process.
+ */
+export declare class NativeClaimLock {
+  /** Creates `path` with `contents`, fsyncs it and locks it. Throws `EEXIST: …` when `path` exists. */
+  constructor(path: string, contents: string)
+  /** Drops the lock. Idempotent. */
+  release(): void
+}
+
+/**
  * A streaming writer of one new file. The file is created exclusively by the first `append` (or by
  * `finish` when nothing was appended). Calls must be awaited one after another.
  * `PAMIQ_FAULT_ENOSPC_AFTER_BYTES` is read when the writer is constructed (test-only fault hook).
@@ -41,6 +52,12 @@ export declare function commitState(req: RawCommitRequest): Promise<RawCommitRes
  * inputs are encoded in parallel chunks.
  */
 export declare function encodeNumbers(values: Float64Array, width: number): Uint8Array
+
+/**
+ * Whether a process holds the lock of the claim file at `path`: `held`, `free`, `missing` or
+ * `not-a-file` (a symlink or special file, never opened).
+ */
+export declare function probeClaimLock(path: string): string
 
 /** `CommitRequest` of src/backend/types.ts. */
 export interface RawCommitRequest {

@@ -773,10 +773,12 @@ if (
   }
 }
 
-const { NativeWriter, commitState, encodeNumbers, readState, removeLeftovers, removeStates, scanList, scanStates, verifyState, xxh3 } = nativeBinding
+const { NativeClaimLock, NativeWriter, commitState, encodeNumbers, probeClaimLock, readState, removeLeftovers, removeStates, scanList, scanStates, verifyState, xxh3 } = nativeBinding
+export { NativeClaimLock }
 export { NativeWriter }
 export { commitState }
 export { encodeNumbers }
+export { probeClaimLock }
 export { readState }
 export { removeLeftovers }
 export { removeStates }

@@ -625,3 +625,41 @@ pub fn scan_list(bytes: &[u8], offset: f64) -> Result<RawListScan> {
 pub fn xxh3(bytes: &[u8]) -> String {
   engine::xxh3_hex(bytes)
 }
+
+// ---------------------------------------------------------------------------------------------
+// States-directory lock (the OS half; the protocol is in src/state/lock.ts)
+
+/// A lock claim file created fresh (never following a symlink) and held under an advisory OS lock
+/// until `release()` or the death of the process.
+#[napi]
+pub struct NativeClaimLock {
+  inner: Mutex<engine::lock::ClaimLock>,
+}
+
+#[napi]
+impl NativeClaimLock {
+  /// Creates `path` with `contents`, fsyncs it and locks it. Throws `EEXIST: …` when `path` exists.
+  #[napi(constructor)]
+  pub fn new(path: String, contents: String) -> Result<Self> {
+    let lock =
+      guarded(|| engine::lock::ClaimLock::create(&PathBuf::from(path), contents.as_bytes()))?;
+    Ok(NativeClaimLock {
+      inner: Mutex::new(lock),
+    })
+  }
+
+  /// Drops the lock. Idempotent.
+  #[napi]
+  pub fn release(&self) {
+    if let Ok(mut l) = self.inner.lock() {
+      l.release();
+    }
+  }
+}
+
+/// Whether a process holds the lock of the claim file at `path`: `held`, `free`, `missing` or
+/// `not-a-file` (a symlink or special file, never opened).
+#[napi]
+pub fn probe_claim_lock(path: String) -> Result<String> {
+  guarded(|| engine::lock::probe(&PathBuf::from(path)).map(|p| p.as_str().to_owned()))
+}

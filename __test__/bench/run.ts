@@ -9,7 +9,7 @@
  * Cases: large-save (1), large-load (2), small-records (3), keeper (4), loop-stall (5), memory (6),
  * loop-training (7: the agent's interval while a trainer runs, worker vs main threading), remote (8).
  */
-import { rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ChildFailed, REPO_ROOT, runCase } from './lib/child.js';
@@ -373,12 +373,16 @@ async function smallRecords(): Promise<void> {
 // Case 4: the keeper over many states
 // =====================================================================================================
 
+/** PAMIQ-Core 0.6.0 for the keeper case: a venv in the project's bench cache (python ≥ 3.12). */
+const KEEPER_PEER_PYTHON = join(REPO_ROOT, '.bench-cache', 'pamiq-core-venv', 'bin', 'python');
+
 async function keeper(): Promise<void> {
   const name = '4 keeper';
   const results: Partial<Record<Backend, ChildResult[]>> = {};
   for (const b of backends) {
     const dir = join(root, `keeper-${b}`);
-    results[b] = [await child('keeper', b, ['--dir', dir, '--states', String(SIZES.states), '--keep', '10', '--reps', String(reps)], name)];
+    const peerArgs = b === backends[0] && existsSync(KEEPER_PEER_PYTHON) ? ['--peer-python', KEEPER_PEER_PYTHON] : [];
+    results[b] = [await child('keeper', b, ['--dir', dir, '--states', String(SIZES.states), '--keep', '10', '--reps', String(reps), ...peerArgs], name)];
     rmSync(dir, { recursive: true, force: true });
   }
   const all = Object.values(results).flat();
@@ -414,6 +418,34 @@ async function keeper(): Promise<void> {
     cpu[b] = `${fmt(u)} / ${fmt(k)} ms`;
   }
   rows.push({ case: '', metric: '  CPU during the cleanup, all threads: user / kernel', cells: cpu });
+  const rescanV: Partial<Record<Column, number>> = {};
+  for (const b of backends) rescanV[b] = record(name, b, 'rescanMs', 'ms', results[b] ?? []).median;
+  rows.push({ case: '', metric: '  scan again after the cleanup (the next save’s cleanup)', cells: cells(rescanV, 'ms') });
+  // PAMIQ-Core 0.6.0 in the same run (the first backend's child ran it): shown in the limit column.
+  const peerConstruct = recordValues(name, 'limit', 'peerConstructMs', 'ms', all.flatMap((r) => r.samples.peerConstructMs ?? [])).median;
+  const peerCleanup = recordValues(name, 'limit', 'peerCleanupMs', 'ms', all.flatMap((r) => r.samples.peerCleanupMs ?? [])).median;
+  const judged = primary === 'native' ? 'native' : primary;
+  const peerMissing = `n/a (no PAMIQ-Core: ${KEEPER_PEER_PYTHON} missing; create it with python3.12 -m venv and pip install pamiq-core==0.6.0)`;
+  rows.push({
+    case: '',
+    metric: '  PAMIQ-Core 0.6.0: LatestStatesKeeper() (glob + stat) vs our scan, order, select',
+    cells: Number.isFinite(peerConstruct) ? { limit: fmt(peerConstruct, 'ms') } : {},
+    target: 'scan ≥ 1.5× faster',
+    result:
+      Number.isFinite(peerConstruct) && judged !== undefined
+        ? judge(name, 'keeper scan ≥ 1.5× faster than PAMIQ-Core construct', ratio(peerConstruct, selectV[judged]), 1.5, judged, `(${x(ratio(peerConstruct, selectV[judged]))})`)
+        : peerMissing,
+  });
+  rows.push({
+    case: '',
+    metric: '  PAMIQ-Core 0.6.0: construct + cleanup vs our cleanup',
+    cells: Number.isFinite(peerCleanup) ? { limit: fmt(peerCleanup, 'ms') } : {},
+    target: 'scan + remove ≥ 1.5× faster',
+    result:
+      Number.isFinite(peerCleanup) && judged !== undefined
+        ? judge(name, 'keeper scan + remove ≥ 1.5× faster than PAMIQ-Core', ratio(peerCleanup, cleanupV[judged]), 1.5, judged, `(${x(ratio(peerCleanup, cleanupV[judged]))})`)
+        : peerMissing,
+  });
   rows.push({ case: '', metric: '  floor: readdir + stat from Node, all at once', cells: { limit: fmt(floorAsync, 'ms') } });
   rows.push({ case: '', metric: '  floor: readdirSync + statSync', cells: { limit: fmt(floorSync, 'ms') } });
 }

@@ -3,8 +3,12 @@ import type { ExecutionContext } from 'ava';
 
 const lockModule = new URL('../../src/state/lock.ts', import.meta.url).href;
 
-/** Starts a process that takes the lock of `dir` and holds it until the test ends; resolves with its pid. */
-export async function holdLockInChild(t: ExecutionContext, dir: string): Promise<number> {
+/**
+ * Starts a process that takes the lock of `dir` and holds it until the test ends; resolves with its pid.
+ * With `kill`, the process is SIGKILLed once it holds the lock (its claim stays behind) and the promise
+ * resolves after it exited.
+ */
+export async function holdLockInChild(t: ExecutionContext, dir: string, options: { kill?: boolean } = {}): Promise<number> {
   const holder = spawn(
     process.execPath,
     [
@@ -17,5 +21,10 @@ export async function holdLockInChild(t: ExecutionContext, dir: string): Promise
   );
   t.teardown(() => holder.kill('SIGKILL'));
   await new Promise<void>((resolve) => holder.stdout!.on('data', (d) => String(d).includes('locked') && resolve()));
+  if (options.kill) {
+    const exited = new Promise((resolve) => holder.once('exit', resolve));
+    holder.kill('SIGKILL');
+    await exited;
+  }
   return holder.pid!;
 }

@@ -2,7 +2,8 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { formatNs } from '../../src/cli/format.js';
 import { StateStore } from '../../src/state/store.js';
 import { Counter, EpisodeStats } from '../helpers/components.js';
 import { holdLockInChild } from '../helpers/lock-holder.js';
@@ -117,4 +118,30 @@ test('pamiq states prune refuses while a running system holds the directory', as
   t.is(r.status, 2);
   t.regex(r.stderr, new RegExp(`in use by process ${holderPid}`));
   t.is(readdirSync(dir).filter((n) => n.endsWith('.state')).length, 3, 'nothing removed');
+});
+
+test('one state dated outside the Date range is reported; list and inspect go on with the others', async (t) => {
+  const dir = tmpDir(t);
+  const paths = await makeStates(dir, 2);
+  const manifestPath = join(paths[0]!, 'manifest.json');
+  const far = '99999999999999999999999999';
+  writeFileSync(manifestPath, readFileSync(manifestPath, 'utf8').replace(/"createdAtNs": "\d+"/, `"createdAtNs": "${far}"`));
+  const r = pamiq('states', 'list', dir);
+  t.is(r.status, 0, r.stderr);
+  const lines = r.stdout.split('\n');
+  const good = lines.find((l) => l.includes(basename(paths[1]!)));
+  const bad = lines.find((l) => l.includes(basename(paths[0]!)));
+  t.regex(good ?? '', /\d{4}-\d{2}-\d{2}T[\d:.]+Z.*valid/);
+  t.truthy(bad, 'the bad state is listed');
+  const i = pamiq('states', 'inspect', paths[0]!);
+  t.not(i.status, 2, i.stderr);
+  t.regex(i.stdout, /created\s+\S+/);
+  t.is(pamiq('states', 'inspect', paths[1]!).status, 0);
+});
+
+test('formatNs never throws: out-of-range and malformed times are shown as such', (t) => {
+  t.is(formatNs('1764075695123456789'), '2025-11-25T13:01:35.123456Z');
+  t.is(formatNs('99999999999999999999999999'), '99999999999999999999999999 ns (out of date range)');
+  t.is(formatNs('12x'), '12x (not a time)');
+  t.is(formatNs(undefined), '-');
 });

@@ -1,9 +1,10 @@
 import test from 'ava';
-import { existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { StateStore } from '../../src/state/store.js';
 import { LatestStatesKeeper, StatesKeeper } from '../../src/state/keeper.js';
-import { scanStates } from '../../src/state/scan.js';
+import { latestState, scanStates } from '../../src/state/scan.js';
+import { engine } from '../../src/backend/select.js';
 import { captureLogs } from '../../src/log.js';
 import { Counter } from '../helpers/components.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -53,6 +54,7 @@ test('never removes the newest committed state or the loaded one', async (t) => 
   const dir = tmpDir(t);
   const paths = await makeStates(dir, 3);
   class RemoveAll extends StatesKeeper {
+    readonly statesDir = dir;
     override selectRemovalStates() {
       return paths;
     }
@@ -71,13 +73,18 @@ test('never removes the newest valid state of a directory, whatever a custom kee
   const paths = await makeStates(dir, 3);
   mkdirSync(join(dir, 'zzz-not-a-state.state'));
   class RemoveAll extends StatesKeeper {
+    readonly statesDir = dir;
     override selectRemovalStates() {
       return [...paths, join(dir, 'zzz-not-a-state.state')];
     }
   }
+  const logs = captureLogs();
   const removed = await new RemoveAll().cleanup();
-  t.deepEqual(removed.sort(), [paths[0]!, paths[1]!, join(dir, 'zzz-not-a-state.state')].sort());
+  logs.stop();
+  t.deepEqual(removed.sort(), [paths[0]!, paths[1]!].sort());
   t.true(existsSync(paths[2]!), 'the newest valid state stays');
+  t.true(existsSync(join(dir, 'zzz-not-a-state.state')), 'a directory without a manifest is no state');
+  t.regex(logs.text(), /Refusing to remove '.*zzz-not-a-state\.state': it has no manifest\.json/);
 });
 
 test('rejects maxKeep below 1 and an empty pattern', (t) => {
@@ -141,4 +148,115 @@ test('removal is crash-safe: the state leaves the pattern before its files are d
   t.regex(logs.text(), new RegExp(`Removed: '${paths[0]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}'`));
   t.deepEqual(readdirSync(dir).sort(), [basename(paths[1]!)]);
   t.true(statSync(paths[1]!).isDirectory());
+});
+
+const escape = (p: string) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+test.serial('cleanup removes only states inside the keeper’s directory: statesDir, "", "..", outside paths and symlinks are refused', async (t) => {
+  const root = tmpDir(t);
+  const dir = join(root, 'states');
+  const paths = await makeStates(dir, 3);
+  const outside = join(root, 'outside');
+  await makeStates(outside, 1);
+  mkdirSync(join(root, 'work'));
+  writeFileSync(join(root, 'work', 'unrelated.txt'), 'keep');
+  mkdirSync(join(dir, 'notes'));
+  writeFileSync(join(dir, 'notes', 'todo.txt'), 'keep');
+  symlinkSync(outside, join(dir, 'link.state'));
+  const cwd = process.cwd();
+  process.chdir(join(root, 'work'));
+  t.teardown(() => process.chdir(cwd));
+  class Hostile extends StatesKeeper {
+    readonly statesDir = dir;
+    override selectRemovalStates() {
+      return [dir, '', '..', '../..', outside, join(outside, '..'), join(dir, 'link.state', 'x'), join(dir, 'notes')];
+    }
+  }
+  const logs = captureLogs();
+  const removed = await new Hostile().cleanup();
+  logs.stop();
+  t.deepEqual(removed, []);
+  for (const p of paths) t.true(existsSync(join(p, 'manifest.json')), p);
+  t.is(readFileSync(join(root, 'work', 'unrelated.txt'), 'utf8'), 'keep');
+  t.is(readFileSync(join(dir, 'notes', 'todo.txt'), 'utf8'), 'keep');
+  t.true(existsSync(outside));
+  t.regex(logs.text(), new RegExp(`Refusing to remove '${escape(dir)}': it is the states directory itself`));
+  t.regex(logs.text(), new RegExp(`Refusing to remove '${escape(outside)}': it is not a state inside`));
+  t.regex(logs.text(), new RegExp(`Refusing to remove '${escape(join(root, 'work'))}': it is not a state inside`));
+  t.regex(logs.text(), new RegExp(`Refusing to remove '${escape(join(dir, 'notes'))}': it has no manifest`));
+});
+
+test('a keeper that does not say which directory it keeps removes nothing, with the reason', async (t) => {
+  const dir = tmpDir(t);
+  const paths = await makeStates(dir, 3);
+  class Anywhere extends StatesKeeper {
+    override selectRemovalStates() {
+      return paths.slice(0, 2);
+    }
+  }
+  const logs = captureLogs();
+  t.deepEqual(await new Anywhere().cleanup(), []);
+  logs.stop();
+  t.regex(logs.text(), /does not say which states directory it keeps/);
+  const keeper = new Anywhere();
+  keeper.useStatesDir(dir);
+  t.deepEqual((await keeper.cleanup()).sort(), paths.slice(0, 2).sort());
+});
+
+/** Changes one byte of a state's data file, keeping its size: only a checksum can tell. */
+function corrupt(statePath: string) {
+  const file = join(statePath, 'a', 'value.msgpack');
+  const bytes = readFileSync(file);
+  bytes[bytes.length - 1]! ^= 1;
+  writeFileSync(file, bytes);
+}
+
+test('a newer state that does not verify never causes older good states to be removed', async (t) => {
+  const dir = tmpDir(t);
+  const paths = await makeStates(dir, 4);
+  corrupt(paths[3]!);
+  const logs = captureLogs();
+  const removed = await new LatestStatesKeeper({ statesDir: dir, maxKeep: 1 }).cleanup();
+  logs.stop();
+  t.deepEqual(removed, paths.slice(0, 2), 'only states older than the newest verified one go');
+  t.true(existsSync(paths[2]!), 'the newest state that verifies stays');
+  t.true(existsSync(paths[3]!), 'the corrupt state is reported, not removed');
+  t.regex(logs.text(), /does not verify/);
+  t.is(await latestState(dir), paths[2]);
+});
+
+test('whatever a custom keeper selects, the newest state that verifies stays', async (t) => {
+  const dir = tmpDir(t);
+  const paths = await makeStates(dir, 3);
+  corrupt(paths[2]!);
+  class RemoveOld extends StatesKeeper {
+    readonly statesDir = dir;
+    override selectRemovalStates() {
+      return paths.slice(0, 2);
+    }
+  }
+  const removed = await new RemoveOld().cleanup();
+  t.deepEqual(removed, [paths[0]]);
+  t.is(await latestState(dir), paths[1]);
+});
+
+test.serial('a cleanup scans the directory once and verifies each state once', async (t) => {
+  const dir = tmpDir(t);
+  const paths = await makeStates(dir, 5);
+  const e = engine();
+  const calls = { scan: 0, verify: [] as string[] };
+  const { scanStates: scan, verifyState: verify } = e;
+  (e as { scanStates: typeof scan }).scanStates = (d, p) => (calls.scan++, scan.call(e, d, p));
+  (e as { verifyState: typeof verify }).verifyState = (d) => (calls.verify.push(d), verify.call(e, d));
+  t.teardown(() => Object.assign(e, { scanStates: scan, verifyState: verify }));
+  const keeper = new LatestStatesKeeper({ statesDir: dir, maxKeep: 2 });
+  t.deepEqual(await keeper.cleanup(), paths.slice(0, 3));
+  t.is(calls.scan, 1);
+  t.deepEqual(calls.verify.sort(), paths.slice(3).sort());
+  const more = await makeStates(dir, 1);
+  calls.scan = 0;
+  calls.verify = [];
+  t.deepEqual(await keeper.cleanup(), [paths[3]]);
+  t.is(calls.scan, 1);
+  t.deepEqual(calls.verify, more, 'only the new state is verified');
 });

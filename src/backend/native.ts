@@ -12,12 +12,14 @@
  *   `ListScan` union.
  */
 import type {
+  ClaimProbe,
   CommitRequest,
   CommitResult,
   Engine,
   FileDigest,
   FileWriter,
   ListScan,
+  LockClaim,
   Manifest,
   Problem,
   ReadStateResult,
@@ -66,6 +68,8 @@ interface RawBinding {
   encodeNumbers(values: Float64Array, width: number): Uint8Array;
   scanList(bytes: Uint8Array, offset: number): RawListScan;
   xxh3(bytes: Uint8Array): string;
+  NativeClaimLock: new (path: string, contents: string) => { release(): void };
+  probeClaimLock(path: string): string;
 }
 
 const FUNCTIONS = [
@@ -78,6 +82,7 @@ const FUNCTIONS = [
   'encodeNumbers',
   'scanList',
   'xxh3',
+  'probeClaimLock',
 ] as const;
 
 const CODED = /^(E[A-Z]+): ([\s\S]*)$/;
@@ -164,7 +169,7 @@ function scanListResult(r: RawListScan): ListScan {
 /** Wraps the raw N-API binding (root index.js) into the {@link Engine} interface. */
 export function createNativeEngine(binding: unknown): Engine {
   const b = binding as RawBinding;
-  if (typeof b !== 'object' || b === null || typeof b.NativeWriter !== 'function' || FUNCTIONS.some((f) => typeof b[f] !== 'function')) {
+  if (typeof b !== 'object' || b === null || typeof b.NativeWriter !== 'function' || typeof b.NativeClaimLock !== 'function' || FUNCTIONS.some((f) => typeof b[f] !== 'function')) {
     throw new Error('the native binding lacks engine exports (stale build? run `npm run build`)');
   }
   return {
@@ -212,5 +217,12 @@ export function createNativeEngine(binding: unknown): Engine {
     xxh3(bytes: Uint8Array): string {
       return callSync(() => b.xxh3(asU8(bytes)));
     },
+
+    createLockClaim(path: string, contents: string): LockClaim {
+      const raw = callSync(() => new b.NativeClaimLock(path, contents));
+      return { osLock: true, release: () => raw.release() };
+    },
+
+    probeLockClaim: (path: string): ClaimProbe => callSync(() => b.probeClaimLock(path)) as ClaimProbe,
   };
 }

@@ -138,7 +138,30 @@ export interface Engine {
   encodeNumbers(values: Float64Array, width: number): Uint8Array;
   scanList(bytes: Uint8Array, offset: number): ListScan;
   xxh3(bytes: Uint8Array): string;
+  /**
+   * Creates the lock claim file `path` (which must not exist; a symlink there is never followed),
+   * writes `contents`, fsyncs it and, on the native backend, holds an advisory OS lock on it until
+   * `release()` or the death of the process (docs/engine.md, "The states-directory lock").
+   * @throws EngineError EEXIST when `path` exists; EIO on any other OS failure.
+   */
+  createLockClaim(path: string, contents: string): LockClaim;
+  /**
+   * Whether a process holds the OS lock of the claim file `path`: `held` / `free` on the native
+   * backend; `unknown` on the twin, which has no OS locks; `missing`; `not-a-file` for a symlink or
+   * special file (never opened).
+   */
+  probeLockClaim(path: string): ClaimProbe;
 }
+
+/** A lock claim file created by this process; see {@link Engine.createLockClaim}. */
+export interface LockClaim {
+  /** True when an OS lock is held on the file (native backend). */
+  readonly osLock: boolean;
+  /** Drops the OS lock (the caller unlinks the claim's name first). Idempotent. */
+  release(): void;
+}
+
+export type ClaimProbe = 'held' | 'free' | 'missing' | 'not-a-file' | 'unknown';
 
 /** Error thrown by both backends; `code` is one of docs/engine.md's codes. */
 export class EngineError extends Error {

@@ -22,6 +22,7 @@ import { scanStates } from '../state/scan.js';
 import { VERSION } from '../version.js';
 import { setLogLevel } from '../log.js';
 import { registerRemoteCommands } from './remote.js';
+import { formatNs } from './format.js';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -35,13 +36,6 @@ function formatBytes(n: number | undefined): string {
     u++;
   }
   return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
-}
-
-function formatNs(ns: string | undefined): string {
-  if (!ns) return '-';
-  const micros = BigInt(ns) / 1000n;
-  const iso = new Date(Number(micros / 1000n)).toISOString();
-  return iso.replace(/\.(\d{3})Z$/, (_m, ms: string) => `.${ms}${String(micros % 1000n).padStart(3, '0')}Z`);
 }
 
 function table(rows: string[][]) {

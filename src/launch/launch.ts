@@ -132,6 +132,7 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
   let setupDone = false;
   let control: ControlLoop | undefined;
   let remote: LaunchRemote | undefined;
+  config.statesKeeper?.useStatesDir(config.statesDir);
   let loadedStatePath: string | undefined;
   const signals = config.handleSignals
     ? installSignalHandlers(() => control)

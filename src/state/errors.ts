@@ -64,11 +64,14 @@ export class StatesDirLockedError extends StateError {
     readonly statesDir: string,
     readonly holderPid: number,
     since: string,
+    /** What to do when the holder cannot be checked (appended to the message); empty otherwise. */
+    hint = '',
   ) {
     super(
       'ELOCKED',
       `States directory '${statesDir}' is in use by process ${holderPid} (since ${since}); ` +
-        'two systems must not write the same states directory.',
+        'two systems must not write the same states directory.' +
+        hint,
     );
   }
 }

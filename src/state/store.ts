@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
+import { ensureStatesDir } from './statesdir.js';
 import { rm } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { engine } from '../backend/select.js';
@@ -190,7 +191,7 @@ export class StateStore {
   }
 
   private async captureNow(): Promise<PendingSave> {
-    mkdirSync(this.statesDir, { recursive: true });
+    ensureStatesDir(this.statesDir);
     const createdAtNs = nowNs();
     const name = formatStateName(this.stateNameFormat, createdAtNs);
     const tmpDir = join(this.statesDir, `.pamiq-tmp-${name}-${process.pid}-${randomBytes(4).toString('hex')}`);

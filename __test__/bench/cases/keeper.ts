@@ -8,11 +8,20 @@
  *   with the sync calls (`floorSyncMs`) — the least any scan costs;
  * - `selectMs`: keeper.selectRemovalStates() — scan (list, stat, parse every manifest), order, select;
  *   `--reps` times;
- * - `cleanupMs`: keeper.cleanup() — the same scan and selection, then the crash-safe removal of all but
- *   the newest `--keep`; once (it consumes the directory).
+ * - `cleanupMs`: keeper.cleanup() — the same scan and selection, the verification of the newest
+ *   `--keep` states (each once), then the crash-safe removal of all but them; once (it consumes the
+ *   directory);
+ * - `rescanMs`: selectRemovalStates() again on the keeper that just cleaned up (what a running system
+ *   pays after each save);
+ * - with `--peer-python PY` (a Python with pamiq-core 0.6.0), PAMIQ-Core's LatestStatesKeeper over the
+ *   same states in the same run (peer/keeper_peer.py): `peerConstructMs` (its constructor: glob + stat
+ *   of every state, `--reps` times) and `peerCleanupMs` (construct + cleanup, which rmtree's all but
+ *   `--keep`, over a copy of the directory).
  *
- *   PAMIQ_BACKEND=native|ts node --import tsx __test__/bench/cases/keeper.ts --json --dir DIR --states 10000 [--keep 10] [--reps 1]
+ *   PAMIQ_BACKEND=native|ts node --import tsx __test__/bench/cases/keeper.ts --json --dir DIR --states 10000 [--keep 10] [--reps 1] [--peer-python PY]
  */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
@@ -22,7 +31,8 @@ import { DEFAULT_STATE_NAME_FORMAT, formatStateName } from '../../../src/state/n
 import { childArgs, gc, now, num, Recorder, str } from '../lib/common.js';
 import { filledBuffer, recordItem, storeFor } from '../lib/data.js';
 
-const args = childArgs(['dir', 'states', 'keep', 'reps']);
+const args = childArgs(['dir', 'states', 'keep', 'reps', 'peer-python']);
+const peerPython = typeof args['peer-python'] === 'string' ? args['peer-python'] : undefined;
 const root = str(args, 'dir');
 const count = num(args, 'states');
 const maxKeep = num(args, 'keep', 10);
@@ -81,6 +91,20 @@ for (let r = 0; r < reps; r++) {
   rec.add('floorSyncMs', now() - t0);
 }
 
+// ---- PAMIQ-Core, same states, same run ----
+if (peerPython !== undefined) {
+  const script = fileURLToPath(new URL('../peer/keeper_peer.py', import.meta.url));
+  const peer = (mode: string, dir: string, n: number) =>
+    JSON.parse(execFileSync(peerPython, [script, mode, dir, String(n)], { encoding: 'utf8', maxBuffer: 1 << 20 }).trim().split('\n').pop()!) as Record<string, number | number[]>;
+  for (const v of peer('construct', statesDir, reps).constructMs as number[]) rec.add('peerConstructMs', v);
+  const copy = join(root, 'states-peer');
+  execFileSync('cp', ['-a', statesDir, copy]);
+  const r = peer('cleanup', copy, maxKeep);
+  if (r.removed !== count - maxKeep) throw new Error(`PAMIQ-Core removed ${String(r.removed)}, expected ${count - maxKeep}`);
+  rec.add('peerCleanupMs', (r.constructMs as number) + (r.cleanupMs as number));
+  rmSync(copy, { recursive: true, force: true });
+}
+
 // ---- the keeper ----
 const keeper = new LatestStatesKeeper({ statesDir, maxKeep });
 for (let r = 0; r < reps; r++) {
@@ -103,6 +127,10 @@ rec.add('cleanupMs', now() - t);
 const used = process.cpuUsage(cpu);
 rec.add('cleanupUserCpuMs', used.user / 1000);
 rec.add('cleanupSysCpuMs', used.system / 1000);
+gc();
+t = now();
+await keeper.selectRemovalStates();
+rec.add('rescanMs', now() - t);
 const left = readdirSync(statesDir).filter((n) => !n.startsWith('.'));
 if (removed.length !== count - maxKeep || left.length !== maxKeep) {
   throw new Error(`cleanup removed ${removed.length} and left ${left.length}, expected ${count - maxKeep} and ${maxKeep}`);

@@ -6,7 +6,8 @@ use std::fs;
 use std::hash::{BuildHasher, Hasher};
 use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::thread;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::error::{Code, EngineError, IoContext, Result};
@@ -97,6 +98,58 @@ pub fn remove_any(path: &Path) -> Result<()> {
   } else {
     fs::remove_file(path).ctx("remove", path)
   }
+}
+
+/// Threads for I/O-bound steps (scans, removal). They mostly wait on the file system (opens, stats,
+/// renames, directory fsyncs, unlinks), so there are more of them than cores.
+const IO_THREADS: usize = 16;
+
+/// Maps `f` over `items` on up to [`IO_THREADS`] scoped threads (the calling thread is one of them);
+/// the results are in item order. If a thread cannot be started, the others do its share.
+pub fn io_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+  let n = items.len();
+  let threads = IO_THREADS.min(n);
+  if threads <= 1 {
+    return items.iter().map(f).collect();
+  }
+  let next = AtomicUsize::new(0);
+  let work = || {
+    let mut done = Vec::new();
+    loop {
+      let i = next.fetch_add(1, Ordering::Relaxed);
+      if i >= n {
+        return done;
+      }
+      done.push((i, f(&items[i])));
+    }
+  };
+  let mut slots: Vec<Option<R>> = std::iter::repeat_with(|| None).take(n).collect();
+  thread::scope(|s| {
+    let helpers: Vec<_> = (1..threads)
+      .filter_map(|k| {
+        thread::Builder::new()
+          .name(format!("pamiq-io-{k}"))
+          .spawn_scoped(s, work)
+          .ok()
+      })
+      .collect();
+    let mut put = |done: Vec<(usize, R)>| {
+      for (i, r) in done {
+        slots[i] = Some(r);
+      }
+    };
+    put(work());
+    for h in helpers {
+      match h.join() {
+        Ok(done) => put(done),
+        Err(panic) => std::panic::resume_unwind(panic),
+      }
+    }
+  });
+  slots
+    .into_iter()
+    .map(|r| r.expect("io_map: every item is mapped"))
+    .collect()
 }
 
 /// One entry found by [`walk`].

@@ -8,6 +8,7 @@ pub mod error;
 pub mod fsutil;
 pub mod hash;
 pub mod list;
+pub mod lock;
 pub mod manifest;
 pub mod numbers;
 pub mod pool;

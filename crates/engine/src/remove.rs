@@ -6,64 +6,10 @@
 use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::thread;
 
 use crate::error::{Code, EngineError, IoContext, Result};
-use crate::fsutil::{random_hex8, remove_any, rename_noreplace, sync_dir};
+use crate::fsutil::{io_map, random_hex8, remove_any, rename_noreplace, sync_dir};
 use crate::scan::{is_leftover, TRASH_PREFIX};
-
-/// Threads for the I/O-bound steps of removal. They mostly wait on the file system (renames, directory
-/// fsyncs, unlinks), so there are more of them than cores.
-const IO_THREADS: usize = 16;
-
-/// Maps `f` over `items` on up to [`IO_THREADS`] scoped threads (the calling thread is one of them);
-/// the results are in item order. If a thread cannot be started, the others do its share.
-fn io_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-  let n = items.len();
-  let threads = IO_THREADS.min(n);
-  if threads <= 1 {
-    return items.iter().map(f).collect();
-  }
-  let next = AtomicUsize::new(0);
-  let work = || {
-    let mut done = Vec::new();
-    loop {
-      let i = next.fetch_add(1, Ordering::Relaxed);
-      if i >= n {
-        return done;
-      }
-      done.push((i, f(&items[i])));
-    }
-  };
-  let mut slots: Vec<Option<R>> = std::iter::repeat_with(|| None).take(n).collect();
-  thread::scope(|s| {
-    let helpers: Vec<_> = (1..threads)
-      .filter_map(|k| {
-        thread::Builder::new()
-          .name(format!("pamiq-io-{k}"))
-          .spawn_scoped(s, work)
-          .ok()
-      })
-      .collect();
-    let mut put = |done: Vec<(usize, R)>| {
-      for (i, r) in done {
-        slots[i] = Some(r);
-      }
-    };
-    put(work());
-    for h in helpers {
-      match h.join() {
-        Ok(done) => put(done),
-        Err(panic) => std::panic::resume_unwind(panic),
-      }
-    }
-  });
-  slots
-    .into_iter()
-    .map(|r| r.expect("io_map: every item is mapped"))
-    .collect()
-}
 
 /// One outcome per path given to [`remove_states`].
 #[derive(Debug, Clone, PartialEq, Eq)]

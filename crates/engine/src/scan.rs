@@ -1,16 +1,15 @@
-//! `scanStates`: list a states directory, match the pattern, stat and parse each manifest in parallel.
+//! `scanStates`: list a states directory, match the pattern, stat and parse each manifest in parallel
+//! (on the I/O threads of [`io_map`]).
 
 use std::cmp::Ordering;
 use std::fs;
 use std::path::Path;
 
 use globset::GlobBuilder;
-use rayon::prelude::*;
 
 use crate::error::{Code, EngineError, IoContext, Result};
-use crate::fsutil::{path_str, resolve};
+use crate::fsutil::{io_map, path_str, resolve};
 use crate::manifest::{parse_manifest, MANIFEST_NAME};
-use crate::pool;
 
 /// Prefix of temporary save directories.
 pub const TMP_PREFIX: &str = ".pamiq-tmp-";
@@ -138,12 +137,12 @@ pub fn scan_states(dir: &Path, pattern: &str) -> Result<ScanResult> {
       names.push(name);
     }
   }
-  let mut entries: Vec<StateEntry> = pool::install(|| {
-    names
-      .into_par_iter()
-      .filter_map(|n| inspect(&abs, n))
-      .collect()
-  })?;
+  // Opening and reading thousands of small manifests waits on the file system (path lookups, and
+  // disk reads when the cache is cold): the I/O threads keep more requests in flight than cores.
+  let mut entries: Vec<StateEntry> = io_map(&names, |n| inspect(&abs, n.clone()))
+    .into_iter()
+    .flatten()
+    .collect();
   entries.sort_by(|a, b| match (a.valid, b.valid) {
     (true, false) => Ordering::Less,
     (false, true) => Ordering::Greater,

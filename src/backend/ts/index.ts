@@ -6,6 +6,7 @@ import type { Engine } from '../types.js';
 import { commitState } from './commit.js';
 import { xxh3 } from './hash.js';
 import { scanList } from './list-scan.js';
+import { createLockClaim, probeLockClaim } from './lock.js';
 import { encodeNumbers } from './numbers.js';
 import { readState, verifyState } from './read.js';
 import { removeLeftovers, removeStates } from './remove.js';
@@ -25,4 +26,6 @@ export const tsEngine: Engine = {
   encodeNumbers,
   scanList,
   xxh3,
+  createLockClaim,
+  probeLockClaim,
 };
