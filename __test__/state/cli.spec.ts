@@ -131,7 +131,7 @@ test('one state dated outside the Date range is reported; list and inspect go on
   const lines = r.stdout.split('\n');
   const good = lines.find((l) => l.includes(basename(paths[1]!)));
   const bad = lines.find((l) => l.includes(basename(paths[0]!)));
-  t.regex(good ?? '', /\d{4}-\d{2}-\d{2}T[\d:.]+Z.*valid/);
+  t.regex(good ?? '', /\d{4}-\d{2}-\d{2}T[\d:.]+Z.*manifest ok/);
   t.truthy(bad, 'the bad state is listed');
   const i = pamiq('states', 'inspect', paths[0]!);
   t.not(i.status, 2, i.stderr);
