@@ -15,6 +15,11 @@ import { ControlLoop, type SaveRecord, type ShutdownReason } from './control.js'
 import { EventLoopRunner } from './loop.js';
 import { StepTimeStatistics } from './stats.js';
 import { wireSystem, type SystemComponents } from './wiring.js';
+import { setLogFormat } from '../log.js';
+import { namedEntries } from '../data/named.js';
+import { FixedIntervalInteraction } from '../interaction/fixed-interval-interaction.js';
+import { NO_OBSERVER, startOperations, type Operations } from '../ops/index.js';
+import { stateBytes } from './control.js';
 
 const log = getLogger('launch');
 
@@ -46,6 +51,8 @@ export interface SystemControl {
   saveState(): Promise<string>;
   shutdown(): void;
   readonly paused: boolean;
+  /** True once shutdown was requested (by any means). */
+  readonly shuttingDown: boolean;
 }
 
 export type LaunchedSystem = Promise<LaunchResult> & { system: SystemControl };
@@ -89,8 +96,11 @@ export function launch(options: LaunchOptions): LaunchedSystem {
     get paused() {
       return control?.isPaused ?? false;
     },
+    get shuttingDown() {
+      return control?.isShuttingDown ?? early.shutdown;
+    },
   };
-  const promise = run(options, (c) => {
+  const promise = run(options, system, (c) => {
     control = c;
     for (const w of early.saves.splice(0)) c.requestSave().then(w.resolve, w.reject);
     if (early.shutdown) c.requestShutdown('request');
@@ -102,9 +112,12 @@ export function launch(options: LaunchOptions): LaunchedSystem {
   return Object.assign(promise, { system });
 }
 
-async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void): Promise<LaunchResult> {
+async function run(options: LaunchOptions, system: SystemControl, onControl: (c: ControlLoop) => void): Promise<LaunchResult> {
   const config = resolveLaunchConfig(options.config);
   const { interaction } = options;
+  if (config.logFormat !== undefined) setLogFormat(config.logFormat);
+  let ops: Operations | undefined;
+  let observer = NO_OBSERVER;
 
   log.info(`Setting up state persistence in directory: ${config.statesDir}`);
   const { trainers, store } = wireSystem(options, {
@@ -135,18 +148,30 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
 
     await interaction.setup();
     setupDone = true;
+    const targetPeriod = interaction instanceof FixedIntervalInteraction ? interaction.adjustor.interval : undefined;
     const stats = new StepTimeStatistics(config.logTickTimeStatisticsInterval, getLogger('launch.inference'));
     const inference = new EventLoopRunner('inference', {
       step: async () => {
         await interaction.step();
         stats.record();
+        observer.onStep('inference', targetPeriod);
       },
       onPaused: () => interaction.onPaused(),
       onResumed: () => interaction.onResumed(),
     });
-    const training = new EventLoopRunner('training', trainingBody(trainers));
+    const buffers = namedEntries(options.buffers);
+    const training = new EventLoopRunner('training', trainingBody(trainers, (name, seconds) => {
+      observer.onTrainingRun(name, seconds);
+      for (const [b, buffer] of buffers) observer.bufferSize(b, buffer.length);
+    }));
     control.attachLoops([inference, training]);
     onControl(control);
+    ops = await startOperations({
+      config,
+      system,
+      info: () => ({ loadedStatePath: loadedStatePath ?? null }),
+    });
+    observer = control.observer = ops.observer;
     inference.start();
     training.start();
 
@@ -179,14 +204,20 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
       if (started) {
         log.info('Saving final system state');
         const begin = performance.now();
+        observer.onSaveStart(true);
         try {
           finalPath = await store.saveState();
           control.saved.push({ path: finalPath, pausedMs: performance.now() - begin, totalMs: performance.now() - begin });
+          if (observer !== NO_OBSERVER) {
+            const ms = performance.now() - begin;
+            observer.onSave({ ok: true, final: true, path: finalPath, durationMs: ms, phases: {}, bytes: await stateBytes(finalPath) });
+          }
           log.info(`Final state saved to '${finalPath}'`);
           control.settleWaiting(finalPath);
           await control.afterCommit(finalPath);
         } catch (err) {
           control.failedSaves.push(err);
+          observer.onSave({ ok: false, final: true, error: String(err), durationMs: performance.now() - begin, phases: {} });
           control.settleWaiting(undefined, err);
           log.error(`The final save failed; the earlier states are intact. ${err instanceof Error ? err.message : String(err)}`);
         }
@@ -194,6 +225,7 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
       control.settleWaiting(undefined);
       if (setupDone) await interaction.teardown();
     } finally {
+      await ops?.close().catch((err: unknown) => log.error(`Closing the web API failed: ${String(err)}`));
       clock.setTimeScale(restoreScale);
       signals();
       lock.release();
@@ -202,7 +234,7 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
   }
 }
 
-function trainingBody(trainers: TrainersDict) {
+function trainingBody(trainers: TrainersDict, onRun: (name: string, seconds: number) => void = () => undefined) {
   const names = () => [...trainers.keys()];
   let index = 0;
   let idleRound = 0;
@@ -216,6 +248,7 @@ function trainingBody(trainers: TrainersDict) {
       const trained = await trainers.get(name)!.run();
       if (trained) {
         idleRound = 0;
+        onRun(name, (performance.now() - begin) / 1000);
         getLogger('launch.training').debug(`Trained ${name} in ${((performance.now() - begin) / 1000).toFixed(2)} seconds`);
         return undefined;
       }
