@@ -53,6 +53,8 @@ export interface SystemControl {
   readonly paused: boolean;
   /** True once shutdown was requested (by any means). */
   readonly shuttingDown: boolean;
+  /** `http://host:port` of the web API once it listens; undefined when disabled or not (yet) listening. */
+  readonly webApiUrl: string | undefined;
 }
 
 export type LaunchedSystem = Promise<LaunchResult> & { system: SystemControl };
@@ -99,8 +101,12 @@ export function launch(options: LaunchOptions): LaunchedSystem {
     get shuttingDown() {
       return control?.isShuttingDown ?? early.shutdown;
     },
+    get webApiUrl() {
+      return operations?.url;
+    },
   };
-  const promise = run(options, system, (c) => {
+  let operations: Operations | undefined;
+  const promise = run(options, system, (o) => (operations = o), (c) => {
     control = c;
     for (const w of early.saves.splice(0)) c.requestSave().then(w.resolve, w.reject);
     if (early.shutdown) c.requestShutdown('request');
@@ -112,7 +118,12 @@ export function launch(options: LaunchOptions): LaunchedSystem {
   return Object.assign(promise, { system });
 }
 
-async function run(options: LaunchOptions, system: SystemControl, onControl: (c: ControlLoop) => void): Promise<LaunchResult> {
+async function run(
+  options: LaunchOptions,
+  system: SystemControl,
+  onOperations: (o: Operations) => void,
+  onControl: (c: ControlLoop) => void,
+): Promise<LaunchResult> {
   const config = resolveLaunchConfig(options.config);
   const { interaction } = options;
   if (config.logFormat !== undefined) setLogFormat(config.logFormat);
@@ -172,6 +183,7 @@ async function run(options: LaunchOptions, system: SystemControl, onControl: (c:
       info: () => ({ loadedStatePath: loadedStatePath ?? null }),
     });
     observer = control.observer = ops.observer;
+    onOperations(ops);
     inference.start();
     training.start();
 
