@@ -7,6 +7,8 @@
  *   pamiq states verify STATE|DIR          exit 1 when any state is bad
  *   pamiq states prune DIR --keep N        remove all but the N newest valid states (not while a
  *                                          system runs on DIR: it holds the directory's lock)
+ *   pamiq console [--host] [--port]        PAMIQ-Core's console for a running system (console.ts)
+ *   pamiq ctl status|pause|resume|save|shutdown [--wait] [--json]   one command, for scripts (ctl.ts)
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +21,8 @@ import { StatesDirLock } from '../state/lock.js';
 import { DEFAULT_STATE_NAME_PATTERN } from '../state/names.js';
 import { scanStates } from '../state/scan.js';
 import { VERSION } from '../version.js';
+import { registerConsole } from './console.js';
+import { registerCtl } from './ctl.js';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -161,6 +165,8 @@ export function buildCli(): Command {
     .option(...pattern)
     .description('remove all but the newest valid states')
     .action(prune);
+  registerConsole(program);
+  registerCtl(program);
   return program;
 }
 
