@@ -118,6 +118,8 @@ export function registerCtl(program: Program): void {
     .option('--wait', 'wait for the outcome (save: print the committed path; shutdown: until the system is gone)')
     .option('--timeout <s>', 'seconds shutdown --wait waits for the system to stop', Number, 600)
     .option('--json', 'print the answer as JSON')
+    // Usage errors exit 2 (commander's default 1 means "the command failed" here).
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT.usage))
     .action(async (action: string, o: Omit<CtlOptions, 'token'> & { token?: string }) => {
       process.exitCode = await runCtl(action, { ...o, token: o.token ?? (process.env.PAMIQ_API_TOKEN || undefined) }, {
         out: (l) => process.stdout.write(`${l}\n`),
