@@ -167,9 +167,9 @@ const opts = new Command('drift')
   .option('--resume <state>', 'a state to continue from, or "latest"')
   .option('--states-dir <dir>', 'where states go', './states')
   .option('--save-every <s>', 'seconds between saves', seconds, 5)
-  .option('--api <host:port|off>', 'web API address (pamiq console / pamiq ctl / metrics)', 'localhost:8391')
+  .option('--api <host:port|off>', 'web API address for pamiq console / pamiq ctl / metrics (default localhost:8391)')
   .parse()
-  .opts<{ seconds: number; resume?: string; statesDir: string; saveEvery: number; api: string }>();
+  .opts<{ seconds: number; resume?: string; statesDir: string; saveEvery: number; api?: string }>();
 
 const agent = new TrackingAgent();
 const environment = new DriftingTarget();
@@ -184,6 +184,7 @@ const run = launch({
     saveStateCondition: new PeriodicSaveCondition(opts.saveEvery),
     statesKeeper: new LatestStatesKeeper({ statesDir: opts.statesDir, maxKeep: 5 }),
     maxUptime: opts.seconds,
+    // Unset: launch's default (PAMIQ_WEB_API_ADDRESS, else localhost:8391).
     webApiAddress: opts.api === 'off' ? null : opts.api,
   },
 });
