@@ -256,11 +256,14 @@ test.serial('a bearer token guards every endpoint when set', async (t) => {
   await run;
 });
 
-test('a non-loopback address needs a token (config error before anything starts)', (t) => {
-  const saved = process.env.PAMIQ_API_TOKEN;
+test.serial('a non-loopback address needs a token (config error before anything starts)', (t) => {
+  const saved = { token: process.env.PAMIQ_API_TOKEN, address: process.env.PAMIQ_WEB_API_ADDRESS };
   delete process.env.PAMIQ_API_TOKEN;
+  delete process.env.PAMIQ_WEB_API_ADDRESS;
   t.teardown(() => {
-    if (saved !== undefined) process.env.PAMIQ_API_TOKEN = saved;
+    if (saved.token !== undefined) process.env.PAMIQ_API_TOKEN = saved.token;
+    else delete process.env.PAMIQ_API_TOKEN;
+    if (saved.address !== undefined) process.env.PAMIQ_WEB_API_ADDRESS = saved.address;
   });
   const err = t.throws(() => resolveLaunchConfig({ webApiAddress: '0.0.0.0:8391' }), { instanceOf: LaunchConfigError });
   t.regex(err!.message, /not a loopback address: set webApiToken \(or PAMIQ_API_TOKEN\)/);
@@ -268,8 +271,13 @@ test('a non-loopback address needs a token (config error before anything starts)
   t.notThrows(() => resolveLaunchConfig({ webApiAddress: { host: '::1', port: 0 } }));
   process.env.PAMIQ_API_TOKEN = 'from-env';
   t.is(resolveLaunchConfig({ webApiAddress: '10.0.0.1:80' }).webApiToken, 'from-env');
-  t.is(resolveLaunchConfig({}).webApiAddress?.port, 8391);
+  t.deepEqual(resolveLaunchConfig({}).webApiAddress, { host: 'localhost', port: 8391 });
   t.is(resolveLaunchConfig({ webApiAddress: null }).webApiAddress, null);
+  process.env.PAMIQ_WEB_API_ADDRESS = 'off';
+  t.is(resolveLaunchConfig({}).webApiAddress, null);
+  process.env.PAMIQ_WEB_API_ADDRESS = '127.0.0.1:9999';
+  t.deepEqual(resolveLaunchConfig({}).webApiAddress, { host: '127.0.0.1', port: 9999 });
+  t.deepEqual(resolveLaunchConfig({ webApiAddress: '[::1]:0' }).webApiAddress, { host: '::1', port: 0 });
   const bad = t.throws(() => resolveLaunchConfig({ webApiAddress: 'nohost', webApiCommandQueueSize: 0 }), { instanceOf: LaunchConfigError });
   t.regex(bad!.message, /host:port/);
   t.regex(bad!.message, /webApiCommandQueueSize must be an integer ≥ 1/);

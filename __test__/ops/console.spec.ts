@@ -150,15 +150,19 @@ test.serial('end to end: `pamiq console` with piped stdin pauses, saves, resumes
   let err = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
   const exited = new Promise<number | null>((r) => child.on('close', r));
-  // One line at a time, each after the previous prompt, as a person would type.
-  const prompts = () => out.split('pamiq-console (').length - 1;
-  for (const line of ['p', 'save', 'r', 'nonsense', 'shutdown', 'y']) {
-    const before = prompts();
-    const confirm = line === 'y';
-    await until(`the prompt before '${line}'`, () => (confirm ? out.includes('Confirm AMI system shutdown?') : prompts() > before - 1 && out.trimEnd().endsWith('>')));
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill();
+  });
+  // One line at a time, each after the prompt it answers, as a person would type.
+  const atPrompt = () => /pamiq-console \([a-z ]+\) > $/.test(out);
+  for (const line of ['p', 'save', 'r', 'nonsense', 'shutdown']) {
+    await until(`the prompt before '${line}'`, atPrompt);
+    const seen = out.length;
     child.stdin.write(`${line}\n`);
-    if (!confirm) await until(`the answer to '${line}'`, () => prompts() > before);
+    await until(`the answer to '${line}'`, () => out.length > seen);
   }
+  await until('the confirmation question', () => out.endsWith('Confirm AMI system shutdown? (y/[N]): '));
+  child.stdin.write('y\n');
   t.is(await exited, 0, err);
   t.true(out.startsWith(WELCOME));
   t.regex(out, /pamiq-console \(active\) > ok\n/);

@@ -24,6 +24,9 @@ export { parseApiAddress, isLoopback, formatAddress, type ApiAddress, type ApiAd
 
 const log = getLogger('ops');
 
+/** Milliseconds the server waits for open connections at close before cutting them. */
+const CLOSE_GRACE_MS = 2000;
+
 /** The system the operations act on (launch's SystemControl, plus whether it is shutting down). */
 export interface OperatedSystem extends CommandTarget {
   readonly paused: boolean;
@@ -192,7 +195,16 @@ export async function startOperations(opts: OperationsOptions): Promise<Operatio
     close() {
       closing ??= (async () => {
         queue.close('The system is shutting down');
-        if (url !== undefined) await app.close();
+        if (url === undefined) return;
+        // Open requests are answered by now (commands were settled by the final save or the queue's
+        // close); a client still sending half a request is cut off after a short grace.
+        const closed = app.close();
+        const cutoff = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
+        try {
+          await closed;
+        } finally {
+          clearTimeout(cutoff);
+        }
       })();
       return closing;
     },
