@@ -155,8 +155,14 @@ test.serial('end to end: `pamiq console` with piped stdin pauses, saves, resumes
   });
   // One line at a time, each after the prompt it answers, as a person would type.
   const atPrompt = () => /pamiq-console \([a-z ]+\) > $/.test(out);
+  // Each command is sent once the previous one was carried out (a busy queue would refuse it).
+  const idle = async () => {
+    const info = (await (await fetch(`${run.system.webApiUrl}/api/info`)).json()) as any;
+    return info.commandQueue.size === 0 && info.commandQueue.inProgress === null && info.saves.inFlight === null;
+  };
   for (const line of ['p', 'save', 'r', 'nonsense', 'shutdown']) {
     await until(`the prompt before '${line}'`, atPrompt);
+    await until(`the system idle before '${line}'`, idle);
     const seen = out.length;
     child.stdin.write(`${line}\n`);
     await until(`the answer to '${line}'`, () => out.length > seen);

@@ -39,6 +39,7 @@ async function freePort(): Promise<number> {
 }
 
 test.serial('status, pause --wait, save --wait, resume, --json and shutdown --wait', async (t) => {
+  t.timeout(10 * 60_000, 'each pamiq ctl call starts a process; slow on a loaded machine');
   const dir = tmpDir(t, 'pamiq-ctl-');
   const { run } = launchFixture(dir);
   t.teardown(async () => {
@@ -79,6 +80,7 @@ test.serial('status, pause --wait, save --wait, resume, --json and shutdown --wa
 });
 
 test.serial('exit codes: 3 offline, 2 usage, 4 queue full, 1 failed pause, 5 bad token', async (t) => {
+  t.timeout(10 * 60_000, 'each pamiq ctl call starts a process; slow on a loaded machine');
   const port = String(await freePort());
   const offline = await ctl(['pause', '--host', '127.0.0.1', '--port', port]);
   t.is(offline.code, 3);
@@ -91,12 +93,9 @@ test.serial('exit codes: 3 offline, 2 usage, 4 queue full, 1 failed pause, 5 bad
   t.is((await ctl([])).code, 2);
   t.is((await ctl(['status', '--port', 'many'])).code, 2);
 
+  // A system whose pauses wait as long as a step is held: the queue stays full while we look.
   const dir = tmpDir(t, 'pamiq-ctl-');
-  const { run, agent } = launchFixture(dir, {
-    timeoutForAllThreadsPause: 2,
-    maxAttemptsToPauseAllThreads: 3,
-    webApiToken: 'tok',
-  });
+  const { run, agent } = launchFixture(dir, { timeoutForAllThreadsPause: 3600, webApiToken: 'tok' });
   t.teardown(async () => {
     agent.release();
     run.system.shutdown();
@@ -114,11 +113,6 @@ test.serial('exit codes: 3 offline, 2 usage, 4 queue full, 1 failed pause, 5 bad
 
   await until('steps', () => agent.steps > 2);
   await agent.hold();
-  // The loops cannot pause (3 attempts of 2 s): the waited pause fails (1).
-  const failed = await ctl(['pause', '--wait', ...auth]);
-  t.is(failed.code, 1);
-  t.regex(failed.stderr, /500: The loops did not pause in time/);
-
   // One pause in progress plus one queued fill the queue (size 1): the next is refused (4).
   const api = (path: string, method = 'POST') =>
     fetch(`${run.system.webApiUrl}${path}`, { method, headers: { authorization: 'Bearer tok' } }).then((r) => r.json() as Promise<any>);
@@ -129,4 +123,22 @@ test.serial('exit codes: 3 offline, 2 usage, 4 queue full, 1 failed pause, 5 bad
   t.is(refused.code, 4);
   t.regex(refused.stderr, /503: Command queue is full, try again later/);
   agent.release();
+  await until('resumed', async () => (await api('/api/status', 'GET')).status === 1);
+  run.system.shutdown();
+  await run;
+
+  // Loops that cannot pause in time: the waited pause fails (1).
+  const other = launchFixture(tmpDir(t, 'pamiq-ctl-'), { timeoutForAllThreadsPause: 0.5, maxAttemptsToPauseAllThreads: 1 });
+  t.teardown(async () => {
+    other.agent.release();
+    other.run.system.shutdown();
+    await other.run.catch(() => undefined);
+  });
+  await until('the web API', () => other.run.system.webApiUrl !== undefined);
+  await until('steps', () => other.agent.steps > 2);
+  await other.agent.hold();
+  const failed = await ctl(['pause', '--wait', '--host', '127.0.0.1', '--port', new URL(other.run.system.webApiUrl!).port]);
+  t.is(failed.code, 1);
+  t.regex(failed.stderr, /500: The loops did not pause in time/);
+  other.agent.release();
 });
