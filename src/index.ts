@@ -19,3 +19,16 @@ export { SerializationError } from './codec/values.js';
 export { getLogger, setLogDestination, setLogLevel, captureLogs } from './log.js';
 export { VERSION } from './version.js';
 export * from './runtime/index.js';
+export { setLogFormat, getLogFormat, useLogger, type LogFormat } from './log.js';
+export {
+  startOperations,
+  SystemStatus,
+  statusName,
+  type Operations,
+  type OperationsOptions,
+  type OperatedSystem,
+  type OpsObserver,
+  type SaveReport,
+  type ThreadInfo,
+} from './ops/index.js';
+export { WebApiClient, type ClientOptions } from './ops/client.js';

@@ -152,8 +152,16 @@ const opts = new Command('drift')
   .option('--states-dir <dir>', 'where states go', './states')
   .option('--save-every <s>', 'seconds between saves', seconds, 5)
   .option('--threading <mode>', "where training runs: 'worker' or 'main'", 'worker')
+  .option('--api <host:port|off>', 'web API address for pamiq console / pamiq ctl / metrics (default localhost:8391)')
   .parse()
-  .opts<{ seconds: number; resume?: string; statesDir: string; saveEvery: number; threading: 'worker' | 'main' }>();
+  .opts<{
+    seconds: number;
+    resume?: string;
+    statesDir: string;
+    saveEvery: number;
+    threading: 'worker' | 'main';
+    api?: string;
+  }>();
 
 const agent = new TrackingAgent();
 const environment = new DriftingTarget();
@@ -167,6 +175,8 @@ const run = launch({
     saveStateCondition: new PeriodicSaveCondition(opts.saveEvery),
     statesKeeper: new LatestStatesKeeper({ statesDir: opts.statesDir, maxKeep: 5 }),
     maxUptime: opts.seconds,
+    // Unset: launch's default (PAMIQ_WEB_API_ADDRESS, else localhost:8391).
+    webApiAddress: opts.api === 'off' ? null : opts.api,
   },
 });
 

@@ -8,6 +8,8 @@
  *   pamiq states prune DIR --keep N        remove all but the N newest valid states (not while a
  *                                          system runs on DIR: it holds the directory's lock)
  *   … --remote s3://BUCKET/PREFIX, push, pull   remote states (see remote.ts)
+ *   pamiq console [--host] [--port]        PAMIQ-Core's console for a running system (console.ts)
+ *   pamiq ctl status|pause|resume|save|shutdown [--wait] [--json]   one command, for scripts (ctl.ts)
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +25,8 @@ import { VERSION } from '../version.js';
 import { setLogLevel } from '../log.js';
 import { registerRemoteCommands } from './remote.js';
 import { formatNs } from './format.js';
+import { registerConsole } from './console.js';
+import { registerCtl } from './ctl.js';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -192,6 +196,8 @@ export function buildCli(): Command {
     .description('remove all but the newest valid states')
     .action(prune);
   registerRemoteCommands(states, { list, inspect, verify });
+  registerConsole(program);
+  registerCtl(program);
   return program;
 }
 

@@ -8,6 +8,16 @@ import { toSaveCondition, type SaveCondition, type SaveConditionLike } from '../
 import { LatestStatesKeeper, StatesKeeper } from '../state/keeper.js';
 import { checkRemoteConfig, type RemoteConfig, type ResolvedRemoteConfig } from '../remote/config.js';
 import { DEFAULT_STATE_NAME_FORMAT, formatStateName, nameMatches, nowNs } from '../state/names.js';
+import {
+  TOKEN_ENV,
+  defaultApiAddress,
+  formatAddress,
+  isLoopback,
+  parseApiAddress,
+  type ApiAddress,
+  type ApiAddressLike,
+} from '../ops/address.js';
+import type { LogFormat } from '../log.js';
 
 export interface LaunchConfig {
   /** Where states are written. Default `./states`. */
@@ -50,6 +60,18 @@ export interface LaunchConfig {
   trainingNice?: number;
   /** An S3-compatible bucket where every committed state is also uploaded (see README). Default: none. */
   remote?: RemoteConfig;
+  /**
+   * Where the web API listens: `'host:port'`, `{ host, port }` (port 0: any free port) or null to
+   * disable it. Default `PAMIQ_WEB_API_ADDRESS` (`off` disables), else `'localhost:8391'`. When the address is taken, the system logs an error and
+   * runs without the API. A non-loopback host requires {@link webApiToken}.
+   */
+  webApiAddress?: ApiAddressLike;
+  /** Commands the web API holds while one is carried out (503 beyond). Default 1. */
+  webApiCommandQueueSize?: number;
+  /** Bearer token every web API request must carry. Default: `PAMIQ_API_TOKEN`, else none. */
+  webApiToken?: string;
+  /** Log line format: `json`, `pretty` or `auto`. Default: `PAMIQ_LOG_FORMAT`, else unchanged (`auto`). */
+  logFormat?: LogFormat;
 }
 
 export interface ResolvedLaunchConfig {
@@ -69,6 +91,10 @@ export interface ResolvedLaunchConfig {
   threading: 'worker' | 'main' | undefined;
   trainingNice: number;
   remote: ResolvedRemoteConfig | undefined;
+  webApiAddress: ApiAddress | null;
+  webApiCommandQueueSize: number;
+  webApiToken: string | undefined;
+  logFormat: LogFormat | undefined;
 }
 
 const DEFAULTS = {
@@ -88,6 +114,10 @@ const DEFAULTS = {
   threading: undefined,
   trainingNice: 0,
   remote: undefined,
+  webApiAddress: 'localhost:8391' as ApiAddressLike,
+  webApiCommandQueueSize: 1,
+  webApiToken: undefined,
+  logFormat: undefined,
 } as const;
 
 const KNOWN = Object.keys(DEFAULTS) as (keyof LaunchConfig)[];
@@ -151,6 +181,30 @@ export function resolveLaunchConfig(input: LaunchConfig = {}): Readonly<Resolved
     problems.push(`trainingNice must be an integer from 0 to 19, got ${String(c.trainingNice)}`);
   }
 
+  let webApiAddress: ApiAddress | null = null;
+  try {
+    webApiAddress = parseApiAddress(input.webApiAddress === undefined ? defaultApiAddress() : input.webApiAddress);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  if (!Number.isInteger(c.webApiCommandQueueSize) || c.webApiCommandQueueSize < 1) {
+    problems.push(`webApiCommandQueueSize must be an integer ≥ 1, got ${String(c.webApiCommandQueueSize)}`);
+  }
+  const webApiToken = input.webApiToken ?? (process.env[TOKEN_ENV] || undefined);
+  if (webApiToken !== undefined && (typeof webApiToken !== 'string' || webApiToken.trim().length === 0)) {
+    problems.push('webApiToken must be a non-empty string');
+  }
+  if (webApiAddress && !isLoopback(webApiAddress.host) && webApiToken === undefined) {
+    problems.push(
+      `webApiAddress '${formatAddress(webApiAddress)}' is not a loopback address: set webApiToken (or ${TOKEN_ENV}) ` +
+        'so that only holders of the token can control the system, or bind to localhost',
+    );
+  }
+  const logFormat = input.logFormat ?? undefined;
+  if (logFormat !== undefined && !['auto', 'json', 'pretty'].includes(logFormat)) {
+    problems.push(`logFormat must be 'auto', 'json' or 'pretty', got ${String(logFormat)}`);
+  }
+
   let sampleName: string | undefined;
   try {
     sampleName = formatStateName(c.stateNameFormat, nowNs());
@@ -208,6 +262,10 @@ export function resolveLaunchConfig(input: LaunchConfig = {}): Readonly<Resolved
     threading: input.threading,
     trainingNice: c.trainingNice,
     remote,
+    webApiAddress,
+    webApiCommandQueueSize: c.webApiCommandQueueSize,
+    webApiToken,
+    logFormat,
   });
 }
 

@@ -8,12 +8,15 @@
  * stops the system; a failed pause keeps the request so the next tick tries again.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { getLogger } from '../log.js';
 import type { StatesKeeper } from '../state/keeper.js';
 import type { StateStore } from '../state/store.js';
 import * as clock from '../time/index.js';
 import type { ResolvedLaunchConfig } from './config.js';
 import type { LoopRunner } from './loop.js';
+import { NO_OBSERVER, type OpsObserver } from '../ops/observer.js';
 
 const log = getLogger('launch.control');
 
@@ -48,6 +51,8 @@ export class ControlLoop {
   private wake: (() => void) | undefined;
   readonly saved: SaveRecord[] = [];
   readonly failedSaves: unknown[] = [];
+  /** Told about every save and keeper removal (the operations layer's metrics and info). */
+  observer: OpsObserver = NO_OBSERVER;
 
   constructor(
     private readonly store: StateStore,
@@ -204,8 +209,10 @@ export class ControlLoop {
     const run = (async () => {
       const requested = performance.now();
       const wasPaused = this.pausedBySystem;
+      this.observer.onSaveStart();
       if (!(await this.tryPause('debug'))) {
         log.error('Failed to pause. The save stays requested and is retried on the next tick.');
+        this.observer.onSave({ ok: false, error: 'the loops did not pause', durationMs: performance.now() - requested, phases: {} });
         return;
       }
       this.saveRequested = false;
@@ -217,6 +224,7 @@ export class ControlLoop {
         pending = await this.store.capture();
       } catch (err) {
         this.failedSaves.push(err);
+        this.observer.onSave({ ok: false, error: describe(err), durationMs: performance.now() - requested, phases: {} });
         log.error(`Saving a state failed while capturing; earlier states are intact. ${describe(err)}`);
         for (const w of served) w.reject(err);
         return;
@@ -225,13 +233,22 @@ export class ControlLoop {
       }
       const pausedMs = performance.now() - pauseStart;
       try {
+        const commitStart = performance.now();
         const path = await pending.commit();
         this.saved.push({ path, pausedMs, totalMs: performance.now() - requested });
+        this.observer.onSave({
+          ok: true,
+          path,
+          durationMs: performance.now() - requested,
+          phases: { pause: pauseStart - requested, capture: pausedMs, commit: performance.now() - commitStart },
+          bytes: this.observer === NO_OBSERVER ? undefined : await stateBytes(path),
+        });
         log.info(`Saved a state to '${path}' (loops paused ${pausedMs.toFixed(2)} ms)`);
         for (const w of served) w.resolve(path);
         await this.afterCommit(path);
       } catch (err) {
         this.failedSaves.push(err);
+        this.observer.onSave({ ok: false, error: describe(err), durationMs: performance.now() - requested, phases: {} });
         log.error(`Saving a state failed; earlier states are intact and the system keeps running. ${describe(err)}`);
         for (const w of served) w.reject(err);
       }
@@ -249,9 +266,19 @@ export class ControlLoop {
     if (!this.keeper) return;
     try {
       this.keeper.recordSaved(path);
-      await this.keeper.cleanup();
+      this.observer.onKeeperRemoval((await this.keeper.cleanup()).length);
     } catch (err) {
       log.error(`The states keeper failed; no state was removed by it this time. ${describe(err)}`);
     }
+  }
+}
+
+/** Bytes of a committed state (its manifest's file sizes); undefined when the manifest cannot be read. */
+export async function stateBytes(path: string): Promise<number | undefined> {
+  try {
+    const manifest = JSON.parse(await readFile(join(path, 'manifest.json'), 'utf8')) as { files?: { size: number }[] };
+    return manifest.files?.reduce((sum, f) => sum + f.size, 0);
+  } catch {
+    return undefined;
   }
 }

@@ -17,6 +17,11 @@ import { ControlLoop, type SaveRecord, type ShutdownReason } from './control.js'
 import { EventLoopRunner } from './loop.js';
 import { StepTimeStatistics } from './stats.js';
 import type { SystemComponents } from './wiring.js';
+import { setLogFormat } from '../log.js';
+import { namedEntries } from '../data/named.js';
+import { FixedIntervalInteraction } from '../interaction/fixed-interval-interaction.js';
+import { NO_OBSERVER, startOperations, type Operations } from '../ops/index.js';
+import { stateBytes } from './control.js';
 
 const log = getLogger('launch');
 
@@ -59,6 +64,10 @@ export interface SystemControl {
   saveState(): Promise<string>;
   shutdown(): void;
   readonly paused: boolean;
+  /** True once shutdown was requested (by any means). */
+  readonly shuttingDown: boolean;
+  /** `http://host:port` of the web API once it listens; undefined when disabled or not (yet) listening. */
+  readonly webApiUrl: string | undefined;
 }
 
 export type LaunchedSystem = Promise<LaunchResult> & { system: SystemControl };
@@ -102,8 +111,15 @@ export function launch(options: LaunchOptions): LaunchedSystem {
     get paused() {
       return control?.isPaused ?? false;
     },
+    get shuttingDown() {
+      return control?.isShuttingDown ?? early.shutdown;
+    },
+    get webApiUrl() {
+      return operations?.url;
+    },
   };
-  const promise = run(options, (c) => {
+  let operations: Operations | undefined;
+  const promise = run(options, system, (o) => (operations = o), (c) => {
     control = c;
     for (const w of early.saves.splice(0)) c.requestSave().then(w.resolve, w.reject);
     if (early.shutdown) c.requestShutdown('request');
@@ -115,12 +131,20 @@ export function launch(options: LaunchOptions): LaunchedSystem {
   return Object.assign(promise, { system });
 }
 
-async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void): Promise<LaunchResult> {
+async function run(
+  options: LaunchOptions,
+  systemControl: SystemControl,
+  onOperations: (o: Operations) => void,
+  onControl: (c: ControlLoop) => void,
+): Promise<LaunchResult> {
   const config = resolveLaunchConfig(options.config);
   const threading = resolveThreading(options, config.threading);
   const { interaction } = options;
   const storeOptions = { statesDir: config.statesDir, stateNameFormat: config.stateNameFormat };
   const trainingUrl = options.training === undefined ? undefined : trainingModuleUrl(options.training);
+  if (config.logFormat !== undefined) setLogFormat(config.logFormat);
+  let ops: Operations | undefined;
+  let observer = NO_OBSERVER;
 
   log.info(`Setting up state persistence in directory: ${config.statesDir}`);
   // Instances are wired before the lock is taken, so that a wiring error comes first.
@@ -179,6 +203,7 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
 
     await interaction.setup();
     setupDone = true;
+    const targetPeriod = interaction instanceof FixedIntervalInteraction ? interaction.adjustor.interval : undefined;
     const stats = new StepTimeStatistics(config.logTickTimeStatisticsInterval, getLogger('launch.inference'));
     const inference = new EventLoopRunner('inference', {
       step: async () => {
@@ -186,13 +211,26 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
         await interaction.step();
         running.afterStep();
         stats.record();
+        observer.onStep('inference', targetPeriod);
       },
       onPaused: () => interaction.onPaused(),
       onResumed: () => interaction.onResumed(),
     });
     const training = running.training;
+    running.onTrainingRun((name, seconds, bufferSizes) => {
+      observer.onStep('training');
+      observer.onTrainingRun(name, seconds);
+      for (const [b, size] of bufferSizes) observer.bufferSize(b, size);
+    });
     control.attachLoops([inference, training]);
     onControl(control);
+    ops = await startOperations({
+      config,
+      system: systemControl,
+      info: () => ({ loadedStatePath: loadedStatePath ?? null, threading }),
+    });
+    observer = control.observer = ops.observer;
+    onOperations(ops);
     inference.start();
     training.start();
 
@@ -230,14 +268,20 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
       } else if (started && control && system) {
         log.info('Saving final system state');
         const begin = performance.now();
+        observer.onSaveStart(true);
         try {
           finalPath = await system.store.saveState();
           control.saved.push({ path: finalPath, pausedMs: performance.now() - begin, totalMs: performance.now() - begin });
+          if (observer !== NO_OBSERVER) {
+            const ms = performance.now() - begin;
+            observer.onSave({ ok: true, final: true, path: finalPath, durationMs: ms, phases: {}, bytes: await stateBytes(finalPath) });
+          }
           log.info(`Final state saved to '${finalPath}'`);
           control.settleWaiting(finalPath);
           await control.afterCommit(finalPath);
         } catch (err) {
           control.failedSaves.push(err);
+          observer.onSave({ ok: false, final: true, error: String(err), durationMs: performance.now() - begin, phases: {} });
           control.settleWaiting(undefined, err);
           log.error(`The final save failed; the earlier states are intact. ${err instanceof Error ? err.message : String(err)}`);
         }
@@ -245,6 +289,7 @@ async function run(options: LaunchOptions, onControl: (c: ControlLoop) => void):
       control?.settleWaiting(undefined);
       if (setupDone) await interaction.teardown();
     } finally {
+      await ops?.close().catch((err: unknown) => log.error(`Closing the web API failed: ${String(err)}`));
       await system?.close().catch((err) => log.error(`Ending the training worker failed: ${String(err)}`));
       await remote?.close().catch((err: unknown) => log.error(`Closing the remote failed: ${String(err)}`));
       clock.setTimeScale(restoreScale);

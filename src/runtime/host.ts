@@ -164,6 +164,7 @@ export class TrainingWorker {
   readonly exited: Promise<number>;
   /** The newest training statistics the worker reported. */
   stats: TrainingStats = { runs: 0, trainers: [] };
+  private runListener: (name: string, seconds: number, buffers: [string, number][]) => void = () => undefined;
 
   private constructor(
     private readonly worker: Worker,
@@ -247,6 +248,9 @@ export class TrainingWorker {
       case 'stats':
         this.stats = msg.stats;
         return;
+      case 'run':
+        this.runListener(msg.name, msg.seconds, msg.buffers);
+        return;
       case 'loop-exit':
         this.loop.onExit(msg.error ? new WorkerError(msg.error) : undefined);
         return;
@@ -279,6 +283,11 @@ export class TrainingWorker {
     for (const p of this.pending.values()) p.reject(this.death);
     this.pending.clear();
     this.loop.onExit(this.death);
+  }
+
+  /** Calls `listener` for every training run the worker reports. */
+  onTrainingRun(listener: (name: string, seconds: number, buffers: [string, number][]) => void): void {
+    this.runListener = listener;
   }
 
   /** Why the worker died, or undefined while it lives. */

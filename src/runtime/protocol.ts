@@ -64,6 +64,7 @@ export type FromWorker =
   | { t: 'log'; json: string }
   | { t: 'loop-exit'; error?: SerializedError }
   | { t: 'stats'; stats: TrainingStats }
+  | { t: 'run'; name: string; seconds: number; buffers: [string, number][] }
   | { t: 'reply'; id: number; ok: true; value?: Record<string, FileDigest> }
   | { t: 'reply'; id: number; ok: false; error: SerializedError };
 

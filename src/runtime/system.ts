@@ -28,6 +28,8 @@ import { trainingBody } from './training-body.js';
 
 export type Threading = 'worker' | 'main';
 
+export type TrainingRunListener = (trainer: string, seconds: number, bufferSizes: [string, number][]) => void;
+
 export interface RunningSystem {
   readonly threading: Threading;
   readonly store: StateStore;
@@ -39,6 +41,8 @@ export interface RunningSystem {
   afterStep(): void;
   /** Training statistics (runs per trainer). */
   trainingStats(): TrainingStats;
+  /** Calls `listener` after every training run, with the buffers' sizes (name, items) at that moment. */
+  onTrainingRun(listener: TrainingRunListener): void;
   /** Set when a final save must not be made (the worker died with its components). */
   readonly finalSaveBlocked: WorkerDiedError | undefined;
   /** Ends the worker (after the final save). */
@@ -56,8 +60,11 @@ export async function buildTraining(def: TrainingDefinition, options: unknown): 
 
 /** Everything on the main thread: wireSystem and an event-loop training loop. */
 export function mainSystem(components: SystemComponents, storeOptions: StateStoreOptions): RunningSystem {
-  const { trainers, store } = wireSystem(components, storeOptions);
-  const body = trainingBody(trainers);
+  const { trainers, store, dataUsers } = wireSystem(components, storeOptions);
+  let listener: TrainingRunListener = () => undefined;
+  const body = trainingBody(trainers, (name, seconds) =>
+    listener(name, seconds, [...dataUsers].map(([b, user]) => [b, user.length])),
+  );
   return {
     threading: 'main',
     store,
@@ -72,6 +79,9 @@ export function mainSystem(components: SystemComponents, storeOptions: StateStor
         return { name, runs: c?.runs ?? 0, lastRunSeconds: c?.lastRunSeconds, lastRunAt: c?.lastRunAt };
       });
       return { runs, trainers: list };
+    },
+    onTrainingRun(l) {
+      listener = l;
     },
     finalSaveBlocked: undefined,
     async close() {},
@@ -175,6 +185,7 @@ async function wireMain(opts: WorkerSystemOptions, def: TrainingDefinition, work
     beforeStep: poll,
     afterStep: flush,
     trainingStats: () => worker.stats,
+    onTrainingRun: (l) => worker.onTrainingRun(l),
     get finalSaveBlocked() {
       return worker.deathError;
     },

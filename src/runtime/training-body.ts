@@ -14,7 +14,13 @@ export interface TrainerRuns {
   lastRunAt: number | undefined;
 }
 
-export function trainingBody(trainers: TrainersDict): LoopBody & { readonly counts: Map<string, TrainerRuns> } {
+/**
+ * @param onRun called after every training run with the trainer's name and the run's real seconds.
+ */
+export function trainingBody(
+  trainers: TrainersDict,
+  onRun: (name: string, seconds: number) => void = () => undefined,
+): LoopBody & { readonly counts: Map<string, TrainerRuns> } {
   const log = getLogger('launch.training');
   const names = () => [...trainers.keys()];
   const counts = new Map<string, TrainerRuns>();
@@ -38,6 +44,7 @@ export function trainingBody(trainers: TrainersDict): LoopBody & { readonly coun
         c.lastRunSeconds = seconds;
         c.lastRunAt = Date.now();
         counts.set(name, c);
+        onRun(name, seconds);
         // As the original, one INFO line per run — at most one per trainer per second, with a count of
         // the runs in between, so that a fast trainer does not flood the log.
         const last = logged.get(name);

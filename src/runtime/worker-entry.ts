@@ -77,7 +77,9 @@ for (const [name, model] of models) {
   modelInfos.push({ name, layout, buffer: writer.buffer });
 }
 
-const body = trainingBody(trainers);
+const body = trainingBody(trainers, (name, seconds) =>
+  post({ t: 'run', name, seconds, buffers: [...dataUsers].map(([b, user]) => [b, user.length]) }),
+);
 const stats = new StepTimeStatistics(init.statsInterval, getLogger('launch.training'));
 const loop = new EventLoopRunner('training', {
   step: async () => {
