@@ -44,18 +44,16 @@ export function serializeManifest(m: Manifest): string {
 
 /** A copy with exactly the documented body keys, in the documented order (no checksum). */
 function normalize(m: Manifest): Manifest {
-  const out: Manifest = {
+  const files = m.files.map((f): ManifestFile => ({ path: f.path, size: f.size, xxh3: f.xxh3 }));
+  const head = {
     format: m.format,
     formatVersion: m.formatVersion,
     library: { name: m.library.name, version: m.library.version },
     createdAtNs: m.createdAtNs,
-    components: [],
-    files: [],
   };
-  if (m.seq !== undefined) out.seq = m.seq;
-  out.components = [...m.components];
-  out.files = m.files.map((f): ManifestFile => ({ path: f.path, size: f.size, xxh3: f.xxh3 }));
-  return out;
+  return m.seq === undefined
+    ? { ...head, components: [...m.components], files }
+    : { ...head, seq: m.seq, components: [...m.components], files };
 }
 
 function endsWith(bytes: Uint8Array, tail: Uint8Array, at = bytes.length): boolean {
@@ -187,10 +185,10 @@ export function parseManifest(bytes: Uint8Array): Manifest {
     if (!HEX16.test(xxh3)) return bad(`files[${i}].xxh3 must be 16 lowercase hex digits`);
     return { path, size, xxh3 };
   });
-  const out = { format: FORMAT, formatVersion, library, createdAtNs } as Manifest;
-  if (seq !== undefined) out.seq = seq;
-  out.components = components;
-  out.files = files;
+  const out: Manifest =
+    seq === undefined
+      ? { format: FORMAT, formatVersion, library, createdAtNs, components, files }
+      : { format: FORMAT, formatVersion, library, createdAtNs, seq, components, files };
   if (manifestXxh3 !== undefined) out.manifestXxh3 = manifestXxh3;
   return out;
 }

@@ -49,12 +49,10 @@ async function inspect(dir: string, name: string): Promise<StateEntry | undefine
     if (err instanceof ManifestRejection) return { ...base, valid: false, reason: err.reason };
     throw err;
   }
-  const entry: StateEntry = { ...base, valid: true, createdAtNs: m.createdAtNs };
-  if (m.seq !== undefined) entry.seq = m.seq;
-  entry.size = m.files.reduce((s, f) => s + f.size, 0);
-  entry.fileCount = m.files.length;
-  entry.components = m.components;
-  return entry;
+  const rest = { size: m.files.reduce((s, f) => s + f.size, 0), fileCount: m.files.length, components: m.components };
+  return m.seq === undefined
+    ? { ...base, valid: true, createdAtNs: m.createdAtNs, ...rest }
+    : { ...base, valid: true, createdAtNs: m.createdAtNs, seq: m.seq, ...rest };
 }
 
 /**
