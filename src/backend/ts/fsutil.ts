@@ -90,8 +90,8 @@ export function fsError(err: unknown, path: string, op: string): EngineError {
 
 /** Whether `err` (a Node error or an EngineError made by {@link fsError}) is EMFILE or ENFILE. */
 export function isOutOfFds(err: unknown): boolean {
-  const code = errCode(err) ?? (err as { osCode?: unknown } | undefined)?.osCode;
-  return code === 'EMFILE' || code === 'ENFILE';
+  const codes = [errCode(err), (err as { osCode?: unknown } | undefined)?.osCode];
+  return codes.includes('EMFILE') || codes.includes('ENFILE');
 }
 
 /** `CODE: message`, as outcome texts carry errors. */
@@ -172,6 +172,18 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   await Promise.all(workers);
   if (failed) throw firstError;
   return results;
+}
+
+/** Runs `fn`, retrying it with a growing pause (10 ms … 640 ms) while it fails with EMFILE / ENFILE. */
+export async function retryOnFds<T>(fn: () => Promise<T>): Promise<T> {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isOutOfFds(err) || tries >= FD_RETRIES) throw err;
+      await sleep(10 << Math.min(tries, 6));
+    }
+  }
 }
 
 /** Retries of one item alone on EMFILE before it fails (pauses 10 ms … 640 ms, ~2.5 s in all). */

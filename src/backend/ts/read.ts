@@ -6,7 +6,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FileDigest, Manifest, Problem, ReadStateResult, VerifyReport } from '../types.js';
 import { EngineError } from '../types.js';
-import { CONCURRENCY, compareUtf8, fsError, mapLimit, openInState, osText } from './fsutil.js';
+import { CONCURRENCY, compareUtf8, fsError, isOutOfFds, mapLimit, openInState, osText } from './fsutil.js';
 import { acquireHasher, releaseHasher, xxh3 } from './hash.js';
 import { MANIFEST_NAME, ManifestRejection, parseManifest, readManifestBytes } from './manifest.js';
 import { walkTree } from './walk.js';
@@ -109,6 +109,7 @@ async function checkFile(dir: string, f: Manifest['files'][number], mode: 'read'
   try {
     opened = await openInState(dir, f.path);
   } catch (err) {
+    if (isOutOfFds(err)) throw err; // mapLimit lowers the concurrency and retries
     return problem('unreadable', osText(err));
   }
   if ('refused' in opened) {
@@ -133,6 +134,7 @@ async function checkFile(dir: string, f: Manifest['files'][number], mode: 'read'
     if (d.xxh3 !== f.xxh3) return problem('checksum', DETAIL.checksum(f.xxh3, d.xxh3));
     return { ok: true };
   } catch (err) {
+    if (isOutOfFds(err)) throw err;
     return problem('unreadable', err instanceof EngineError ? err.message : osText(err));
   } finally {
     await fh.close().catch(() => undefined);

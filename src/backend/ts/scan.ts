@@ -3,7 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import picomatch from 'picomatch';
 import type { ScanResult, StateEntry } from '../types.js';
-import { CONCURRENCY, compareUtf8, fsError, mapLimit, osText } from './fsutil.js';
+import { CONCURRENCY, compareUtf8, fsError, isOutOfFds, mapLimit, osText } from './fsutil.js';
 import { ManifestRejection, parseManifest, readManifestBytes } from './manifest.js';
 
 export const TMP_PREFIX = '.pamiq-tmp-';
@@ -37,6 +37,7 @@ async function inspect(dir: string, name: string): Promise<StateEntry | undefine
   try {
     got = await readManifestBytes(path);
   } catch (err) {
+    if (isOutOfFds(err)) throw err; // mapLimit lowers the concurrency and retries
     return { ...base, valid: false, reason: `manifest.json: ${osText(err)}` };
   }
   if ('missing' in got) return { ...base, valid: false, reason: 'no manifest.json' };

@@ -2,7 +2,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EngineError } from '../types.js';
-import { fsError } from './fsutil.js';
+import { fsError, retryOnFds } from './fsutil.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -22,7 +22,7 @@ export async function walkTree(root: string): Promise<TreeEntry[]> {
     const abs = relDir === '' ? root : join(root, ...relDir.split('/'));
     let dirents;
     try {
-      dirents = await readdir(abs, { withFileTypes: true, encoding: 'buffer' });
+      dirents = await retryOnFds(() => readdir(abs, { withFileTypes: true, encoding: 'buffer' }));
     } catch (err) {
       throw fsError(err, abs, 'scandir');
     }
