@@ -165,14 +165,4 @@ export async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<str
   }
 }
 
-/**
- * The text of manifest object `m` as the engine writes it: `JSON.stringify(m, null, 2)` where a
- * format-2 (or later) manifest gets its `manifestXxh3` recomputed over the body and placed last.
- * For specs that edit a manifest on purpose and want only their edit to matter.
- */
-export function sealManifest(m: Record<string, unknown>): string {
-  const { manifestXxh3: _old, ...body } = m;
-  const text = JSON.stringify(body, null, 2);
-  if (typeof m.formatVersion !== 'number' || m.formatVersion < 2) return text;
-  return `${text.slice(0, -2)},\n  "manifestXxh3": "${twin.xxh3(Buffer.from(text))}"\n}`;
-}
+export { sealManifest } from '../helpers/seal.js';
