@@ -243,7 +243,11 @@ pub fn read_manifest_bytes(dir: &Path) -> std::result::Result<Vec<u8>, ManifestR
     }
     Err(OpenRegularError::Io(e)) => return Err(ManifestReadError::Io(e)),
   };
-  let too_large = || ManifestReadError::Refused(format!("manifest.json: larger than {MAX_MANIFEST_BYTES} bytes"));
+  let too_large = || {
+    ManifestReadError::Refused(format!(
+      "manifest.json: larger than {MAX_MANIFEST_BYTES} bytes"
+    ))
+  };
   if size > MAX_MANIFEST_BYTES {
     return Err(too_large());
   }

@@ -266,7 +266,7 @@ fn check_own_checksum(
     }
   };
   let trailer_len = TRAILER_HEAD.len() + 16 + TRAILER_TAIL.len();
-  let well_placed = bytes.len() >= trailer_len + 1
+  let well_placed = bytes.len() > trailer_len
     && bytes.ends_with(TRAILER_TAIL)
     && bytes[bytes.len() - trailer_len..].starts_with(TRAILER_HEAD)
     && &bytes[bytes.len() - TRAILER_TAIL.len() - 16..bytes.len() - TRAILER_TAIL.len()]
@@ -324,7 +324,9 @@ mod tests {
   fn format2_round_trips_and_ends_with_its_checksum() {
     let m = sample2();
     let text = m.to_json();
-    assert!(text.contains("\"createdAtNs\": \"1764075695123456789\",\n  \"seq\": 7,\n  \"components\""));
+    assert!(
+      text.contains("\"createdAtNs\": \"1764075695123456789\",\n  \"seq\": 7,\n  \"components\"")
+    );
     assert!(text.ends_with(&format!(
       "  ],\n  \"manifestXxh3\": \"{}\"\n}}",
       m.checksum()
@@ -350,7 +352,9 @@ mod tests {
     let m = sample2();
     let mut no_sum = m.clone();
     no_sum.format_version = 1;
-    let body = no_sum.to_json().replace("\"formatVersion\": 1", "\"formatVersion\": 2");
+    let body = no_sum
+      .to_json()
+      .replace("\"formatVersion\": 1", "\"formatVersion\": 2");
     assert!(parse_manifest(body.as_bytes())
       .unwrap_err()
       .reason

@@ -135,7 +135,9 @@ impl Writer {
     let total: u64 = segments.iter().map(|s| s.as_ref().len() as u64).sum();
     if self.bounce.capacity() == 0 && total > 0 {
       // Small files get a small buffer; large ones the full one.
-      self.bounce.reserve_exact(total.min(BOUNCE_BYTES as u64) as usize);
+      self
+        .bounce
+        .reserve_exact(total.min(BOUNCE_BYTES as u64) as usize);
     }
     let mut allowed = total;
     let mut injected = false;

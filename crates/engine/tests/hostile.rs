@@ -49,10 +49,17 @@ fn fifo_manifest_never_blocks() {
   mkfifo(&d.join("manifest.json"));
   let e = verify_state(&d).unwrap_err();
   assert_eq!(e.code, Code::BadManifest);
-  assert!(e.message.ends_with("manifest.json: not a regular file"), "{}", e.message);
+  assert!(
+    e.message.ends_with("manifest.json: not a regular file"),
+    "{}",
+    e.message
+  );
   assert_eq!(read_state(&d).unwrap_err().code, Code::BadManifest);
   let s = scan_states(root.path(), "*").unwrap();
-  assert_eq!(s.entries[0].reason.as_deref(), Some("manifest.json: not a regular file"));
+  assert_eq!(
+    s.entries[0].reason.as_deref(),
+    Some("manifest.json: not a regular file")
+  );
 }
 
 /// Manifests are bounded: a sparse file past the limit and a symlink to /dev/zero are refused
@@ -66,11 +73,16 @@ fn manifest_size_is_bounded() {
   f.set_len(8 << 30).unwrap();
   let e = verify_state(&d).unwrap_err();
   assert_eq!(e.code, Code::BadManifest);
-  assert!(e.message.ends_with(&format!("manifest.json: larger than {MAX_MANIFEST_BYTES} bytes")));
+  assert!(e.message.ends_with(&format!(
+    "manifest.json: larger than {MAX_MANIFEST_BYTES} bytes"
+  )));
   let z = root.path().join("zero.state");
   fs::create_dir(&z).unwrap();
   symlink("/dev/zero", z.join("manifest.json")).unwrap();
-  assert!(verify_state(&z).unwrap_err().message.ends_with("not a regular file"));
+  assert!(verify_state(&z)
+    .unwrap_err()
+    .message
+    .ends_with("not a regular file"));
   let s = scan_states(root.path(), "*").unwrap();
   assert_eq!(s.entries.len(), 2);
   assert!(s.entries.iter().all(|e| !e.valid));
@@ -90,7 +102,11 @@ fn verify_never_leaves_the_state() {
   fs::rename(s.join("a"), root.path().join("moved")).unwrap();
   symlink(&outside, s.join("a")).unwrap();
   let r = verify_state(&s).unwrap();
-  let p = r.problems.iter().find(|p| p.path == "a/b/f.bin").expect("a problem for a/b/f.bin");
+  let p = r
+    .problems
+    .iter()
+    .find(|p| p.path == "a/b/f.bin")
+    .expect("a problem for a/b/f.bin");
   assert_eq!(p.fault, Fault::Unreadable);
   assert!(p.detail.contains("symlink"), "{}", p.detail);
   assert!(!read_state(&s).unwrap().problems.is_empty());
@@ -107,7 +123,11 @@ fn seq_orders_states_across_a_clock_jump() {
   assert_eq!((ma.seq, mb.seq), (Some(1), Some(2)));
   let s = scan_states(root.path(), "*").unwrap();
   let names: Vec<_> = s.entries.iter().map(|e| e.name.as_str()).collect();
-  assert_eq!(names, ["a.state", "b.state"], "the later save is the newest");
+  assert_eq!(
+    names,
+    ["a.state", "b.state"],
+    "the later save is the newest"
+  );
 }
 
 /// A bit flipped anywhere in a committed manifest makes verify refuse the state.
