@@ -76,6 +76,10 @@ export interface RawCommitResult {
   path: string
   name: string
   manifestJson: string
+  /** False when the state is in place but the states directory could not be fsynced after the rename. */
+  durable: boolean
+  /** `CODE: message` of that fsync failure (only when not durable). */
+  syncError?: string
 }
 
 /** Size and XXH3-64 (16 lowercase hex digits) of a written file. */
@@ -145,6 +149,8 @@ export interface RawStateEntry {
   valid: boolean
   reason?: string
   createdAtNs?: string
+  /** The manifest's sequence number (format 2 only). */
+  seq?: number
   size?: number
   fileCount?: number
   components?: Array<string>
@@ -180,7 +186,7 @@ export declare function scanList(bytes: Uint8Array, offset: number): RawListScan
 /**
  * Lists `dir`: skips names starting with `.` (reporting `.pamiq-tmp-*` / `.pamiq-trash-*` as
  * leftovers), matches the glob `pattern` on the names, stats and parses each manifest in parallel.
- * Entries: valid by (createdAtNs, name), then invalid by name.
+ * Entries: valid by (seq, createdAtNs, name), then invalid by name.
  */
 export declare function scanStates(dir: string, pattern: string): Promise<RawScanResult>
 

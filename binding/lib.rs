@@ -226,6 +226,10 @@ pub struct RawCommitResult {
   pub path: String,
   pub name: String,
   pub manifest_json: String,
+  /// False when the state is in place but the states directory could not be fsynced after the rename.
+  pub durable: bool,
+  /// `CODE: message` of that fsync failure (only when not durable).
+  pub sync_error: Option<String>,
 }
 
 pub struct CommitTask {
@@ -270,6 +274,8 @@ impl Task for CommitTask {
       path: out.path,
       name: out.name,
       manifest_json: out.manifest.to_json(),
+      durable: out.durable,
+      sync_error: out.sync_error,
     })
   }
 }
@@ -394,6 +400,8 @@ pub struct RawStateEntry {
   pub valid: bool,
   pub reason: Option<String>,
   pub created_at_ns: Option<String>,
+  /// The manifest's sequence number (format 2 only).
+  pub seq: Option<f64>,
   pub size: Option<f64>,
   pub file_count: Option<f64>,
   pub components: Option<Vec<String>>,
@@ -431,6 +439,7 @@ impl Task for ScanTask {
           valid: e.valid,
           reason: e.reason,
           created_at_ns: e.created_at_ns,
+          seq: e.seq.map(|s| s as f64),
           size: e.size.map(|s| s as f64),
           file_count: e.file_count.map(|c| c as f64),
           components: e.components,
@@ -443,7 +452,7 @@ impl Task for ScanTask {
 
 /// Lists `dir`: skips names starting with `.` (reporting `.pamiq-tmp-*` / `.pamiq-trash-*` as
 /// leftovers), matches the glob `pattern` on the names, stats and parses each manifest in parallel.
-/// Entries: valid by (createdAtNs, name), then invalid by name.
+/// Entries: valid by (seq, createdAtNs, name), then invalid by name.
 #[napi]
 pub fn scan_states(dir: String, pattern: String) -> AsyncTask<ScanTask> {
   AsyncTask::new(ScanTask { dir, pattern })

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError, type CommitRequest, type Engine } from '../../src/backend/types.js';
-import { eachEngine, parity, tmp, writeTree } from './vectors.js';
+import { eachEngine, parity, sealManifest, tmp, writeTree } from './vectors.js';
 
 const FILES: Record<string, string> = {
   'time.msgpack': 'time-bytes',
@@ -53,17 +53,22 @@ eachEngine('commits atomically: renames the temporary dir into place with a mani
   t.is(r.path, join(statesDir, 's.state'));
   t.false(existsSync(req.tmpDir));
   t.deepEqual(readdirSync(statesDir), ['s.state']);
+  t.regex(r.manifest.manifestXxh3 ?? '', /^[0-9a-f]{16}$/);
   t.deepEqual(r.manifest, {
     format: 'pamiq-state',
-    formatVersion: 1,
+    formatVersion: 2,
     library: { name: 'pamiq-core', version: '0.1.0' },
     createdAtNs: '1764075695123456789',
+    seq: 1,
     components: ['interaction', 'models', 'data', 'trainers', 'time'],
     files: expectedFiles(engine, FILES),
+    manifestXxh3: r.manifest.manifestXxh3,
   });
+  t.true(r.durable);
   const text = readFileSync(join(r.path, 'manifest.json'), 'utf8');
   t.is(text, JSON.stringify(r.manifest, null, 2), 'two-space JSON, documented key order, no trailing newline');
-  t.deepEqual(Object.keys(JSON.parse(text)), ['format', 'formatVersion', 'library', 'createdAtNs', 'components', 'files']);
+  t.deepEqual(Object.keys(JSON.parse(text)), ['format', 'formatVersion', 'library', 'createdAtNs', 'seq', 'components', 'files', 'manifestXxh3']);
+  t.is(text, sealManifest(r.manifest as unknown as Record<string, unknown>), 'manifestXxh3 = XXH3 of the text without it');
 });
 
 eachEngine('trusts the digests of known files and hashes the unknown ones', async (t, engine) => {

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSyn
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { EngineError, type Engine } from '../../src/backend/types.js';
-import { codeOf, eachEngine, makeState, parity, plain, tmp } from './vectors.js';
+import { codeOf, eachEngine, makeState, parity, plain, sealManifest, tmp } from './vectors.js';
 
 const FILES = {
   'time.msgpack': 'time',
@@ -88,12 +88,12 @@ eachEngine('rejects a directory without manifest with ENOTSTATE and a missing on
 
 function rewriteManifest(dir: string, edit: (m: Record<string, unknown>) => unknown): void {
   const p = join(dir, 'manifest.json');
-  writeFileSync(p, JSON.stringify(edit(JSON.parse(readFileSync(p, 'utf8'))), null, 2));
+  writeFileSync(p, sealManifest(edit(JSON.parse(readFileSync(p, 'utf8'))) as Record<string, unknown>));
 }
 
-eachEngine('rejects formatVersion 2 with ENEWERFORMAT', async (t, engine) => {
+eachEngine('rejects formatVersion 3 with ENEWERFORMAT', async (t, engine) => {
   const s = await makeState(t, engine, FILES);
-  rewriteManifest(s.path, (m) => ({ ...m, formatVersion: 2 }));
+  rewriteManifest(s.path, (m) => ({ ...m, formatVersion: 3 }));
   t.is(await codeOf(engine.readState(s.path)), 'ENEWERFORMAT');
   t.is(await codeOf(engine.verifyState(s.path)), 'ENEWERFORMAT');
 });
@@ -147,7 +147,7 @@ parity('reads and verifies alike with both backends, intact or damaged', async (
   writeFileSync(join(s.path, 'data/buf/buffer.msgpack'), b);
   t.deepEqual(norm(await nat.readState(s.path)), norm(await ts.readState(s.path)));
   t.deepEqual(await nat.verifyState(s.path), await ts.verifyState(s.path));
-  for (const text of ['garbage', '{"format":"pamiq-state","formatVersion":2}', '[]']) {
+  for (const text of ['garbage', '{"format":"pamiq-state","formatVersion":3}', '[]']) {
     writeFileSync(join(s.path, 'manifest.json'), text);
     t.is(await codeOf(nat.readState(s.path)), await codeOf(ts.readState(s.path)), text);
   }

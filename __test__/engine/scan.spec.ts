@@ -20,7 +20,7 @@ async function populate(t: ExecutionContext, engine: Engine): Promise<string> {
   mkdirSync(join(statesDir, 'garbage.state'));
   writeFileSync(join(statesDir, 'garbage.state', 'manifest.json'), 'not json');
   mkdirSync(join(statesDir, 'newer.state'));
-  writeFileSync(join(statesDir, 'newer.state', 'manifest.json'), JSON.stringify({ format: 'pamiq-state', formatVersion: 2 }));
+  writeFileSync(join(statesDir, 'newer.state', 'manifest.json'), JSON.stringify({ format: 'pamiq-state', formatVersion: 3 }));
   writeFileSync(join(statesDir, 'file.state'), 'a file is no state');
   mkdirSync(join(statesDir, 'other-dir'));
   mkdirSync(join(statesDir, '.pamiq-tmp-e.state-123-deadbeef'));
@@ -29,21 +29,22 @@ async function populate(t: ExecutionContext, engine: Engine): Promise<string> {
   return statesDir;
 }
 
-eachEngine('orders valid states by createdAtNs then name even when mtimes are reversed', async (t, engine) => {
+eachEngine('orders valid states by seq (save order), not by createdAtNs or mtime', async (t, engine) => {
   const statesDir = await populate(t, engine);
   const r = await engine.scanStates(statesDir, '*.state');
   const valid = r.entries.filter((e) => e.valid);
   t.deepEqual(
     valid.map((e) => e.name),
-    ['b.state', 'a.state', 'c.state', 'd.state'],
+    ['c.state', 'b.state', 'a.state', 'd.state'],
   );
-  const a = valid[1]!;
+  const a = valid[2]!;
   t.deepEqual(a, {
     name: 'a.state',
     path: join(statesDir, 'a.state'),
     mtimeMs: 1_700_000_000_000 - 200_000,
     valid: true,
     createdAtNs: '1000000000000000001',
+    seq: 3,
     size: 'a.state'.length,
     fileCount: 1,
     components: ['data', 'time'],
@@ -55,7 +56,7 @@ eachEngine('reports invalid entries with reasons, after the valid ones, and neve
   const r = await engine.scanStates(statesDir, '*.state');
   t.deepEqual(
     r.entries.map((e) => e.name),
-    ['b.state', 'a.state', 'c.state', 'd.state', 'garbage.state', 'newer.state', 'no-manifest.state'],
+    ['c.state', 'b.state', 'a.state', 'd.state', 'garbage.state', 'newer.state', 'no-manifest.state'],
     'files, hidden names and non-matching names are not entries',
   );
   const invalid = r.entries.filter((e) => !e.valid);
@@ -64,7 +65,7 @@ eachEngine('reports invalid entries with reasons, after the valid ones, and neve
     ['garbage.state', 'newer.state', 'no-manifest.state'],
   );
   t.regex(invalid[0]!.reason!, /^manifest\.json: invalid JSON/);
-  t.is(invalid[1]!.reason, 'format version 2 is newer than 1');
+  t.is(invalid[1]!.reason, 'format version 3 is newer than 2');
   t.is(invalid[2]!.reason, 'no manifest.json');
   for (const e of invalid) {
     t.is(e.createdAtNs, undefined);

@@ -164,3 +164,5 @@ export async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<str
     return (err as { code?: string }).code ?? `(no code) ${(err as Error).message}`;
   }
 }
+
+export { sealManifest } from '../helpers/seal.js';

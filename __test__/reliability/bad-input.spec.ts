@@ -24,6 +24,7 @@ import { captureLogs, setLogLevel } from '../../src/log.js';
 import { buildSystem, makeState, snapshotOf, storeFor } from './fixtures/system.js';
 import { Counter } from '../helpers/components.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { sealManifest } from '../helpers/seal.js';
 
 test.before(() => setLogLevel('warn'));
 
@@ -230,8 +231,8 @@ test.serial('loading a non-state, a missing path, a newer format or other compon
   const newer = join(base, 'newer.state');
   cpSync(pristine, newer, { recursive: true });
   const m = JSON.parse(readFileSync(join(newer, 'manifest.json'), 'utf8'));
-  m.formatVersion = 2;
-  writeFileSync(join(newer, 'manifest.json'), JSON.stringify(m, null, 2));
+  m.formatVersion = 3;
+  writeFileSync(join(newer, 'manifest.json'), sealManifest(m));
 
   // A state of a store with one more component than the system registers.
   const other = join(base, 'other');

@@ -15,6 +15,7 @@ import { StateCorruptError } from '../../src/state/errors.js';
 import { buildSystem, makeState, snapshotOf, storeFor } from './fixtures/system.js';
 import { ROOT } from './crash.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { sealManifest } from '../helpers/seal.js';
 
 type Fault = 'flip' | 'truncate' | 'delete';
 const FAULTS: Fault[] = ['flip', 'truncate', 'delete'];
@@ -37,7 +38,7 @@ function copyState(state: string, dir: string, name: string, laterNs = 0n): stri
   if (laterNs) {
     const m = manifestOf(copy);
     m.createdAtNs = (BigInt(m.createdAtNs) + laterNs).toString();
-    writeFileSync(join(copy, 'manifest.json'), JSON.stringify(m, null, 2));
+    writeFileSync(join(copy, 'manifest.json'), sealManifest(m));
   }
   return copy;
 }
@@ -75,7 +76,7 @@ function corruptedCopies(pristine: string, dir: string): Case[] {
   const m = manifestOf(copy);
   const target = m.files[0]!;
   target.xxh3 = target.xxh3.slice(0, -1) + (target.xxh3.endsWith('0') ? '1' : '0');
-  writeFileSync(join(copy, 'manifest.json'), JSON.stringify(m, null, 2));
+  writeFileSync(join(copy, 'manifest.json'), sealManifest(m));
   cases.push({ copy, file: target.path, fault: 'checksum in the manifest', expect: { fault: 'checksum' } });
   return cases;
 }

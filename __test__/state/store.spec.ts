@@ -58,7 +58,7 @@ test('saves every component under <state>/<name> with the manifest and a UTC nam
   t.regex(basename(path), /^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2},\d{6}\.state$/);
   const manifest = JSON.parse(readFileSync(join(path, 'manifest.json'), 'utf8'));
   t.is(manifest.format, 'pamiq-state');
-  t.is(manifest.formatVersion, 1);
+  t.is(manifest.formatVersion, 2);
   t.deepEqual(manifest.components, ['a', 'agent']);
   t.deepEqual(
     manifest.files.map((f: { path: string }) => f.path),
@@ -224,7 +224,7 @@ test('refuses a state written by a newer format version', async (t) => {
   store.register('a', new Counter());
   const path = await store.saveState();
   const manifestPath = join(path, 'manifest.json');
-  writeFileSync(manifestPath, readFileSync(manifestPath, 'utf8').replace('"formatVersion": 1', '"formatVersion": 2'));
+  writeFileSync(manifestPath, readFileSync(manifestPath, 'utf8').replace('"formatVersion": 2', '"formatVersion": 3'));
   const err = await t.throwsAsync(store.loadState(path));
   t.true(err instanceof EngineError && err.code === 'ENEWERFORMAT', String(err));
 });

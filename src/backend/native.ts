@@ -29,6 +29,7 @@ import type {
   VerifyReport,
 } from './types.js';
 import { EngineError } from './types.js';
+import { checkSegments, detachedError } from './segments.js';
 
 /** Segments handed to one native `append` call at most. */
 export const MAX_SEGMENTS_PER_CALL = 4096;
@@ -59,7 +60,7 @@ interface RawWriter {
 /** The exports of the generated loader (see index.d.ts), as far as the adapter uses them. */
 interface RawBinding {
   NativeWriter: new (path: string) => RawWriter;
-  commitState(req: CommitRequest): Promise<{ path: string; name: string; manifestJson: string }>;
+  commitState(req: CommitRequest): Promise<{ path: string; name: string; manifestJson: string; durable: boolean; syncError?: string | null }>;
   readState(dir: string): Promise<{ manifestJson: string; problems: RawProblem[]; paths: string[]; contents: Uint8Array[] }>;
   verifyState(dir: string): Promise<{ manifestJson: string; problems: RawProblem[] }>;
   scanStates(dir: string, pattern: string): Promise<ScanResult>;
@@ -126,16 +127,26 @@ function manifestOf(json: string): Manifest {
 }
 
 class NativeFileWriter implements FileWriter {
-  constructor(private readonly raw: RawWriter) {}
+  constructor(
+    private readonly raw: RawWriter,
+    private readonly path: string,
+  ) {}
 
   async append(segments: Segment[]): Promise<void> {
+    // The engine copies each chunk into a bounce buffer before hashing and writing it, so mutated
+    // arrays still give a file that matches its hash; a detached one is refused, before or after.
+    const views = checkSegments(segments, this.path);
+    const lengths = views.map((v) => v.byteLength);
     // At least one call, so that an empty append still creates the file (and reports EEXIST).
     let i = 0;
     do {
-      const batch = segments.slice(i, i + MAX_SEGMENTS_PER_CALL).map(asU8);
+      const batch = views.slice(i, i + MAX_SEGMENTS_PER_CALL);
       await call(() => this.raw.append(batch));
       i += MAX_SEGMENTS_PER_CALL;
-    } while (i < segments.length);
+    } while (i < views.length);
+    views.forEach((v, k) => {
+      if (v.byteLength !== lengths[k]) throw detachedError(this.path, k);
+    });
   }
 
   async finish(): Promise<FileDigest> {
@@ -176,12 +187,14 @@ export function createNativeEngine(binding: unknown): Engine {
     name: 'native',
 
     createWriter(path: string): FileWriter {
-      return new NativeFileWriter(callSync(() => new b.NativeWriter(path)));
+      return new NativeFileWriter(callSync(() => new b.NativeWriter(path)), path);
     },
 
     async commitState(req: CommitRequest): Promise<CommitResult> {
       const r = await call(() => b.commitState(req));
-      return { path: r.path, name: r.name, manifest: manifestOf(r.manifestJson) };
+      const out: CommitResult = { path: r.path, name: r.name, manifest: manifestOf(r.manifestJson), durable: r.durable };
+      if (!r.durable) out.syncError = r.syncError ?? 'EIO: the states directory could not be fsynced';
+      return out;
     },
 
     async readState(dir: string): Promise<ReadStateResult> {

@@ -26,8 +26,12 @@ export interface Manifest {
   library: { name: string; version: string };
   /** UTC nanoseconds since the epoch, decimal string. */
   createdAtNs: string;
+  /** Per-directory sequence number, increasing with every save (format 2; absent in format 1). */
+  seq?: number;
   components: string[];
   files: ManifestFile[];
+  /** XXH3 of the manifest text without this member (format 2; docs/engine.md). */
+  manifestXxh3?: string;
 }
 
 /** Streaming writer of one new file. Appends must be awaited one after another. */
@@ -58,6 +62,13 @@ export interface CommitResult {
   path: string;
   name: string;
   manifest: Manifest;
+  /**
+   * False when the state was renamed into place (it is committed and loads) but the states directory
+   * could not be fsynced afterwards, so the rename may not survive a power loss.
+   */
+  durable: boolean;
+  /** `CODE: message` of that fsync failure (only when not durable). */
+  syncError?: string;
 }
 
 export type FaultKind = 'missing' | 'size' | 'checksum' | 'unexpected' | 'unreadable';
@@ -91,6 +102,8 @@ export interface StateEntry {
   /** Why the entry is not a valid state (only when !valid). */
   reason?: string;
   createdAtNs?: string;
+  /** The manifest's sequence number (only when valid and of format 2). */
+  seq?: number;
   /** Sum of the manifest's file sizes (only when valid). */
   size?: number;
   fileCount?: number;
@@ -98,7 +111,7 @@ export interface StateEntry {
 }
 
 export interface ScanResult {
-  /** Valid entries by (createdAtNs, name) ascending, then invalid entries by name. */
+  /** Valid entries by (seq (format 1: 0), createdAtNs, name) ascending, then invalid entries by name. */
   entries: StateEntry[];
   /** Names of `.pamiq-tmp-*` and `.pamiq-trash-*` entries. */
   leftovers: string[];

@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getLogger } from '../log.js';
 import type { StatesKeeper } from '../state/keeper.js';
+import { StateNotDurableError } from '../state/errors.js';
 import type { StateStore } from '../state/store.js';
 import * as clock from '../time/index.js';
 import type { ResolvedLaunchConfig } from './config.js';
@@ -249,6 +250,18 @@ export class ControlLoop {
       } catch (err) {
         this.failedSaves.push(err);
         this.observer.onSave({ ok: false, error: describe(err), durationMs: performance.now() - requested, phases: {} });
+        if (err instanceof StateNotDurableError) {
+          // Committed but maybe not durable: the keeper learns about it (so it is protected and
+          // counted) but removes nothing this time, so older durable states survive a power loss.
+          log.error(`${describe(err)}. Older states are kept this time.`);
+          for (const w of served) w.reject(err);
+          try {
+            this.keeper?.recordSaved(err.path);
+          } catch (keeperErr) {
+            log.error(`The states keeper failed to record '${err.path}'. ${describe(keeperErr)}`);
+          }
+          return;
+        }
         log.error(`Saving a state failed; earlier states are intact and the system keeps running. ${describe(err)}`);
         for (const w of served) w.reject(err);
       }

@@ -75,3 +75,22 @@ export class StatesDirLockedError extends StateError {
     );
   }
 }
+
+/**
+ * A save whose state is committed (renamed into place under `path`; it verifies and loads) but not
+ * durable: the states directory could not be fsynced after the rename, so after a power loss the state
+ * may be gone. Not a {@link SaveError}: the state exists and callers must treat it as saved (the control
+ * loop tells the keeper about it) while reporting the failure.
+ */
+export class StateNotDurableError extends StateError {
+  constructor(
+    readonly path: string,
+    readonly syncError: string,
+  ) {
+    super(
+      'ENOTDURABLE',
+      `State '${path}' is committed but not durable: the states directory could not be fsynced after the rename (${syncError}); ` +
+        'it loads now but may be lost on a power failure',
+    );
+  }
+}

@@ -17,7 +17,7 @@ import { engine } from '../backend/select.js';
 import type { FileDigest } from '../backend/types.js';
 import { getLogger } from '../log.js';
 import { LIBRARY } from '../version.js';
-import { SaveError, StateCorruptError, StateMismatchError, StateNotFoundError } from './errors.js';
+import { SaveError, StateCorruptError, StateMismatchError, StateNotDurableError, StateNotFoundError } from './errors.js';
 import { type ExternalPart, type Producer, withCapture, withLoad, writeSegments } from './files.js';
 import { DEFAULT_STATE_NAME_FORMAT, formatStateName, nowNs } from './names.js';
 import type { PersistentState } from './persistent.js';
@@ -59,14 +59,17 @@ export class PendingSave {
   /**
    * Writes the staged files, commits the state and returns its path.
    * @throws SaveError naming the file or step that failed; the temporary directory is removed.
+   * @throws StateNotDurableError when the state was committed (it is in place under `err.path`) but the
+   *   states directory could not be fsynced after the rename.
    */
   async commit(): Promise<string> {
     this.claim();
+    let result;
     try {
       publishPhase('write:start', this.name);
       const known = await this.writeStaged();
       publishPhase('commit:start', this.name);
-      const result = await engine().commitState({
+      result = await engine().commitState({
         tmpDir: this.tmpDir,
         statesDir: this.statesDir,
         name: this.name,
@@ -75,12 +78,13 @@ export class PendingSave {
         createdAtNs: this.createdAtNs.toString(),
         components: this.components,
       });
-      publishPhase('commit:end', result.path);
-      return result.path;
     } catch (err) {
       await rm(this.tmpDir, { recursive: true, force: true }).catch(() => undefined);
       throw err instanceof SaveError ? err : new SaveError(`Saving state '${this.name}' failed`, err);
     }
+    publishPhase('commit:end', result.path);
+    if (!result.durable) throw new StateNotDurableError(result.path, result.syncError ?? 'unknown error');
+    return result.path;
   }
 
   /** Drops the capture and removes its temporary directory. */

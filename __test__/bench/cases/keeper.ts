@@ -1,7 +1,7 @@
 /**
  * Case 4: a LatestStatesKeeper (maxKeep `--keep`) over a states directory holding `--states` valid
  * states. One state is written by a StateStore, then copied with distinct names and `createdAtNs`
- * edited in its manifest (the manifest has no checksum over itself).
+ * edited in its manifest (and the manifest resealed: its own checksum recomputed).
  *
  * Measures, warm cache:
  * - `floorMs`: fs.readdir + fs.stat of every entry from Node (promises, all at once), and the same
@@ -30,6 +30,7 @@ import { LatestStatesKeeper } from '../../../src/state/keeper.js';
 import { DEFAULT_STATE_NAME_FORMAT, formatStateName } from '../../../src/state/names.js';
 import { childArgs, gc, now, num, Recorder, str } from '../lib/common.js';
 import { filledBuffer, recordItem, storeFor } from '../lib/data.js';
+import { sealManifest } from '../../helpers/seal.js';
 
 const args = childArgs(['dir', 'states', 'keep', 'reps', 'peer-python']);
 const peerPython = typeof args['peer-python'] === 'string' ? args['peer-python'] : undefined;
@@ -52,7 +53,7 @@ const walk = (dir: string) => {
   }
 };
 walk(template);
-const manifest = JSON.parse(readFileSync(join(template, 'manifest.json'), 'utf8')) as { createdAtNs: string };
+const manifest = JSON.parse(readFileSync(join(template, 'manifest.json'), 'utf8')) as { createdAtNs: string; seq?: number };
 const subdirs = [...new Set(files.map((f) => dirname(f.rel)).filter((d) => d !== '.'))];
 rmSync(templateDir, { recursive: true, force: true });
 
@@ -72,7 +73,7 @@ for (const i of order) {
   mkdirSync(dir);
   for (const d of subdirs) mkdirSync(join(dir, d), { recursive: true });
   for (const f of files) writeFileSync(join(dir, f.rel), f.bytes);
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, createdAtNs: ns.toString() }, null, 2));
+  writeFileSync(join(dir, 'manifest.json'), sealManifest({ ...manifest, createdAtNs: ns.toString(), ...(manifest.seq === undefined ? {} : { seq: i + 1 }) }));
 }
 rec.fact('createMs', now() - t);
 rec.fact('states', count);

@@ -1,5 +1,13 @@
-//! `commitState`: hash and fsync what the writers did not, fsync every directory, write the manifest,
-//! rename the temporary directory to its final name.
+//! `commitState`: hash and fsync what the writers did not, fsync every directory, write the manifest
+//! (format 2: with the directory's next sequence number and its own checksum), rename the temporary
+//! directory to its final name, fsync the states directory.
+//!
+//! Once the rename succeeded the state is committed: a failing fsync of the states directory after it
+//! is not an error but the outcome `durable: false` (with `sync_error`), since the state is there
+//! under its final name and loads; only its survival of a power loss is not assured.
+//!
+//! Test-only fault hook (shared with the TypeScript twin): when `PAMIQ_FAULT_FSYNC_STATES_DIR=1` is set
+//! at commit time, that final fsync fails with "Input/output error (injected)".
 
 use std::collections::HashMap;
 use std::fs::{self, OpenOptions};
@@ -13,6 +21,7 @@ use crate::fsutil::{path_str, resolve, sync_dir, walk, EntryKind};
 use crate::hash::{hash_reader, Digest};
 use crate::manifest::{Library, Manifest, ManifestFile, FORMAT, FORMAT_VERSION, MANIFEST_NAME};
 use crate::pool;
+use crate::scan::next_seq;
 
 /// What `commitState` needs (mirrors `CommitRequest` of src/backend/types.ts).
 #[derive(Debug, Clone)]
@@ -33,7 +42,14 @@ pub struct CommitResult {
   pub path: String,
   pub name: String,
   pub manifest: Manifest,
+  /// False when the state was renamed into place but the states directory could not be fsynced.
+  pub durable: bool,
+  /// Why it is not durable (only when `durable` is false).
+  pub sync_error: Option<String>,
 }
+
+/// Name of the fault-injection variable of the final fsync (see the module docs).
+pub const FAULT_FSYNC_ENV: &str = "PAMIQ_FAULT_FSYNC_STATES_DIR";
 
 /// The `i`-th alternative of a taken name: `x.state` → `x_1.state`, `x` → `x_1`.
 pub fn suffixed_name(name: &str, i: u32) -> String {
@@ -114,14 +130,18 @@ pub fn commit_state(req: &CommitRequest) -> Result<CommitResult> {
     sync_dir(d)?;
   }
 
-  let manifest = Manifest {
+  let states_dir = resolve(&req.states_dir);
+  let mut manifest = Manifest {
     format: FORMAT.to_owned(),
     format_version: FORMAT_VERSION,
     library: req.library.clone(),
     created_at_ns: req.created_at_ns.clone(),
+    seq: Some(next_seq(&states_dir)?),
     components: req.components.clone(),
     files: listed,
+    manifest_xxh3: None,
   };
+  manifest.manifest_xxh3 = Some(manifest.checksum());
   let manifest_path = tmp.join(MANIFEST_NAME);
   {
     let mut f = OpenOptions::new()
@@ -136,7 +156,6 @@ pub fn commit_state(req: &CommitRequest) -> Result<CommitResult> {
   }
   sync_dir(tmp)?;
 
-  let states_dir = resolve(&req.states_dir);
   let mut i = 0u32;
   let (final_name, target) = loop {
     let candidate = suffixed_name(&req.name, i);
@@ -171,11 +190,23 @@ pub fn commit_state(req: &CommitRequest) -> Result<CommitResult> {
       )
     })?;
   };
-  sync_dir(&states_dir)?;
+  let synced = if std::env::var(FAULT_FSYNC_ENV).is_ok_and(|v| v.trim() == "1") {
+    Err(EngineError::new(
+      Code::Io,
+      format!(
+        "fsync directory '{}': Input/output error (injected)",
+        states_dir.display()
+      ),
+    ))
+  } else {
+    sync_dir(&states_dir)
+  };
   Ok(CommitResult {
     path: path_str(&target),
     name: final_name,
     manifest,
+    durable: synced.is_ok(),
+    sync_error: synced.err().map(|e| format!("{}: {}", e.code, e.message)),
   })
 }
 

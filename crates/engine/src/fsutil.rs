@@ -11,6 +11,7 @@ use std::thread;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::error::{Code, EngineError, IoContext, Result};
+use crate::manifest::{MANIFEST_NAME, MAX_MANIFEST_BYTES};
 
 /// Opens the directory and fsyncs it (makes renames and creations inside it durable). On platforms
 /// where a directory cannot be opened for syncing (Windows) this is a no-op.
@@ -210,6 +211,143 @@ pub fn walk(root: &Path) -> Result<Vec<WalkEntry>> {
     }
   }
   Ok(out)
+}
+
+/// Why [`open_regular`] did not open a file.
+#[derive(Debug)]
+pub enum OpenRegularError {
+  /// Nothing at that path (or a missing directory on the way).
+  NotFound,
+  /// A symlink, FIFO, socket, device or directory.
+  NotRegular,
+  /// Any other OS error.
+  Io(io::Error),
+}
+
+/// Opens `path` for reading if, and only if, it is a regular file: a symlink at its last component is
+/// not followed, and a FIFO or device never blocks the call (`O_NOFOLLOW | O_NONBLOCK`, then `fstat`).
+/// Returns the file and its size.
+pub fn open_regular(path: &Path) -> std::result::Result<(fs::File, u64), OpenRegularError> {
+  let mut opts = fs::OpenOptions::new();
+  opts.read(true);
+  #[cfg(unix)]
+  {
+    use std::os::unix::fs::OpenOptionsExt;
+    opts.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+  }
+  #[cfg(not(unix))]
+  {
+    // No O_NOFOLLOW: refuse symlinks by lstat first (no FIFOs to block on here).
+    match fs::symlink_metadata(path) {
+      Ok(m) if !m.is_file() => return Err(OpenRegularError::NotRegular),
+      Ok(_) => {}
+      Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(OpenRegularError::NotFound),
+      Err(e) => return Err(OpenRegularError::Io(e)),
+    }
+  }
+  let file = match opts.open(path) {
+    Ok(f) => f,
+    Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(OpenRegularError::NotFound),
+    Err(e) => {
+      #[cfg(unix)]
+      if matches!(
+        e.raw_os_error(),
+        Some(libc::ELOOP) | Some(libc::ENXIO) | Some(libc::EISDIR) | Some(libc::ENOTDIR)
+      ) {
+        // ELOOP: a symlink (O_NOFOLLOW); ENXIO: a socket or a FIFO without writer; ENOTDIR: a file
+        // where a directory was expected on the way.
+        return Err(if e.raw_os_error() == Some(libc::ENOTDIR) {
+          OpenRegularError::NotFound
+        } else {
+          OpenRegularError::NotRegular
+        });
+      }
+      return Err(OpenRegularError::Io(e));
+    }
+  };
+  let meta = file.metadata().map_err(OpenRegularError::Io)?;
+  if !meta.is_file() {
+    return Err(OpenRegularError::NotRegular);
+  }
+  Ok((file, meta.len()))
+}
+
+/// Why [`read_manifest_bytes`] read nothing.
+#[derive(Debug)]
+pub enum ManifestReadError {
+  NotFound,
+  /// A reason without path, e.g. `manifest.json: not a regular file` (the same text in both twins).
+  Refused(String),
+  Io(io::Error),
+}
+
+/// Reads `<dir>/manifest.json` safely: only a regular file (no symlink, FIFO or device, never
+/// blocking), at most [`MAX_MANIFEST_BYTES`] bytes.
+pub fn read_manifest_bytes(dir: &Path) -> std::result::Result<Vec<u8>, ManifestReadError> {
+  use std::io::Read;
+  let path = dir.join(MANIFEST_NAME);
+  let (file, size) = match open_regular(&path) {
+    Ok(x) => x,
+    Err(OpenRegularError::NotFound) => return Err(ManifestReadError::NotFound),
+    Err(OpenRegularError::NotRegular) => {
+      return Err(ManifestReadError::Refused(
+        "manifest.json: not a regular file".into(),
+      ))
+    }
+    Err(OpenRegularError::Io(e)) => return Err(ManifestReadError::Io(e)),
+  };
+  let too_large = || {
+    ManifestReadError::Refused(format!(
+      "manifest.json: larger than {MAX_MANIFEST_BYTES} bytes"
+    ))
+  };
+  if size > MAX_MANIFEST_BYTES {
+    return Err(too_large());
+  }
+  let mut bytes = Vec::with_capacity(size as usize);
+  file
+    .take(MAX_MANIFEST_BYTES + 1)
+    .read_to_end(&mut bytes)
+    .map_err(ManifestReadError::Io)?;
+  if bytes.len() as u64 > MAX_MANIFEST_BYTES {
+    return Err(too_large());
+  }
+  Ok(bytes)
+}
+
+/// Why a listed file cannot be opened inside its state (see [`open_in_state`]).
+#[derive(Debug)]
+pub enum InStateError {
+  NotFound,
+  /// A component on the way is a symlink or not a directory.
+  OutsidePath,
+  NotRegular,
+  Io(io::Error),
+}
+
+/// Opens `root/rel` (`rel` `/`-separated, already validated) without ever leaving `root`: every
+/// directory on the way must be a real directory (not a symlink), the file a regular file (not a
+/// symlink, never blocking). Returns the file and its size.
+pub fn open_in_state(root: &Path, rel: &str) -> std::result::Result<(fs::File, u64), InStateError> {
+  let parts: Vec<&str> = rel.split('/').collect();
+  let mut p = root.to_path_buf();
+  for part in &parts[..parts.len().saturating_sub(1)] {
+    p.push(part);
+    match fs::symlink_metadata(&p) {
+      Ok(m) if m.is_dir() => {}
+      Ok(_) => return Err(InStateError::OutsidePath),
+      Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(InStateError::NotFound),
+      Err(e) => return Err(InStateError::Io(e)),
+    }
+  }
+  if let Some(last) = parts.last() {
+    p.push(last);
+  }
+  open_regular(&p).map_err(|e| match e {
+    OpenRegularError::NotFound => InStateError::NotFound,
+    OpenRegularError::NotRegular => InStateError::NotRegular,
+    OpenRegularError::Io(e) => InStateError::Io(e),
+  })
 }
 
 #[cfg(test)]

@@ -1,5 +1,11 @@
 //! `manifest.json`: the typed manifest, its byte-exact serialization (`JSON.stringify(m, null, 2)`)
 //! and a defensive parser that never panics on arbitrary bytes.
+//!
+//! Format 2 adds `seq` (the per-directory sequence number, after `createdAtNs`) and a last member
+//! `manifestXxh3`: the XXH3 of the manifest text without that member (the "body", i.e.
+//! `JSON.stringify(body, null, 2)`). The file is the body whose closing `\n}` is replaced by
+//! `,\n  "manifestXxh3": "<16 hex>"\n}`, so the checksum is checked on the raw bytes: any change of
+//! the file (one flipped bit included) fails the check. Format 1 (no `seq`, no checksum) still loads.
 
 use std::collections::HashSet;
 
@@ -7,12 +13,20 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::Code;
-use crate::hash::is_hex16;
+use crate::hash::{is_hex16, xxh3_hex};
 
 /// The only value of `format`.
 pub const FORMAT: &str = "pamiq-state";
 /// The newest format version this engine reads and the one it writes.
-pub const FORMAT_VERSION: u64 = 1;
+pub const FORMAT_VERSION: u64 = 2;
+/// Largest manifest read (bytes); larger ones are refused with EBADMANIFEST.
+pub const MAX_MANIFEST_BYTES: u64 = 64 << 20;
+/// Name of the manifest's own checksum member (format 2).
+pub const CHECKSUM_KEY: &str = "manifestXxh3";
+/// What precedes the checksum's 16 hex digits at the end of a format-2 manifest.
+const TRAILER_HEAD: &[u8] = b",\n  \"manifestXxh3\": \"";
+/// What follows them.
+const TRAILER_TAIL: &[u8] = b"\"\n}";
 /// File name of the manifest inside a state.
 pub const MANIFEST_NAME: &str = "manifest.json";
 /// Largest integer a JavaScript number holds exactly.
@@ -39,15 +53,40 @@ pub struct Manifest {
   pub format_version: u64,
   pub library: Library,
   pub created_at_ns: String,
+  /// Per-directory sequence number (format 2; absent in format 1).
+  #[serde(skip_serializing_if = "Option::is_none")]
+  pub seq: Option<u64>,
   pub components: Vec<String>,
   pub files: Vec<ManifestFile>,
+  /// XXH3 of the manifest body (format 2). Recomputed by [`Manifest::to_json`].
+  #[serde(skip_serializing_if = "Option::is_none")]
+  pub manifest_xxh3: Option<String>,
 }
 
 impl Manifest {
-  /// The manifest text: two-space indentation, no trailing newline.
-  pub fn to_json(&self) -> String {
+  /// The manifest body: the text without `manifestXxh3` (two-space indentation, no trailing newline).
+  fn body_json(&self) -> String {
+    let mut body = self.clone();
+    body.manifest_xxh3 = None;
     // Serializing plain strings and integers cannot fail.
-    serde_json::to_string_pretty(self).unwrap_or_default()
+    serde_json::to_string_pretty(&body).unwrap_or_default()
+  }
+
+  /// The checksum a format-2 manifest of these values carries.
+  pub fn checksum(&self) -> String {
+    xxh3_hex(self.body_json().as_bytes())
+  }
+
+  /// The manifest text: two-space indentation, no trailing newline; from format 2 on, with the
+  /// `manifestXxh3` member (computed here) last.
+  pub fn to_json(&self) -> String {
+    let body = self.body_json();
+    if self.format_version < 2 {
+      return body;
+    }
+    let sum = xxh3_hex(body.as_bytes());
+    let head = body.strip_suffix("\n}").unwrap_or(&body);
+    format!("{head},\n  \"{CHECKSUM_KEY}\": \"{sum}\"\n}}")
   }
 
   /// Sum of the listed file sizes.
@@ -124,6 +163,7 @@ pub fn parse_manifest(bytes: &[u8]) -> Result<Manifest, ManifestError> {
   }
   let format_version = safe_uint(&Value::Number(version.clone()))
     .ok_or_else(|| bad("\"formatVersion\" must be a non-negative integer"))?;
+  let manifest_xxh3 = check_own_checksum(bytes, &obj, format_version)?;
 
   let library = match obj.get("library") {
     Some(Value::Object(lib)) => Library {
@@ -136,6 +176,16 @@ pub fn parse_manifest(bytes: &[u8]) -> Result<Manifest, ManifestError> {
   if !is_decimal(created_at_ns) {
     return Err(bad("\"createdAtNs\" must be a decimal string"));
   }
+  let seq = if format_version >= 2 {
+    Some(
+      obj
+        .get("seq")
+        .and_then(safe_uint)
+        .ok_or_else(|| bad("\"seq\" must be a non-negative integer"))?,
+    )
+  } else {
+    None
+  };
   let components = match obj.get("components") {
     Some(Value::Array(items)) => items
       .iter()
@@ -190,9 +240,52 @@ pub fn parse_manifest(bytes: &[u8]) -> Result<Manifest, ManifestError> {
     format_version,
     library,
     created_at_ns: created_at_ns.to_owned(),
+    seq,
     components,
     files,
+    manifest_xxh3,
   })
+}
+
+/// Checks the manifest's own checksum on the raw bytes. Required from format 2 on; also checked in an
+/// older format when the member is there (a flipped `formatVersion` must not switch the check off).
+/// Returns the checksum, if any.
+fn check_own_checksum(
+  bytes: &[u8],
+  obj: &Map<String, Value>,
+  format_version: u64,
+) -> Result<Option<String>, ManifestError> {
+  let stored = match obj.get(CHECKSUM_KEY) {
+    None if format_version < 2 => return Ok(None),
+    None => return Err(bad(format_args!("\"{CHECKSUM_KEY}\" is missing"))),
+    Some(Value::String(s)) if is_hex16(s) => s,
+    Some(_) => {
+      return Err(bad(format_args!(
+        "\"{CHECKSUM_KEY}\" must be 16 lowercase hex digits"
+      )))
+    }
+  };
+  let trailer_len = TRAILER_HEAD.len() + 16 + TRAILER_TAIL.len();
+  let well_placed = bytes.len() > trailer_len
+    && bytes.ends_with(TRAILER_TAIL)
+    && bytes[bytes.len() - trailer_len..].starts_with(TRAILER_HEAD)
+    && &bytes[bytes.len() - TRAILER_TAIL.len() - 16..bytes.len() - TRAILER_TAIL.len()]
+      == stored.as_bytes();
+  if !well_placed {
+    return Err(bad(format_args!(
+      "\"{CHECKSUM_KEY}\" must be the last member, as written"
+    )));
+  }
+  let mut body = Vec::with_capacity(bytes.len() - trailer_len + 2);
+  body.extend_from_slice(&bytes[..bytes.len() - trailer_len]);
+  body.extend_from_slice(b"\n}");
+  let found = xxh3_hex(&body);
+  if found != *stored {
+    return Err(bad(format_args!(
+      "checksum mismatch: {CHECKSUM_KEY} is {stored}, the manifest hashes to {found}"
+    )));
+  }
+  Ok(Some(stored.clone()))
 }
 
 #[cfg(test)]
@@ -214,7 +307,64 @@ mod tests {
         size: 1234,
         xxh3: "9b0a3c7e11d2f0aa".into(),
       }],
+      seq: None,
+      manifest_xxh3: None,
     }
+  }
+
+  fn sample2() -> Manifest {
+    let mut m = sample();
+    m.format_version = 2;
+    m.seq = Some(7);
+    m.manifest_xxh3 = Some(m.checksum());
+    m
+  }
+
+  #[test]
+  fn format2_round_trips_and_ends_with_its_checksum() {
+    let m = sample2();
+    let text = m.to_json();
+    assert!(
+      text.contains("\"createdAtNs\": \"1764075695123456789\",\n  \"seq\": 7,\n  \"components\"")
+    );
+    assert!(text.ends_with(&format!(
+      "  ],\n  \"manifestXxh3\": \"{}\"\n}}",
+      m.checksum()
+    )));
+    assert_eq!(parse_manifest(text.as_bytes()), Ok(m));
+  }
+
+  /// Every single-bit flip anywhere in a format-2 manifest is refused.
+  #[test]
+  fn format2_refuses_every_bit_flip() {
+    let text = sample2().to_json().into_bytes();
+    for i in 0..text.len() {
+      for bit in 0..8 {
+        let mut b = text.clone();
+        b[i] ^= 1 << bit;
+        assert!(parse_manifest(&b).is_err(), "byte {i} bit {bit} accepted");
+      }
+    }
+  }
+
+  #[test]
+  fn format2_requires_seq_and_checksum() {
+    let m = sample2();
+    let mut no_sum = m.clone();
+    no_sum.format_version = 1;
+    let body = no_sum
+      .to_json()
+      .replace("\"formatVersion\": 1", "\"formatVersion\": 2");
+    assert!(parse_manifest(body.as_bytes())
+      .unwrap_err()
+      .reason
+      .contains("is missing"));
+    let mut no_seq = m.clone();
+    no_seq.seq = None;
+    assert!(parse_manifest(no_seq.to_json().as_bytes())
+      .unwrap_err()
+      .reason
+      .contains("\"seq\""));
   }
 
   /// Equal to `JSON.stringify(m, null, 2)` in node.
@@ -251,9 +401,9 @@ mod tests {
     let e = parse_manifest(b"{\"a\":").unwrap_err();
     assert_eq!(e.code, Code::BadManifest);
     assert_eq!(e.reason, "manifest.json: invalid JSON");
-    let e = parse_manifest(br#"{"format":"pamiq-state","formatVersion":2}"#).unwrap_err();
+    let e = parse_manifest(br#"{"format":"pamiq-state","formatVersion":3}"#).unwrap_err();
     assert_eq!(e.code, Code::NewerFormat);
-    assert_eq!(e.reason, "format version 2 is newer than 1");
+    assert_eq!(e.reason, "format version 3 is newer than 2");
     let mut j = sample()
       .to_json()
       .replace("data/buf/buffer.msgpack", "../x");

@@ -9,7 +9,9 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::error::{Code, EngineError, IoContext, Result};
-use crate::fsutil::{resolve, walk, EntryKind};
+use crate::fsutil::{
+  open_in_state, read_manifest_bytes, resolve, walk, EntryKind, InStateError, ManifestReadError,
+};
 use crate::hash::{hash_reader, xxh3_hex};
 use crate::manifest::{parse_manifest, Manifest, ManifestFile, MANIFEST_NAME};
 use crate::pool;
@@ -70,15 +72,21 @@ pub fn load_manifest(dir: &Path) -> Result<Manifest> {
     ));
   }
   let mpath = dir.join(MANIFEST_NAME);
-  let bytes = match fs::read(&mpath) {
+  let bytes = match read_manifest_bytes(dir) {
     Ok(b) => b,
-    Err(e) if e.kind() == io::ErrorKind::NotFound => {
+    Err(ManifestReadError::NotFound) => {
       return Err(EngineError::new(
         Code::NotState,
         format!("'{}': no manifest.json", dir.display()),
       ))
     }
-    Err(e) => return Err(e).ctx("read", &mpath),
+    Err(ManifestReadError::Refused(reason)) => {
+      return Err(EngineError::new(
+        Code::BadManifest,
+        format!("'{}': {reason}", dir.display()),
+      ))
+    }
+    Err(ManifestReadError::Io(e)) => return Err(e).ctx("read", &mpath),
   };
   parse_manifest(&bytes)
     .map_err(|e| EngineError::new(e.code, format!("'{}': {}", dir.display(), e.reason)))
@@ -96,36 +104,41 @@ fn os_detail(e: &io::Error) -> String {
   e.to_string()
 }
 
-/// Opens a listed file and checks that it is a regular file of the expected size. `Err` is the
-/// problem found.
+/// Detail of a listed file reached through a symlinked or non-directory path component.
+pub const OUTSIDE_DETAIL: &str = "a directory on its path is a symlink or not a directory";
+
+/// Opens a listed file without leaving the state and checks that it is a regular file of the
+/// expected size. `Err` is the problem found.
 fn open_checked(dir: &Path, f: &ManifestFile) -> std::result::Result<File, Problem> {
-  let p = dir.join(&f.path);
-  let meta = match fs::symlink_metadata(&p) {
-    Ok(m) => m,
-    Err(e) if e.kind() == io::ErrorKind::NotFound => {
+  let (file, len) = match open_in_state(dir, &f.path) {
+    Ok(x) => x,
+    Err(InStateError::NotFound) => {
       return Err(problem(
         &f.path,
         Fault::Missing,
         "listed in the manifest but not found".into(),
       ))
     }
-    Err(e) => return Err(problem(&f.path, Fault::Unreadable, os_detail(&e))),
+    Err(InStateError::OutsidePath) => {
+      return Err(problem(&f.path, Fault::Unreadable, OUTSIDE_DETAIL.into()))
+    }
+    Err(InStateError::NotRegular) => {
+      return Err(problem(
+        &f.path,
+        Fault::Unreadable,
+        "not a regular file".into(),
+      ))
+    }
+    Err(InStateError::Io(e)) => return Err(problem(&f.path, Fault::Unreadable, os_detail(&e))),
   };
-  if !meta.is_file() {
-    return Err(problem(
-      &f.path,
-      Fault::Unreadable,
-      "not a regular file".into(),
-    ));
-  }
-  if meta.len() != f.size {
+  if len != f.size {
     return Err(problem(
       &f.path,
       Fault::Size,
-      format!("expected {} bytes, found {}", f.size, meta.len()),
+      format!("expected {} bytes, found {}", f.size, len),
     ));
   }
-  File::open(&p).map_err(|e| problem(&f.path, Fault::Unreadable, os_detail(&e)))
+  Ok(file)
 }
 
 fn checksum_problem(f: &ManifestFile, found: &str) -> Option<Problem> {

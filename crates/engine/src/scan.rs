@@ -9,7 +9,8 @@ use globset::GlobBuilder;
 
 use crate::error::{Code, EngineError, IoContext, Result};
 use crate::fsutil::{io_map, path_str, resolve};
-use crate::manifest::{parse_manifest, MANIFEST_NAME};
+use crate::fsutil::{read_manifest_bytes, ManifestReadError};
+use crate::manifest::{parse_manifest, MAX_SAFE_INTEGER};
 
 /// Prefix of temporary save directories.
 pub const TMP_PREFIX: &str = ".pamiq-tmp-";
@@ -31,6 +32,8 @@ pub struct StateEntry {
   pub valid: bool,
   pub reason: Option<String>,
   pub created_at_ns: Option<String>,
+  /// The manifest's sequence number (format 2 only).
+  pub seq: Option<u64>,
   pub size: Option<u64>,
   pub file_count: Option<u64>,
   pub components: Option<Vec<String>>,
@@ -83,15 +86,15 @@ fn inspect(dir: &Path, name: String) -> Option<StateEntry> {
     valid: false,
     reason: None,
     created_at_ns: None,
+    seq: None,
     size: None,
     file_count: None,
     components: None,
   };
-  match fs::read(path.join(MANIFEST_NAME)) {
-    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-      entry.reason = Some("no manifest.json".into())
-    }
-    Err(e) => entry.reason = Some(format!("manifest.json: {e}")),
+  match read_manifest_bytes(&path) {
+    Err(ManifestReadError::NotFound) => entry.reason = Some("no manifest.json".into()),
+    Err(ManifestReadError::Refused(reason)) => entry.reason = Some(reason),
+    Err(ManifestReadError::Io(e)) => entry.reason = Some(format!("manifest.json: {e}")),
     Ok(bytes) => match parse_manifest(&bytes) {
       Err(e) => entry.reason = Some(e.reason),
       Ok(m) => {
@@ -99,11 +102,49 @@ fn inspect(dir: &Path, name: String) -> Option<StateEntry> {
         entry.size = Some(m.total_size());
         entry.file_count = Some(m.files.len() as u64);
         entry.created_at_ns = Some(m.created_at_ns);
+        entry.seq = m.seq;
         entry.components = Some(m.components);
       }
     },
   }
   Some(entry)
+}
+
+/// Recency order of valid entries: sequence number (format 1 counts as 0), then creation time, then
+/// name. The sequence number comes first so that a wall clock that jumped cannot reorder states.
+pub fn cmp_recency(a: &StateEntry, b: &StateEntry) -> Ordering {
+  a.seq
+    .unwrap_or(0)
+    .cmp(&b.seq.unwrap_or(0))
+    .then_with(|| {
+      cmp_decimal(
+        a.created_at_ns.as_deref().unwrap_or_default(),
+        b.created_at_ns.as_deref().unwrap_or_default(),
+      )
+    })
+    .then_with(|| a.name.cmp(&b.name))
+}
+
+/// The sequence number of the next state saved into `dir`: one more than the largest `seq` of any
+/// valid state directory in it (every name not starting with `.`; format-1 states count as 0), 1 when
+/// there is none; saturates at 2^53 − 1. With one writer per directory (the states-dir lock), a new
+/// state's number is thus larger than that of every state present, whatever the wall clock says.
+pub fn next_seq(dir: &Path) -> Result<u64> {
+  let abs = resolve(dir);
+  let mut names = Vec::new();
+  for ent in fs::read_dir(&abs).ctx("scandir", &abs)? {
+    let ent = ent.ctx("scandir", &abs)?;
+    if let Ok(name) = ent.file_name().into_string() {
+      if !name.starts_with('.') {
+        names.push(name);
+      }
+    }
+  }
+  let max = io_map(&names, |n| inspect(&abs, n.clone()).and_then(|e| e.seq))
+    .into_iter()
+    .flatten()
+    .max();
+  Ok(max.map_or(1, |m| m.saturating_add(1).min(MAX_SAFE_INTEGER)))
 }
 
 /// Lists `dir`: names starting with `.` are skipped (and `.pamiq-tmp-*` / `.pamiq-trash-*` reported as
@@ -146,11 +187,7 @@ pub fn scan_states(dir: &Path, pattern: &str) -> Result<ScanResult> {
   entries.sort_by(|a, b| match (a.valid, b.valid) {
     (true, false) => Ordering::Less,
     (false, true) => Ordering::Greater,
-    (true, true) => cmp_decimal(
-      a.created_at_ns.as_deref().unwrap_or_default(),
-      b.created_at_ns.as_deref().unwrap_or_default(),
-    )
-    .then_with(|| a.name.cmp(&b.name)),
+    (true, true) => cmp_recency(a, b),
     (false, false) => a.name.cmp(&b.name),
   });
   leftovers.sort();

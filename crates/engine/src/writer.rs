@@ -1,5 +1,7 @@
-//! The streaming file writer behind `createWriter(path)`: exclusive create, vectored writes in order,
-//! incremental XXH3, fsync at `finish`.
+//! The streaming file writer behind `createWriter(path)`: exclusive create, writes in order through a
+//! bounce buffer (each chunk is copied once, then hashed and written from the copy, so the hash always
+//! matches the bytes on disk even if the caller mutates its memory during the write), incremental
+//! XXH3, fsync at `finish`.
 //!
 //! Test-only fault hook (shared with the TypeScript twin): when the environment variable
 //! `PAMIQ_FAULT_ENOSPC_AFTER_BYTES=N` is set at the moment a writer is created, that writer fails with
@@ -9,7 +11,7 @@
 //! but their bytes count towards the process total (bytes actually written, as in the twin).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, IoSlice, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -20,6 +22,10 @@ use crate::hash::{hex, Digest};
 
 /// Name of the fault-injection variable (see the module docs).
 pub const FAULT_ENV: &str = "PAMIQ_FAULT_ENOSPC_AFTER_BYTES";
+
+/// Size of a writer's bounce buffer: appended bytes are copied into it, hashed from it and written
+/// from it, a buffer at a time.
+pub const BOUNCE_BYTES: usize = 4 << 20;
 
 /// Bytes written by all writers of this process.
 static WRITTEN_TOTAL: AtomicU64 = AtomicU64::new(0);
@@ -48,6 +54,8 @@ pub struct Writer {
   size: u64,
   fault_limit: Option<u64>,
   failed: Option<EngineError>,
+  /// The snapshot of the caller's bytes being hashed and written (at most [`BOUNCE_BYTES`]).
+  bounce: Vec<u8>,
 }
 
 impl Writer {
@@ -68,6 +76,7 @@ impl Writer {
       size: 0,
       fault_limit,
       failed: None,
+      bounce: Vec::new(),
     }
   }
 
@@ -124,6 +133,12 @@ impl Writer {
       return Err(self.fail(e));
     }
     let total: u64 = segments.iter().map(|s| s.as_ref().len() as u64).sum();
+    if self.bounce.capacity() == 0 && total > 0 {
+      // Small files get a small buffer; large ones the full one.
+      self
+        .bounce
+        .reserve_exact(total.min(BOUNCE_BYTES as u64) as usize);
+    }
     let mut allowed = total;
     let mut injected = false;
     match self.fault_limit {
@@ -143,28 +158,33 @@ impl Writer {
         WRITTEN_TOTAL.fetch_add(total, Ordering::SeqCst);
       }
     }
-    let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(segments.len());
+    // Each byte is copied once into the bounce buffer, then hashed and written from that copy: what
+    // is hashed is exactly what is written, even if the caller's memory changes meanwhile.
     let mut budget = allowed;
-    for s in segments {
-      let s = s.as_ref();
-      if budget == 0 {
-        break;
+    let mut result = Ok(());
+    'outer: for s in segments {
+      let mut s = s.as_ref();
+      while !s.is_empty() {
+        if budget == 0 {
+          break 'outer;
+        }
+        let room = BOUNCE_BYTES - self.bounce.len();
+        let take = (s.len() as u64).min(budget).min(room as u64) as usize;
+        let (head, rest) = s.split_at(take);
+        self.bounce.extend_from_slice(head);
+        budget -= take as u64;
+        s = rest;
+        if self.bounce.len() == BOUNCE_BYTES {
+          result = self.flush_bounce();
+          if result.is_err() {
+            break 'outer;
+          }
+        }
       }
-      let take = (s.len() as u64).min(budget) as usize;
-      let part = s.get(..take).unwrap_or_default();
-      if !part.is_empty() {
-        slices.push(IoSlice::new(part));
-        self.hasher.update(part);
-      }
-      budget -= take as u64;
     }
-    let result = match self.file.as_mut() {
-      Some(file) => write_all_vectored(file, &mut slices).ctx("write", &self.path),
-      None => Err(EngineError::new(
-        Code::Io,
-        format!("write '{}': not open", self.path.display()),
-      )),
-    };
+    if result.is_ok() {
+      result = self.flush_bounce();
+    }
     if let Err(e) = result {
       return Err(self.fail(e));
     }
@@ -180,6 +200,23 @@ impl Writer {
       return Err(self.fail(e));
     }
     Ok(())
+  }
+
+  /// Hashes and writes the bounce buffer's bytes, then empties it.
+  fn flush_bounce(&mut self) -> Result<()> {
+    if self.bounce.is_empty() {
+      return Ok(());
+    }
+    self.hasher.update(&self.bounce);
+    let r = match self.file.as_mut() {
+      Some(file) => file.write_all(&self.bounce).ctx("write", &self.path),
+      None => Err(EngineError::new(
+        Code::Io,
+        format!("write '{}': not open", self.path.display()),
+      )),
+    };
+    self.bounce.clear();
+    r
   }
 
   /// Fsyncs and closes the file (creating it empty if nothing was appended); returns size and hash.
@@ -213,19 +250,6 @@ impl Writer {
     }
     self.state = State::Aborted;
   }
-}
-
-/// `write_all` for a list of slices, with `write_vectored` (the OS caps the slices per call).
-fn write_all_vectored(file: &mut File, mut slices: &mut [IoSlice<'_>]) -> io::Result<()> {
-  while !slices.is_empty() {
-    match file.write_vectored(slices) {
-      Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero)),
-      Ok(n) => IoSlice::advance_slices(&mut slices, n),
-      Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-      Err(e) => return Err(e),
-    }
-  }
-  Ok(())
 }
 
 #[cfg(test)]

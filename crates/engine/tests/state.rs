@@ -165,7 +165,7 @@ fn read_errors() {
   assert!(e.message.contains(&d.join("x").display().to_string()));
   fs::write(
     d.join("x/manifest.json"),
-    br#"{"format":"pamiq-state","formatVersion":2}"#,
+    br#"{"format":"pamiq-state","formatVersion":3}"#,
   )
   .unwrap();
   assert_eq!(
@@ -175,7 +175,7 @@ fn read_errors() {
   let s = scan_states(d, "*").unwrap();
   assert_eq!(
     s.entries[0].reason.as_deref(),
-    Some("format version 2 is newer than 1")
+    Some("format version 3 is newer than 2")
   );
   assert_eq!(
     scan_states(&d.join("missing"), "*").unwrap_err().code,

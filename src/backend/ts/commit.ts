@@ -1,15 +1,20 @@
 /**
  * commitState: hash + fsync the files writers did not report, fsync every directory deepest first,
- * write + fsync manifest.json, fsync the temporary dir, rename it into place (suffixing a taken name),
- * fsync statesDir.
+ * write + fsync manifest.json (format 2: the directory's next sequence number and the manifest's own
+ * checksum), fsync the temporary dir, rename it into place (suffixing a taken name), fsync statesDir.
+ *
+ * Once the rename succeeded the state is committed: a failing fsync of statesDir after it is reported
+ * as `durable: false` with `syncError`, not thrown. Test-only fault hook (shared with the native twin):
+ * `PAMIQ_FAULT_FSYNC_STATES_DIR=1` at commit time makes that fsync fail.
  */
 import { lstat, open, rename } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CommitRequest, CommitResult, FileDigest, Manifest, ManifestFile } from '../types.js';
 import { EngineError } from '../types.js';
-import { CONCURRENCY, compareUtf8, errCode, fsError, fsyncDir, mapLimit } from './fsutil.js';
+import { CONCURRENCY, compareUtf8, errCode, errorText, fsError, fsyncDir, mapLimit } from './fsutil.js';
 import { hashFile } from './read.js';
-import { FORMAT, FORMAT_VERSION, MANIFEST_NAME, serializeManifest } from './manifest.js';
+import { FORMAT, FORMAT_VERSION, MANIFEST_NAME, manifestChecksum, serializeManifest } from './manifest.js';
+import { nextSeq } from './scan.js';
 import { walkTree } from './walk.js';
 
 /** `name` with `_n` inserted before a final `.state`, else appended. */
@@ -20,6 +25,9 @@ export function suffixedName(name: string, n: number): string {
 }
 
 const MAX_SUFFIX = 100_000;
+
+/** Test-only: `=1` makes the fsync of statesDir after the rename fail (see the module docs). */
+export const FAULT_FSYNC_ENV = 'PAMIQ_FAULT_FSYNC_STATES_DIR';
 
 function checkName(name: string): void {
   if (name === '' || name.startsWith('.') || /[/\\\0]/.test(name)) {
@@ -70,9 +78,11 @@ export async function commitState(req: CommitRequest): Promise<CommitResult> {
     formatVersion: FORMAT_VERSION,
     library: { name: req.library.name, version: req.library.version },
     createdAtNs: req.createdAtNs,
+    seq: await nextSeq(statesDir),
     components: [...req.components],
     files: entries,
   };
+  manifest.manifestXxh3 = manifestChecksum(manifest);
   const manifestPath = join(tmpDir, MANIFEST_NAME);
   let fh;
   try {
@@ -114,6 +124,15 @@ export async function commitState(req: CommitRequest): Promise<CommitResult> {
     if (n > MAX_SUFFIX) throw new EngineError('EIO', `no free name for '${join(statesDir, req.name)}'`);
     name = suffixedName(req.name, n);
   }
-  await fsyncDir(statesDir);
-  return { path: join(statesDir, name), name, manifest };
+  const result: CommitResult = { path: join(statesDir, name), name, manifest, durable: true };
+  try {
+    if (process.env[FAULT_FSYNC_ENV]?.trim() === '1') {
+      throw new EngineError('EIO', `fsync directory '${statesDir}': Input/output error (injected)`);
+    }
+    await fsyncDir(statesDir);
+  } catch (err) {
+    result.durable = false;
+    result.syncError = errorText(err);
+  }
+  return result;
 }

@@ -2,13 +2,13 @@
  * readState / verifyState: parse and check the manifest, then check every listed file (size, XXH3) and
  * look for files the manifest does not list.
  */
-import { lstat, open, readFile, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FileDigest, Manifest, Problem, ReadStateResult, VerifyReport } from '../types.js';
 import { EngineError } from '../types.js';
-import { CONCURRENCY, compareUtf8, errCode, fsError, mapLimit, osText } from './fsutil.js';
+import { CONCURRENCY, compareUtf8, fsError, isOutOfFds, mapLimit, openInState, osText } from './fsutil.js';
 import { acquireHasher, releaseHasher, xxh3 } from './hash.js';
-import { MANIFEST_NAME, ManifestRejection, parseManifest } from './manifest.js';
+import { MANIFEST_NAME, ManifestRejection, parseManifest, readManifestBytes } from './manifest.js';
 import { walkTree } from './walk.js';
 
 const CHUNK = 1 << 20;
@@ -22,6 +22,23 @@ export async function hashFile(path: string, opts: { sync?: boolean } = {}): Pro
   } catch (err) {
     throw fsError(err, path, 'open');
   }
+  try {
+    const d = await hashHandle(fh, path);
+    if (opts.sync) {
+      try {
+        await fh.sync();
+      } catch (err) {
+        throw fsError(err, path, 'read');
+      }
+    }
+    return d;
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
+/** Streams an open file through XXH3 (from its current position); the caller closes it. */
+async function hashHandle(fh: FileHandle, path: string): Promise<FileDigest> {
   const hasher = await acquireHasher();
   try {
     const buf = new Uint8Array(CHUNK);
@@ -32,13 +49,11 @@ export async function hashFile(path: string, opts: { sync?: boolean } = {}): Pro
       hasher.update(bytesRead === CHUNK ? buf : buf.subarray(0, bytesRead));
       size += bytesRead;
     }
-    if (opts.sync) await fh.sync();
     return { size, xxh3: hasher.digest('hex') };
   } catch (err) {
     throw fsError(err, path, 'read');
   } finally {
     releaseHasher(hasher);
-    await fh.close().catch(() => undefined);
   }
 }
 
@@ -55,13 +70,15 @@ export async function loadManifest(dir: string): Promise<Manifest> {
   }
   if (!st.isDirectory()) throw new EngineError('ENOTSTATE', `'${dir}': not a directory`);
   const path = join(dir, MANIFEST_NAME);
-  let bytes: Uint8Array;
+  let got;
   try {
-    bytes = await readFile(path);
+    got = await readManifestBytes(dir);
   } catch (err) {
-    if (errCode(err) === 'ENOENT') throw new EngineError('ENOTSTATE', `'${dir}': no manifest.json`);
     throw fsError(err, path, 'read');
   }
+  if ('missing' in got) throw new EngineError('ENOTSTATE', `'${dir}': no manifest.json`);
+  if ('refused' in got) throw new EngineError('EBADMANIFEST', `'${dir}': ${got.refused}`);
+  const bytes = got.bytes;
   try {
     return parseManifest(bytes);
   } catch (err) {
@@ -75,6 +92,7 @@ export const DETAIL = {
   missing: 'listed in the manifest but not found',
   unexpected: 'not listed in the manifest',
   notRegular: 'not a regular file',
+  outside: 'a directory on its path is a symlink or not a directory',
   size: (expected: number, found: number) => `expected ${expected} bytes, found ${found}`,
   checksum: (expected: string, found: string) => `expected xxh3 ${expected}, found ${found}`,
 };
@@ -87,19 +105,22 @@ type Check = { problem: Problem } | { ok: true; bytes?: Uint8Array };
 async function checkFile(dir: string, f: Manifest['files'][number], mode: 'read' | 'stream', verify: boolean): Promise<Check> {
   const abs = join(dir, ...f.path.split('/'));
   const problem = (fault: Problem['fault'], detail: string): Check => ({ problem: { path: f.path, fault, detail } });
-  let st;
+  let opened;
   try {
-    st = await lstat(abs);
+    opened = await openInState(dir, f.path);
   } catch (err) {
-    const code = errCode(err);
-    if (code === 'ENOENT') return problem('missing', DETAIL.missing);
+    if (isOutOfFds(err)) throw err; // mapLimit lowers the concurrency and retries
     return problem('unreadable', osText(err));
   }
-  if (!st.isFile()) return problem('unreadable', DETAIL.notRegular);
-  if (st.size !== f.size) return problem('size', DETAIL.size(f.size, st.size));
+  if ('refused' in opened) {
+    if (opened.refused === 'missing') return problem('missing', DETAIL.missing);
+    return problem('unreadable', opened.refused === 'outside' ? DETAIL.outside : DETAIL.notRegular);
+  }
+  const { fh, size } = opened;
   try {
+    if (size !== f.size) return problem('size', DETAIL.size(f.size, size));
     if (mode === 'read') {
-      const buf = await readFile(abs);
+      const buf = await fh.readFile();
       if (buf.byteLength !== f.size) return problem('size', DETAIL.size(f.size, buf.byteLength));
       const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
       if (verify) {
@@ -108,12 +129,15 @@ async function checkFile(dir: string, f: Manifest['files'][number], mode: 'read'
       }
       return { ok: true, bytes };
     }
-    const d = await hashFile(abs);
+    const d = await hashHandle(fh, abs);
     if (d.size !== f.size) return problem('size', DETAIL.size(f.size, d.size));
     if (d.xxh3 !== f.xxh3) return problem('checksum', DETAIL.checksum(f.xxh3, d.xxh3));
     return { ok: true };
   } catch (err) {
+    if (isOutOfFds(err)) throw err;
     return problem('unreadable', err instanceof EngineError ? err.message : osText(err));
+  } finally {
+    await fh.close().catch(() => undefined);
   }
 }
 
@@ -123,11 +147,16 @@ async function check(dirIn: string, mode: 'read' | 'stream', verify: boolean): P
   const listed = new Set(manifest.files.map((f) => f.path));
   const [checks, tree] = await Promise.all([
     mapLimit(manifest.files, CONCURRENCY, (f) => checkFile(dir, f, mode, verify)),
-    walkTree(dir),
+    walkTree(dir).catch((err: unknown) => {
+      // A name that is not UTF-8 cannot be listed: report it instead of failing the whole check.
+      if (err instanceof EngineError && err.code === 'EBADENTRY') return err;
+      throw err;
+    }),
   ]);
   const problems: Problem[] = [];
   for (const c of checks) if ('problem' in c) problems.push(c.problem);
-  for (const e of tree) {
+  if (tree instanceof EngineError) problems.push({ path: '', fault: 'unexpected', detail: tree.message });
+  for (const e of tree instanceof EngineError ? [] : tree) {
     if (e.kind === 'dir' || e.rel === MANIFEST_NAME || listed.has(e.rel)) continue;
     problems.push({ path: e.rel, fault: 'unexpected', detail: DETAIL.unexpected });
   }

@@ -1,10 +1,10 @@
 /** scanStates: list a states directory, match names, parse manifests; report leftovers. */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import picomatch from 'picomatch';
 import type { ScanResult, StateEntry } from '../types.js';
-import { CONCURRENCY, compareUtf8, errCode, fsError, mapLimit, osText } from './fsutil.js';
-import { MANIFEST_NAME, ManifestRejection, parseManifest } from './manifest.js';
+import { CONCURRENCY, compareUtf8, fsError, isOutOfFds, mapLimit, osText } from './fsutil.js';
+import { ManifestRejection, parseManifest, readManifestBytes } from './manifest.js';
 
 export const TMP_PREFIX = '.pamiq-tmp-';
 export const TRASH_PREFIX = '.pamiq-trash-';
@@ -33,13 +33,16 @@ async function inspect(dir: string, name: string): Promise<StateEntry | undefine
   }
   if (!st.isDirectory()) return undefined;
   const base = { name, path, mtimeMs: st.mtimeMs };
-  let bytes: Uint8Array;
+  let got;
   try {
-    bytes = await readFile(join(path, MANIFEST_NAME));
+    got = await readManifestBytes(path);
   } catch (err) {
-    const reason = errCode(err) === 'ENOENT' ? 'no manifest.json' : `manifest.json: ${osText(err)}`;
-    return { ...base, valid: false, reason };
+    if (isOutOfFds(err)) throw err; // mapLimit lowers the concurrency and retries
+    return { ...base, valid: false, reason: `manifest.json: ${osText(err)}` };
   }
+  if ('missing' in got) return { ...base, valid: false, reason: 'no manifest.json' };
+  if ('refused' in got) return { ...base, valid: false, reason: got.refused };
+  const bytes = got.bytes;
   let m;
   try {
     m = parseManifest(bytes);
@@ -47,14 +50,34 @@ async function inspect(dir: string, name: string): Promise<StateEntry | undefine
     if (err instanceof ManifestRejection) return { ...base, valid: false, reason: err.reason };
     throw err;
   }
-  return {
-    ...base,
-    valid: true,
-    createdAtNs: m.createdAtNs,
-    size: m.files.reduce((s, f) => s + f.size, 0),
-    fileCount: m.files.length,
-    components: m.components,
-  };
+  const rest = { size: m.files.reduce((s, f) => s + f.size, 0), fileCount: m.files.length, components: m.components };
+  return m.seq === undefined
+    ? { ...base, valid: true, createdAtNs: m.createdAtNs, ...rest }
+    : { ...base, valid: true, createdAtNs: m.createdAtNs, seq: m.seq, ...rest };
+}
+
+/**
+ * Recency order of valid entries: sequence number (format 1 counts as 0), then creation time, then
+ * name. The sequence number comes first so that a wall clock that jumped cannot reorder states.
+ */
+export function compareRecency(a: StateEntry, b: StateEntry): number {
+  return (a.seq ?? 0) - (b.seq ?? 0) || compareNs(a.createdAtNs!, b.createdAtNs!) || compareUtf8(a.name, b.name);
+}
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The sequence number of the next state saved into `dir`: one more than the largest `seq` of any valid
+ * state directory in it (every name not starting with `.`; format-1 states count as 0), 1 when there
+ * is none; saturates at 2^53 − 1. See the native twin's `next_seq`.
+ */
+export async function nextSeq(dirIn: string): Promise<number> {
+  const dir = resolve(dirIn);
+  const names = (await listNames(dir)).filter((n) => !n.startsWith('.'));
+  const found = await mapLimit(names, CONCURRENCY, (name) => inspect(dir, name));
+  let max = -1;
+  for (const e of found) if (e?.seq !== undefined && e.seq > max) max = e.seq;
+  return max < 0 ? 1 : Math.min(max + 1, MAX_SAFE);
 }
 
 function compareNs(a: string, b: string): number {
@@ -80,7 +103,7 @@ export async function scanStates(dirIn: string, pattern: string): Promise<ScanRe
   const entries = found.filter((e): e is StateEntry => e !== undefined);
   const valid = entries.filter((e) => e.valid);
   const invalid = entries.filter((e) => !e.valid);
-  valid.sort((a, b) => compareNs(a.createdAtNs!, b.createdAtNs!) || compareUtf8(a.name, b.name));
+  valid.sort(compareRecency);
   invalid.sort((a, b) => compareUtf8(a.name, b.name));
   leftovers.sort(compareUtf8);
   return { entries: [...valid, ...invalid], leftovers };

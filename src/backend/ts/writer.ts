@@ -1,17 +1,19 @@
 /**
- * The streaming file writer: exclusive create, vectored writes in order (chunks of at most IOV_MAX
- * buffers, partial writes resumed), incremental XXH3, fsync + close on finish, close + unlink on abort.
+ * The streaming file writer: exclusive create, writes in order through a bounce buffer (each chunk of
+ * the caller's bytes is copied once, then hashed and written from the copy, so the hash always matches
+ * the file even if the caller mutates its arrays meanwhile; partial writes resumed), incremental XXH3,
+ * fsync + close on finish, close + unlink on abort. A segment whose ArrayBuffer is detached
+ * (transferred) before or during an append fails it with EINVAL (see {@link checkSegments}).
  */
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import type { FileDigest, FileWriter, Segment } from '../types.js';
 import { EngineError } from '../types.js';
+import { checkSegments, detachedError } from '../segments.js';
 import { fsError } from './fsutil.js';
-import { acquireHasher, asU8, releaseHasher, type Hasher } from './hash.js';
+import { acquireHasher, releaseHasher, type Hasher } from './hash.js';
 
-/** Linux's IOV_MAX; also fine elsewhere (libuv splits further when needed). */
-const IOV_MAX = 1024;
-/** Upper bound of bytes per writev call, keeps a single call well below 2 GiB. */
-const MAX_BYTES_PER_CALL = 1 << 30;
+/** Size of the bounce buffer an append copies the caller's bytes into (as the native writer's). */
+const BOUNCE_BYTES = 4 << 20;
 
 /** Bytes written by every writer of this process (for the injected ENOSPC fault). */
 let totalWritten = 0;
@@ -65,20 +67,31 @@ class Writer implements FileWriter {
   async append(segments: Segment[]): Promise<void> {
     const { fh, hasher } = await this.ready();
     try {
-      let bufs: Uint8Array[] = [];
-      let bytes = 0;
-      for (const seg of segments) {
-        if (seg.byteLength === 0) continue;
-        const u8 = asU8(seg);
-        bufs.push(u8);
-        bytes += u8.byteLength;
-        if (bufs.length >= IOV_MAX || bytes >= MAX_BYTES_PER_CALL) {
-          await this.writeAll(fh, hasher, bufs, bytes);
-          bufs = [];
-          bytes = 0;
+      const views = checkSegments(segments, this.path);
+      const lengths = views.map((v) => v.byteLength);
+      const total = lengths.reduce((x, y) => x + y, 0);
+      const bounce = new Uint8Array(Math.min(total, BOUNCE_BYTES));
+      let fill = 0;
+      for (let i = 0; i < views.length; i++) {
+        const v = views[i]!;
+        for (let off = 0; off < lengths[i]!; ) {
+          // The view may have been detached while an earlier chunk was written.
+          if (v.byteLength !== lengths[i]) throw detachedError(this.path, i);
+          const take = Math.min(lengths[i]! - off, bounce.length - fill);
+          bounce.set(v.subarray(off, off + take), fill);
+          fill += take;
+          off += take;
+          if (fill === bounce.length) {
+            await this.writeAll(fh, hasher, [bounce], fill);
+            fill = 0;
+          }
         }
       }
-      if (bufs.length > 0) await this.writeAll(fh, hasher, bufs, bytes);
+      if (fill > 0) await this.writeAll(fh, hasher, [bounce.subarray(0, fill)], fill);
+      // Same rule as the native adapter: a segment detached by the end of the append fails it.
+      views.forEach((v, i) => {
+        if (v.byteLength !== lengths[i]) throw detachedError(this.path, i);
+      });
     } catch (err) {
       this.failure = fsError(err, this.path, 'write');
       throw this.failure;
