@@ -7,6 +7,7 @@ import { formatNs } from '../../src/cli/format.js';
 import { StateStore } from '../../src/state/store.js';
 import { Counter, EpisodeStats } from '../helpers/components.js';
 import { holdLockInChild } from '../helpers/lock-holder.js';
+import { sealManifest } from '../helpers/seal.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -125,7 +126,8 @@ test('one state dated outside the Date range is reported; list and inspect go on
   const paths = await makeStates(dir, 2);
   const manifestPath = join(paths[0]!, 'manifest.json');
   const far = '99999999999999999999999999';
-  writeFileSync(manifestPath, readFileSync(manifestPath, 'utf8').replace(/"createdAtNs": "\d+"/, `"createdAtNs": "${far}"`));
+  // A well-formed (sealed) manifest whose only oddity is the date.
+  writeFileSync(manifestPath, sealManifest({ ...JSON.parse(readFileSync(manifestPath, 'utf8')), createdAtNs: far }));
   const r = pamiq('states', 'list', dir);
   t.is(r.status, 0, r.stderr);
   const lines = r.stdout.split('\n');

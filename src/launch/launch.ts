@@ -218,7 +218,6 @@ async function run(
     });
     const training = running.training;
     running.onTrainingRun((name, seconds, bufferSizes) => {
-      observer.onStep('training');
       observer.onTrainingRun(name, seconds);
       for (const [b, size] of bufferSizes) observer.bufferSize(b, size);
     });
