@@ -18,3 +18,4 @@ export type { Manifest, ManifestFile, Problem, FaultKind, StateEntry, ScanResult
 export { SerializationError } from './codec/values.js';
 export { getLogger, setLogDestination, setLogLevel, captureLogs } from './log.js';
 export { VERSION } from './version.js';
+export { RandomSource, globalRandom, seedGlobalRandom, entropySeed } from './random/index.js';

@@ -1,3 +1,4 @@
+import { globalRandom } from '../random/global.js';
 import { DataBuffer } from './buffer.js';
 import { keepNewest, loadBufferFile, saveBufferFile } from './buffer-file.js';
 import { checkMaxSize } from './sequential-buffer.js';
@@ -13,7 +14,10 @@ export interface RandomReplacementOptions {
    * probability becomes `clamp(maxSize / L · (ln(maxSize) + γ), 0, 1)`.
    */
   expectedSurvivalLength?: number;
-  /** Uniform source in [0, 1), `Math.random` by default; inject one for deterministic specs. */
+  /**
+   * Uniform source in [0, 1); by default the process-wide seeded source (`globalRandom()`), whose state
+   * is part of every saved state, so a resumed system replaces the same slots.
+   */
   random?: () => number;
 }
 
@@ -61,7 +65,7 @@ export class RandomReplacementBuffer<T = unknown> extends DataBuffer<T, T[]> {
     const p = replaceProbabilityOf(maxSize, options);
     super(p === 0 ? maxSize : Math.floor(maxSize / p));
     this.replaceProbability = p;
-    this.random = options.random ?? Math.random;
+    this.random = options.random ?? (() => globalRandom().random());
   }
 
   get isFull(): boolean {

@@ -1,5 +1,5 @@
 export { InferenceModel } from './inference-model.js';
-export { TrainingModel, type TrainingModelOptions } from './training-model.js';
+export { TrainingModel, type TrainingModelOptions, type ParameterArray, type ParameterSet } from './training-model.js';
 export { InferenceModelsDict } from './inference-models-dict.js';
 export { TrainingModelsDict } from './training-models-dict.js';
 export {

@@ -1,6 +1,23 @@
 import type { PersistentState } from '../state/persistent.js';
 import type { InferenceModel } from './inference-model.js';
 
+/** Any typed array a model's parameters may be held in. */
+export type ParameterArray =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | Uint8ClampedArray
+  | BigInt64Array
+  | BigUint64Array;
+
+/** A model's parameters by name, as published from the training side to the inference side. */
+export type ParameterSet = Record<string, ParameterArray>;
+
 export interface TrainingModelOptions {
   /** Whether the model has an inference counterpart (default true). */
   hasInferenceModel?: boolean;
@@ -50,6 +67,21 @@ export abstract class TrainingModel<I extends InferenceModel = InferenceModel> i
   sync(): void | Promise<void> {
     if (this.hasInferenceModel && !this.inferenceThreadOnly) return this.syncImpl(this.inferenceModel);
   }
+
+  /**
+   * Optional, for running trainers in a worker thread: the current parameters, called on the training
+   * side after each training run. Names and lengths must stay the same for the model's whole life; the
+   * arrays may be live views of the parameters (the caller copies them at once).
+   */
+  exportParameters?(): ParameterSet;
+
+  /**
+   * Optional, the counterpart of {@link exportParameters}: called on the main thread between agent
+   * steps with the newest complete set published by the training side. The arrays are valid only
+   * during the call: copy them into `inferenceModel` (or build new tensors from them).
+   * @throws TypeError when a parameter is missing or has another length (implementations).
+   */
+  importParameters?(inferenceModel: I, params: ParameterSet): void;
 
   saveState(_path: string): void | Promise<void> {}
   loadState(_path: string): void | Promise<void> {}
