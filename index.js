@@ -773,7 +773,7 @@ if (
   }
 }
 
-const { NativeWriter, commitState, encodeNumbers, readState, removeLeftovers, removeStates, scanList, scanStates, verifyState, xxh3 } = nativeBinding
+const { NativeWriter, commitState, encodeNumbers, readState, removeLeftovers, removeStates, scanList, scanStates, snapshotClone, snapshotCopy, verifyState, xxh3 } = nativeBinding
 export { NativeWriter }
 export { commitState }
 export { encodeNumbers }
@@ -782,6 +782,8 @@ export { removeLeftovers }
 export { removeStates }
 export { scanList }
 export { scanStates }
+export { snapshotClone }
+export { snapshotCopy }
 export { verifyState }
 export { xxh3 }
 export const __napiBindingTarget = __napiLoadedBindingTarget

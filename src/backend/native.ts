@@ -25,6 +25,8 @@ import type {
   ScanResult,
   Segment,
   VerifyReport,
+  SnapshotDigest,
+  SnapshotListing,
 } from './types.js';
 import { EngineError } from './types.js';
 
@@ -66,6 +68,8 @@ interface RawBinding {
   encodeNumbers(values: Float64Array, width: number): Uint8Array;
   scanList(bytes: Uint8Array, offset: number): RawListScan;
   xxh3(bytes: Uint8Array): string;
+  snapshotClone?(src: string, dest: string): Promise<SnapshotListing>;
+  snapshotCopy?(src: string, dest: string, listing: SnapshotListing): Promise<SnapshotDigest[]>;
 }
 
 const FUNCTIONS = [
@@ -212,5 +216,20 @@ export function createNativeEngine(binding: unknown): Engine {
     xxh3(bytes: Uint8Array): string {
       return callSync(() => b.xxh3(asU8(bytes)));
     },
+
+    snapshotClone(src: string, dest: string): Promise<SnapshotListing> {
+      if (!b.snapshotClone) return Promise.reject(missingSnapshot());
+      return call(() => b.snapshotClone!(src, dest));
+    },
+
+    snapshotCopy(src: string, dest: string, listing: SnapshotListing): Promise<SnapshotDigest[]> {
+      if (!b.snapshotCopy) return Promise.reject(missingSnapshot());
+      return call(() => b.snapshotCopy!(src, dest, listing));
+    },
   };
+}
+
+/** An addon built before directory snapshots existed: rebuild it with `npm run build`. */
+function missingSnapshot(): EngineError {
+  return new EngineError('EIO', 'the native addon has no directory snapshots; rebuild it with `npm run build`');
 }

@@ -17,7 +17,7 @@ import type { FileDigest } from '../backend/types.js';
 import { getLogger } from '../log.js';
 import { LIBRARY } from '../version.js';
 import { SaveError, StateCorruptError, StateMismatchError, StateNotFoundError } from './errors.js';
-import { type Producer, withCapture, withLoad, writeSegments } from './files.js';
+import { type DeferredWrite, type Producer, withCapture, withLoad, writeSegments } from './files.js';
 import { DEFAULT_STATE_NAME_FORMAT, formatStateName, nowNs } from './names.js';
 import type { PersistentState } from './persistent.js';
 import { publishPhase } from './phases.js';
@@ -51,6 +51,8 @@ export class PendingSave {
     private readonly createdAtNs: bigint,
     private readonly components: string[],
     private readonly staged: Map<string, Producer>,
+    /** Writes recorded with deferWrite (directory snapshots), run after the staged files. */
+    private readonly deferred: DeferredWrite[] = [],
   ) {}
 
   /**
@@ -62,6 +64,7 @@ export class PendingSave {
     try {
       publishPhase('write:start', this.name);
       const known = await this.writeStaged();
+      await this.runDeferred(known);
       publishPhase('commit:start', this.name);
       const result = await engine().commitState({
         tmpDir: this.tmpDir,
@@ -89,6 +92,19 @@ export class PendingSave {
   private claim() {
     if (this.settled) throw new Error(`Pending save '${this.name}' was already committed or discarded`);
     this.settled = true;
+  }
+
+  /** Runs the deferred writes one after another, adding their digests to `known`. */
+  private async runDeferred(known: Record<string, FileDigest>): Promise<void> {
+    for (const write of this.deferred) {
+      let digests: Map<string, FileDigest>;
+      try {
+        digests = await write();
+      } catch (err) {
+        throw new SaveError(`A directory snapshot of state '${this.name}' failed`, err);
+      }
+      for (const [abs, digest] of digests) known[relative(this.tmpDir, abs).split(sep).join('/')] = digest;
+    }
   }
 
   private async writeStaged(): Promise<Record<string, FileDigest>> {
@@ -181,8 +197,9 @@ export class StateStore {
     publishPhase('capture:start', name);
     let current = '';
     let staged: Map<string, Producer>;
+    let deferred: DeferredWrite[];
     try {
-      [, staged] = await withCapture(tmpDir, async () => {
+      [, staged, deferred] = await withCapture(tmpDir, async () => {
         for (const [componentName, component] of this.components) {
           current = componentName;
           await component.saveState(join(tmpDir, componentName));
@@ -193,7 +210,7 @@ export class StateStore {
       throw new SaveError(`Component '${current}' failed to save its state`, err);
     }
     publishPhase('capture:end', name);
-    return new PendingSave(name, tmpDir, this.statesDir, createdAtNs, this.names, staged);
+    return new PendingSave(name, tmpDir, this.statesDir, createdAtNs, this.names, staged, deferred);
   }
 
   private async loadNow(path: string, options: LoadOptions): Promise<void> {

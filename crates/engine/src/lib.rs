@@ -14,6 +14,7 @@ pub mod pool;
 pub mod read;
 pub mod remove;
 pub mod scan;
+pub mod snapshot;
 pub mod writer;
 
 pub use commit::{commit_state, CommitRequest, CommitResult};
@@ -26,3 +27,4 @@ pub use read::{read_state, verify_state, Fault, Problem, ReadResult, VerifyRepor
 pub use remove::{remove_leftovers, remove_states, RemoveOutcome};
 pub use scan::{scan_states, ScanResult, StateEntry};
 pub use writer::Writer;
+pub use snapshot::{snapshot_clone, snapshot_copy, SnapshotDigest, SnapshotEntry, SnapshotListing};

@@ -1,0 +1,257 @@
+//! `snapshotClone` / `snapshotCopy`: a component's own directory tree copied into a state, in two
+//! phases (docs/engine.md, "Directory snapshots").
+//!
+//! * [`snapshot_clone`] runs while the loops are paused: it lists the tree (sizes and modification
+//!   times), creates the directories under `dest`, and clones every file copy-on-write (Linux `FICLONE`)
+//!   when the file system can — a clone is the file's content at that moment, whatever happens to the
+//!   source later. When the first clone is refused (the file system has no reflinks), no file is cloned.
+//! * [`snapshot_copy`] runs after the loops resumed: it copies the files that were not cloned (reading,
+//!   hashing and writing each in one pass, many files at once on the engine's pool), checks that each
+//!   copied source still has the size and modification time listed at the pause (else `EIO` "changed
+//!   while being snapshotted"), hashes the clones, fsyncs every file and directory, and returns the
+//!   digests.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use rayon::prelude::*;
+use xxhash_rust::xxh3::Xxh3Default;
+
+use crate::error::{Code, EngineError, IoContext, Result};
+use crate::fsutil::{resolve, sync_dir, walk, EntryKind};
+use crate::hash::{hash_reader, hex, Digest};
+use crate::pool;
+
+const CHUNK: usize = 1 << 20;
+
+/// One file of a snapshot, as listed during the pause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotEntry {
+  /// Relative to the source root, `/`-separated.
+  pub path: String,
+  pub size: u64,
+  /// Modification time in nanoseconds since the epoch, decimal.
+  pub mtime_ns: String,
+  /// True when the file was cloned into `dest` already.
+  pub cloned: bool,
+}
+
+/// The listing of a snapshot: directories (parents first) and files, both sorted by path bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotListing {
+  pub dirs: Vec<String>,
+  pub files: Vec<SnapshotEntry>,
+}
+
+/// A copied file's digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotDigest {
+  pub path: String,
+  pub digest: Digest,
+}
+
+fn join_rel(root: &Path, rel: &str) -> PathBuf {
+  rel.split('/').fold(root.to_path_buf(), |p, part| p.join(part))
+}
+
+fn mtime_ns(meta: &fs::Metadata, path: &Path) -> Result<String> {
+  let t = meta.modified().ctx("stat", path)?;
+  let ns = match t.duration_since(UNIX_EPOCH) {
+    Ok(d) => d.as_nanos() as i128,
+    Err(e) => -(e.duration().as_nanos() as i128),
+  };
+  Ok(ns.to_string())
+}
+
+/// Clones `src` onto the new file `dst` copy-on-write. `Ok(false)` when the file system cannot.
+#[cfg(target_os = "linux")]
+fn clone_file(src: &Path, dst: &Path) -> Result<bool> {
+  use std::os::fd::AsRawFd;
+  let from = File::open(src).ctx("open", src)?;
+  let to = OpenOptions::new()
+    .write(true)
+    .create_new(true)
+    .open(dst)
+    .ctx("open", dst)?;
+  // SAFETY: both descriptors are open for the duration of the call; FICLONE takes the source fd.
+  let rc = unsafe { libc::ioctl(to.as_raw_fd(), libc::FICLONE, from.as_raw_fd()) };
+  if rc == 0 {
+    return Ok(true);
+  }
+  let err = std::io::Error::last_os_error();
+  drop(to);
+  let _ = fs::remove_file(dst);
+  match err.raw_os_error() {
+    Some(libc::EOPNOTSUPP) | Some(libc::EXDEV) | Some(libc::EINVAL) | Some(libc::ENOTTY) | Some(libc::ENOSYS) => {
+      Ok(false)
+    }
+    _ => Err(EngineError::io(&err, "clone", dst)),
+  }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn clone_file(_src: &Path, _dst: &Path) -> Result<bool> {
+  Ok(false)
+}
+
+/// Phase one (during the pause): lists `src`, creates `dest` and its directories, clones the files
+/// where the file system can. `dest` must not exist; `src` must be a directory holding only
+/// directories and regular files.
+pub fn snapshot_clone(src: &Path, dest: &Path) -> Result<SnapshotListing> {
+  let src = &resolve(src);
+  let dest = &resolve(dest);
+  let meta = fs::metadata(src).ctx("stat", src)?;
+  if !meta.is_dir() {
+    return Err(EngineError::new(
+      Code::InvalidArg,
+      format!("snapshot: '{}' is not a directory", src.display()),
+    ));
+  }
+  if dest.starts_with(src) {
+    return Err(EngineError::new(
+      Code::InvalidArg,
+      format!(
+        "snapshot: the destination '{}' lies inside the source '{}'",
+        dest.display(),
+        src.display()
+      ),
+    ));
+  }
+  let mut dirs = Vec::new();
+  let mut rels = Vec::new();
+  for e in walk(src)? {
+    match e.kind {
+      EntryKind::Dir => dirs.push(e.rel),
+      EntryKind::File => rels.push(e.rel),
+      EntryKind::Other => {
+        return Err(EngineError::new(
+          Code::BadEntry,
+          format!(
+            "snapshot: '{}' is not a regular file or directory (symlink or special file)",
+            join_rel(src, &e.rel).display()
+          ),
+        ))
+      }
+    }
+  }
+  dirs.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+  rels.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+  if let Some(parent) = dest.parent() {
+    fs::create_dir_all(parent).ctx("mkdir", parent)?;
+  }
+  fs::create_dir(dest).ctx("mkdir", dest)?;
+  for d in &dirs {
+    let p = join_rel(dest, d);
+    fs::create_dir(&p).ctx("mkdir", &p)?;
+  }
+  // The first file decides whether this file system clones; the rest follow in parallel.
+  let clones = match rels.first() {
+    Some(first) => clone_file(&join_rel(src, first), &join_rel(dest, first))?,
+    None => false,
+  };
+  let files = pool::install(|| {
+    rels
+      .par_iter()
+      .enumerate()
+      .map(|(i, rel)| {
+        let from = join_rel(src, rel);
+        let m = fs::symlink_metadata(&from).ctx("stat", &from)?;
+        let cloned = clones && (i == 0 || clone_file(&from, &join_rel(dest, rel))?);
+        Ok(SnapshotEntry {
+          path: rel.clone(),
+          size: m.len(),
+          mtime_ns: mtime_ns(&m, &from)?,
+          cloned,
+        })
+      })
+      .collect::<Result<Vec<_>>>()
+  })??;
+  Ok(SnapshotListing { dirs, files })
+}
+
+/// Copies `src` to the new file `dst` in one pass, hashing what it writes; fsyncs `dst`.
+fn copy_hashed(src: &Path, dst: &Path) -> Result<Digest> {
+  let mut from = File::open(src).ctx("open", src)?;
+  let mut to = OpenOptions::new()
+    .write(true)
+    .create_new(true)
+    .open(dst)
+    .ctx("open", dst)?;
+  let mut hasher = Xxh3Default::new();
+  let mut buf = vec![0u8; CHUNK];
+  let mut size = 0u64;
+  loop {
+    let n = match from.read(&mut buf) {
+      Ok(0) => break,
+      Ok(n) => n,
+      Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+      Err(e) => return Err(e).ctx("read", src),
+    };
+    let chunk = buf.get(..n).unwrap_or_default();
+    hasher.update(chunk);
+    to.write_all(chunk).ctx("write", dst)?;
+    size += n as u64;
+  }
+  to.sync_all().ctx("fsync", dst)?;
+  Ok(Digest {
+    size,
+    xxh3: hex(hasher.digest()),
+  })
+}
+
+fn changed(src: &Path, what: &str) -> EngineError {
+  EngineError::new(
+    Code::Io,
+    format!(
+      "snapshot: '{}' changed while being snapshotted ({what} differs from the pause)",
+      src.display()
+    ),
+  )
+}
+
+/// Phase two (after the pause): copies the files `listing` did not clone, checks they did not change
+/// since the listing, hashes and fsyncs every file and directory under `dest`. Digests by path.
+pub fn snapshot_copy(src: &Path, dest: &Path, listing: &SnapshotListing) -> Result<Vec<SnapshotDigest>> {
+  let src = &resolve(src);
+  let dest = &resolve(dest);
+  let out = pool::install(|| {
+    listing
+      .files
+      .par_iter()
+      .map(|e| {
+        let from = join_rel(src, &e.path);
+        let to = join_rel(dest, &e.path);
+        let digest = if e.cloned {
+          let mut f = File::open(&to).ctx("open", &to)?;
+          let d = hash_reader(&mut f, &to)?;
+          f.sync_all().ctx("fsync", &to)?;
+          d
+        } else {
+          let d = copy_hashed(&from, &to)?;
+          let m = fs::symlink_metadata(&from).map_err(|_| changed(&from, "existence"))?;
+          if m.len() != e.size || d.size != e.size {
+            return Err(changed(&from, "size"));
+          }
+          if mtime_ns(&m, &from)? != e.mtime_ns {
+            return Err(changed(&from, "modification time"));
+          }
+          d
+        };
+        Ok(SnapshotDigest {
+          path: e.path.clone(),
+          digest,
+        })
+      })
+      .collect::<Result<Vec<_>>>()
+  })??;
+  // Deepest directories first, then the root.
+  let mut dirs: Vec<&String> = listing.dirs.iter().collect();
+  dirs.sort_by_key(|d| std::cmp::Reverse(d.matches('/').count()));
+  for d in dirs {
+    sync_dir(&join_rel(dest, d))?;
+  }
+  sync_dir(dest)?;
+  Ok(out)
+}
