@@ -15,7 +15,7 @@ import { ChildFailed, REPO_ROOT, runCase } from './lib/child.js';
 import { freshDir, type ChildResult } from './lib/common.js';
 import { fmt, machine, renderTable, summarize, type BenchRecord, type Column, type Row, type Verdict } from './lib/report.js';
 
-const CASES = ['large-save', 'large-load', 'small-records', 'keeper', 'loop-stall', 'memory'] as const;
+const CASES = ['large-save', 'large-load', 'small-records', 'keeper', 'loop-stall', 'memory', 'snapshot-dir'] as const;
 type CaseName = (typeof CASES)[number];
 type Backend = 'native' | 'ts';
 
@@ -468,6 +468,62 @@ log(
 );
 for (const n of notes) log(`note: ${n}`);
 
+// =====================================================================================================
+// Case 7: snapshot() of a component directory
+// =====================================================================================================
+
+async function snapshotDir(): Promise<void> {
+  const name = '7 snapshot dir';
+  const shapes = quick
+    ? [
+        { label: '100 files × 200 kB', files: 100, bytes: 200_000 },
+        { label: '2,000 files × 1 kB', files: 2_000, bytes: 1_000 },
+      ]
+    : [
+        { label: '1,000 files × 200 kB (200 MB)', files: 1_000, bytes: 200_000 },
+        { label: '50,000 files × 1 kB', files: 50_000, bytes: 1_000 },
+      ];
+  let first = true;
+  for (const shape of shapes) {
+    const src = join(root, 'snapshot-src');
+    const out = join(root, 'snapshot-out');
+    rmSync(src, { recursive: true, force: true });
+    await child('snapshot-dir', 'limit', ['--mode', 'make', '--dir', src, '--files', String(shape.files), '--bytes', String(shape.bytes)], `${name} make`);
+    const cols: (Backend | 'limit')[] = [...backends, 'limit'];
+    const results: Partial<Record<Column, ChildResult[]>> = {};
+    for (let r = 0; r < reps; r++) {
+      await rotated(cols, r, async (c) => {
+        const mode = c === 'limit' ? 'limit' : 'engine';
+        const res = await child('snapshot-dir', c, ['--mode', mode, '--dir', src, '--out', out], `${name} ${shape.label} ${c} ${r + 1}/${reps}`);
+        (results[c] ??= []).push(res);
+      });
+    }
+    rmSync(src, { recursive: true, force: true });
+    const v: Partial<Record<Column, number>> = {};
+    for (const c of cols) v[c] = recordValues(name, c, `${shape.files} files: totalMs`, 'ms', (results[c] ?? []).flatMap((r) => r.samples.totalMs ?? [])).median;
+    const pause: Partial<Record<Column, number>> = {};
+    for (const b of backends) pause[b] = recordValues(name, b, `${shape.files} files: pauseMs`, 'ms', (results[b] ?? []).flatMap((r) => r.samples.pauseMs ?? [])).median;
+    const vsTwin = ratio(v.ts, v.native);
+    const vsCp = ratio(v.limit, v.native);
+    const cloned = results[primary ?? 'ts']?.[0]?.facts.cloned;
+    rows.push({
+      case: first ? name : '',
+      metric: `snapshot ${shape.label} (limit: cp -r + sync)${cloned ? ', cloned' : ', copied (no reflinks)'}`,
+      cells: cells(v, 'ms'),
+      target: 'native ≥ 2× ts, ≥ 1× cp -r + sync',
+      result:
+        primary === 'native'
+          ? [
+              judge(name, `${shape.label}: native ≥ 2× faster than the twin`, vsTwin, 2, 'native', `(${x(vsTwin)} ts)`),
+              judge(name, `${shape.label}: native at least as fast as cp -r + sync`, vsCp, 1, 'native', `(${x(vsCp)} cp)`),
+            ].join(', ')
+          : `n/a (native ${nativeUnavailable === undefined ? 'not run' : 'unavailable'})`,
+    });
+    rows.push({ case: '', metric: '  of which during the pause (list + clone)', cells: cells(pause, 'ms') });
+    first = false;
+  }
+}
+
 async function guarded(caseName: string, fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
@@ -498,6 +554,7 @@ try {
   if (wanted.has('keeper')) await guarded('4 keeper', keeper);
   if (wanted.has('loop-stall')) await guarded('5 loop stall', loopStall);
   if (large && wanted.has('memory')) reportMemory(large);
+  if (wanted.has('snapshot-dir')) await guarded('7 snapshot dir', snapshotDir);
 } finally {
   cleanup();
 }

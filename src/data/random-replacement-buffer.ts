@@ -43,7 +43,9 @@ export function replaceProbabilityOf(maxSize: number, options: RandomReplacement
  * replaced then).
  *
  * State: `${path}.msgpack` with the items ordered by when they were added, oldest first, so a smaller
- * buffer that loads it keeps the newest items (as every built-in buffer does).
+ * buffer that loads it keeps the newest items (as every built-in buffer does). Its config also holds
+ * `slots` (for each slot, the age rank of its item), so a buffer of the same size puts every item back
+ * into its slot: sampling by index after a load draws what it would have drawn without the save.
  */
 export class RandomReplacementBuffer<T = unknown> extends DataBuffer<T, T[]> {
   readonly replaceProbability: number;
@@ -104,11 +106,21 @@ export class RandomReplacementBuffer<T = unknown> extends DataBuffer<T, T[]> {
     return { items: this.items.slice(), ages: this.ages.slice() };
   }
 
-  /** Replaces the content with `items` (oldest first), keeping the newest `maxSize`. @internal */
-  replaceAll(items: T[]): void {
-    this.items = keepNewest(items, this.maxSize);
-    this.ages = this.items.map((_, i) => i);
-    this.added = this.items.length;
+  /**
+   * Replaces the content with `items` (oldest first), keeping the newest `maxSize`; with `slots` (as
+   * saved, a permutation of the kept items' age ranks) each item goes back into its former slot.
+   * @internal
+   */
+  replaceAll(items: T[], slots?: ArrayLike<number>): void {
+    const kept = keepNewest(items, this.maxSize);
+    if (slots && isPermutation(slots, kept.length)) {
+      this.items = Array.from(slots, (rank) => kept[rank]!);
+      this.ages = Array.from(slots);
+    } else {
+      this.items = kept;
+      this.ages = kept.map((_, i) => i);
+    }
+    this.added = kept.length;
   }
 
   override saveState(path: string): void | Promise<void> {
@@ -118,7 +130,7 @@ export class RandomReplacementBuffer<T = unknown> extends DataBuffer<T, T[]> {
         path,
         {
           kind: 'RandomReplacementBuffer',
-          config: { maxSize: this.maxSize, replaceProbability: this.replaceProbability },
+          config: { maxSize: this.maxSize, replaceProbability: this.replaceProbability, slots: slotRanks(ages) },
           columns: ['items'],
         },
         () => [sortByAge(items, ages)],
@@ -129,8 +141,8 @@ export class RandomReplacementBuffer<T = unknown> extends DataBuffer<T, T[]> {
   /** @throws BufferStateMismatchError when the file was saved by another kind of buffer. */
   override loadState(path: string): void | Promise<void> {
     return (async () => {
-      const { columns } = await loadBufferFile(path, 'RandomReplacementBuffer', ['items']);
-      this.replaceAll(columns[0] as T[]);
+      const { meta, columns } = await loadBufferFile(path, 'RandomReplacementBuffer', ['items']);
+      this.replaceAll(columns[0] as T[], meta.config.slots as ArrayLike<number> | undefined);
     })();
   }
 }
@@ -139,4 +151,23 @@ export class RandomReplacementBuffer<T = unknown> extends DataBuffer<T, T[]> {
 export function sortByAge<T>(items: readonly T[], ages: readonly number[]): T[] {
   const order = ages.map((_, i) => i).sort((a, b) => ages[a]! - ages[b]!);
   return order.map((i) => items[i]!);
+}
+
+/** For each slot, the rank of its age among all ages (0 = oldest). */
+export function slotRanks(ages: readonly number[]): Int32Array {
+  const order = ages.map((_, i) => i).sort((a, b) => ages[a]! - ages[b]!);
+  const ranks = new Int32Array(ages.length);
+  order.forEach((slot, rank) => (ranks[slot] = rank));
+  return ranks;
+}
+
+function isPermutation(values: ArrayLike<number>, n: number): boolean {
+  if (values.length !== n) return false;
+  const seen = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    if (!Number.isInteger(v) || v < 0 || v >= n || seen[v]) return false;
+    seen[v] = 1;
+  }
+  return true;
 }
