@@ -220,24 +220,31 @@ fn copy_hashed(src: &Path, dst: &Path) -> Result<Digest> {
     .create_new(true)
     .open(dst)
     .ctx("open", dst)?;
-  let mut hasher = Xxh3Default::new();
-  let mut buf = vec![0u8; CHUNK];
-  let mut size = 0u64;
-  loop {
-    let n = match from.read(&mut buf) {
-      Ok(0) => break,
-      Ok(n) => n,
-      Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-      Err(e) => return Err(e).ctx("read", src),
-    };
-    let chunk = buf.get(..n).unwrap_or_default();
-    hasher.update(chunk);
-    to.write_all(chunk).ctx("write", dst)?;
-    size += n as u64;
+  // One buffer per pool thread: a fresh 1 MiB allocation per file would be an mmap/munmap pair per
+  // file, which dominates when copying many small files.
+  thread_local! {
+    static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; CHUNK]);
   }
-  Ok(Digest {
-    size,
-    xxh3: hex(hasher.digest()),
+  BUF.with(|cell| {
+    let mut buf = cell.borrow_mut();
+    let mut hasher = Xxh3Default::new();
+    let mut size = 0u64;
+    loop {
+      let n = match from.read(&mut buf) {
+        Ok(0) => break,
+        Ok(n) => n,
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+        Err(e) => return Err(e).ctx("read", src),
+      };
+      let chunk = buf.get(..n).unwrap_or_default();
+      hasher.update(chunk);
+      to.write_all(chunk).ctx("write", dst)?;
+      size += n as u64;
+    }
+    Ok(Digest {
+      size,
+      xxh3: hex(hasher.digest()),
+    })
   })
 }
 
