@@ -7,10 +7,13 @@ const hasTfjs = await import('@tensorflow/tfjs').then(
   () => true,
   () => false,
 );
+const hasWasm = hasTfjs && (await import('@tensorflow/tfjs-backend-wasm').then(() => true, () => false));
 const tfTest = hasTfjs ? test.serial : test.skip;
 const why = hasTfjs ? '' : ' [skipped: @tensorflow/tfjs is not installed]';
 
 const tf = hasTfjs ? await import('@tensorflow/tfjs') : (undefined as never);
+// Importing the wasm backend makes it the preferred one; the specs run on the CPU backend unless they say otherwise.
+if (hasTfjs) await tf.setBackend('cpu');
 const { TfjsModel } = hasTfjs ? await import('../../src/tfjs/index.js') : (undefined as never);
 const { buildMlp, MlpTrainer, weightsOf, batchAt, INPUT } = hasTfjs ? await import('./fixture.js') : (undefined as never);
 const { TrainingModelsDict } = await import('../../src/model/index.js');
@@ -133,7 +136,6 @@ tfTest(`loading weights of another shape or another optimizer class fails with t
   );
 });
 
-const hasWasm = hasTfjs && (await import('@tensorflow/tfjs-backend-wasm').then(() => true, () => false));
 (hasWasm ? test.serial : test.skip)(
   `on the WebAssembly backend a TfjsModel trains, saves and resumes bit for bit too${hasWasm ? '' : ' [skipped: @tensorflow/tfjs-backend-wasm is not installed]'}`,
   async (t) => {

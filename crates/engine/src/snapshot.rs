@@ -313,3 +313,70 @@ pub fn snapshot_copy(src: &Path, dest: &Path, listing: &SnapshotListing) -> Resu
   sync_dir(dest)?;
   Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use crate::hash::xxh3_hex;
+
+  fn tree(root: &Path) {
+    fs::create_dir_all(root.join("a/b")).unwrap();
+    fs::create_dir_all(root.join("empty")).unwrap();
+    fs::write(root.join("top.bin"), b"top").unwrap();
+    fs::write(root.join("a/one"), vec![7u8; 3 * CHUNK + 5]).unwrap();
+    fs::write(root.join("a/b/zero"), b"").unwrap();
+  }
+
+  #[test]
+  fn copies_a_tree_with_digests() {
+    let d = tempfile::tempdir().unwrap();
+    let src = d.path().join("src");
+    tree(&src);
+    let dest = d.path().join("out/snap");
+    let listing = snapshot_clone(&src, &dest).unwrap();
+    assert_eq!(listing.dirs, vec!["a", "a/b", "empty"]);
+    let paths: Vec<&str> = listing.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, vec!["a/b/zero", "a/one", "top.bin"]);
+    let digests = snapshot_copy(&src, &dest, &listing).unwrap();
+    for d in &digests {
+      let bytes = fs::read(join_rel(&dest, &d.path)).unwrap();
+      assert_eq!(bytes, fs::read(join_rel(&src, &d.path)).unwrap());
+      assert_eq!(d.digest.size, bytes.len() as u64);
+      assert_eq!(d.digest.xxh3, xxh3_hex(&bytes));
+    }
+    assert!(dest.join("empty").is_dir());
+  }
+
+  #[test]
+  fn detects_a_change_after_the_listing() {
+    let d = tempfile::tempdir().unwrap();
+    let src = d.path().join("src");
+    tree(&src);
+    let dest = d.path().join("snap");
+    let listing = snapshot_clone(&src, &dest).unwrap();
+    if listing.files.iter().any(|f| f.cloned) {
+      return; // a cloning file system: the clones are immune to later writes
+    }
+    fs::write(src.join("top.bin"), b"rewritten").unwrap();
+    let e = snapshot_copy(&src, &dest, &listing).unwrap_err();
+    assert_eq!(e.code, Code::Io);
+    assert!(e.message.contains("top.bin' changed while being snapshotted"), "{}", e.message);
+  }
+
+  #[test]
+  fn refuses_bad_arguments() {
+    let d = tempfile::tempdir().unwrap();
+    let src = d.path().join("src");
+    tree(&src);
+    assert_eq!(snapshot_clone(&src, &src.join("in")).unwrap_err().code, Code::InvalidArg);
+    assert_eq!(snapshot_clone(&src.join("top.bin"), &d.path().join("x")).unwrap_err().code, Code::InvalidArg);
+    assert_eq!(snapshot_clone(&d.path().join("none"), &d.path().join("y")).unwrap_err().code, Code::NotFound);
+    fs::create_dir(d.path().join("exists")).unwrap();
+    assert_eq!(snapshot_clone(&src, &d.path().join("exists")).unwrap_err().code, Code::Exists);
+    #[cfg(unix)]
+    {
+      std::os::unix::fs::symlink(src.join("a"), src.join("link")).unwrap();
+      assert_eq!(snapshot_clone(&src, &d.path().join("z")).unwrap_err().code, Code::BadEntry);
+    }
+  }
+}
