@@ -69,14 +69,15 @@ tfTest(`training continued after a load matches the uninterrupted run bit for bi
   ];
   for (const [label, optimizer] of optimizers) {
     const a = system(tmpDir(t), () => buildMlp(1), optimizer);
-    await runSteps(a, 17);
+    // 41 steps: Adam's accumulated beta powers then differ from tfjs's pow() recomputation.
+    await runSteps(a, 41);
     const state = await a.store.saveState();
     await runSteps(a, 23);
     const b = system(tmpDir(t), () => buildMlp(3), optimizer);
     await runSteps(b, 4); // the state it had before the load must not matter
     await b.store.loadState(state);
     await runSteps(b, 23);
-    t.is(b.trainer.step, 40, label);
+    t.is(b.trainer.step, 64, label);
     t.deepEqual(Buffer.from(weightsOf(b.model).buffer), Buffer.from(weightsOf(a.model).buffer), label);
   }
 });
