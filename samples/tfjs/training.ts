@@ -31,7 +31,7 @@ export class OnlineTrainer extends TfjsTrainer {
   steps = 0;
 
   constructor() {
-    super({ trainingConditionDataUser: 'experience', minBufferSize: 64, minNewDataCount: 16 });
+    super({ trainingConditionDataUser: 'experience', minBufferSize: 64, minNewDataCount: 4 });
   }
 
   override onTrainingModelsAttached() {
@@ -45,7 +45,8 @@ export class OnlineTrainer extends TfjsTrainer {
   train() {
     const { x, y } = this.getDataUser<{ x: Float32Array[]; y: number[] }>('experience').getData();
     const batch = 32;
-    for (let step = 0; step < 4; step++) {
+    // One Adam step per run keeps each run short: on the main thread it runs between agent steps.
+    for (let step = 0; step < 1; step++) {
       const xs = new Float32Array(batch * INPUT);
       const ys = new Float32Array(batch);
       for (let i = 0; i < batch; i++) {

@@ -17,7 +17,7 @@
 //! system calls and the disk, not by the CPU.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -212,14 +212,27 @@ pub fn snapshot_clone(src: &Path, dest: &Path) -> Result<SnapshotListing> {
   Ok(SnapshotListing { dirs, files })
 }
 
-/// Copies `src` to the new file `dst` in one pass, hashing what it writes (not fsynced).
+/// Files at least this big are hashed through a read-only mapping of the copy instead of `read`.
+const MAP_MIN: u64 = 256 * 1024;
+
+/// Copies `src` to the new file `dst` (not fsynced) and hashes the copy. The bytes move in the kernel
+/// (`std::io::copy` uses `copy_file_range` on Linux); the copy is then hashed through a read-only
+/// mapping when large (no copy to user space), with `read` into a per-thread buffer when small.
 fn copy_hashed(src: &Path, dst: &Path) -> Result<Digest> {
   let mut from = File::open(src).ctx("open", src)?;
   let mut to = OpenOptions::new()
+    .read(true)
     .write(true)
     .create_new(true)
     .open(dst)
     .ctx("open", dst)?;
+  let size = std::io::copy(&mut from, &mut to).ctx("copy", dst)?;
+  if size >= MAP_MIN {
+    if let Some(d) = hash_mapped(&to, size) {
+      return Ok(d);
+    }
+  }
+  to.seek(SeekFrom::Start(0)).ctx("seek", dst)?;
   // One buffer per pool thread: a fresh 1 MiB allocation per file would be an mmap/munmap pair per
   // file, which dominates when copying many small files.
   thread_local! {
@@ -228,24 +241,51 @@ fn copy_hashed(src: &Path, dst: &Path) -> Result<Digest> {
   BUF.with(|cell| {
     let mut buf = cell.borrow_mut();
     let mut hasher = Xxh3Default::new();
-    let mut size = 0u64;
+    let mut read = 0u64;
     loop {
-      let n = match from.read(&mut buf) {
+      let n = match to.read(&mut buf) {
         Ok(0) => break,
         Ok(n) => n,
         Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-        Err(e) => return Err(e).ctx("read", src),
+        Err(e) => return Err(e).ctx("read", dst),
       };
-      let chunk = buf.get(..n).unwrap_or_default();
-      hasher.update(chunk);
-      to.write_all(chunk).ctx("write", dst)?;
-      size += n as u64;
+      hasher.update(buf.get(..n).unwrap_or_default());
+      read += n as u64;
     }
     Ok(Digest {
-      size,
+      size: read,
       xxh3: hex(hasher.digest()),
     })
   })
+}
+
+/// XXH3 of the first `len` bytes of `file` through a read-only shared mapping; None when mapping fails
+/// (the caller then reads). Only for files this engine created and nobody else truncates.
+#[cfg(target_os = "linux")]
+fn hash_mapped(file: &File, len: u64) -> Option<Digest> {
+  use std::os::fd::AsRawFd;
+  let n = usize::try_from(len).ok()?;
+  // SAFETY: a read-only shared mapping of `n` bytes of an open file we created; the slice lives only
+  // until munmap below, and no one truncates the file meanwhile (it is inside the state being written).
+  unsafe {
+    let p = libc::mmap(std::ptr::null_mut(), n, libc::PROT_READ, libc::MAP_SHARED, file.as_raw_fd(), 0);
+    if p == libc::MAP_FAILED {
+      return None;
+    }
+    libc::madvise(p, n, libc::MADV_SEQUENTIAL);
+    let bytes = std::slice::from_raw_parts(p as *const u8, n);
+    let digest = Digest {
+      size: len,
+      xxh3: hex(xxhash_rust::xxh3::xxh3_64(bytes)),
+    };
+    libc::munmap(p, n);
+    Some(digest)
+  }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn hash_mapped(_file: &File, _len: u64) -> Option<Digest> {
+  None
 }
 
 fn changed(src: &Path, what: &str) -> EngineError {
