@@ -5,8 +5,8 @@
 //!   times), creates the directories under `dest`, and clones every file copy-on-write (Linux `FICLONE`)
 //!   when the file system can — a clone is the file's content at that moment, whatever happens to the
 //!   source later. When the first clone is refused (the file system has no reflinks), no file is cloned.
-//! * [`snapshot_copy`] runs after the loops resumed: it copies the files that were not cloned (reading,
-//!   hashing and writing each in one pass, many files at once on the engine's pool), checks that each
+//! * [`snapshot_copy`] runs after the loops resumed: it copies the files that were not cloned (in the
+//!   kernel, then hashing the copy; many files at once on an I/O pool), checks that each
 //!   copied source still has the size and modification time listed at the pause (else `EIO` "changed
 //!   while being snapshotted"), hashes the clones, makes everything durable and returns the digests.
 //!   On Linux durability is one `syncfs` of the destination's file system once every file is written
