@@ -677,7 +677,10 @@ fn listing_from_raw(l: &RawSnapshotListing) -> engine::Result<engine::SnapshotLi
       if !(e.size >= 0.0 && e.size.fract() == 0.0 && e.size < 9007199254740992.0) {
         return Err(EngineError::new(
           Code::InvalidArg,
-          format!("snapshotCopy: size of '{}' is not a non-negative integer", e.path),
+          format!(
+            "snapshotCopy: size of '{}' is not a non-negative integer",
+            e.path
+          ),
         ));
       }
       Ok(engine::SnapshotEntry {
@@ -705,7 +708,12 @@ impl Task for SnapshotCloneTask {
   type JsValue = RawSnapshotListing;
 
   fn compute(&mut self) -> Result<engine::SnapshotListing> {
-    guarded(|| engine::snapshot_clone(std::path::Path::new(&self.src), std::path::Path::new(&self.dest)))
+    guarded(|| {
+      engine::snapshot_clone(
+        std::path::Path::new(&self.src),
+        std::path::Path::new(&self.dest),
+      )
+    })
   }
 
   fn resolve(&mut self, _env: Env, out: engine::SnapshotListing) -> Result<RawSnapshotListing> {
@@ -742,7 +750,11 @@ impl Task for SnapshotCopyTask {
     })
   }
 
-  fn resolve(&mut self, _env: Env, out: Vec<engine::SnapshotDigest>) -> Result<Vec<RawSnapshotDigest>> {
+  fn resolve(
+    &mut self,
+    _env: Env,
+    out: Vec<engine::SnapshotDigest>,
+  ) -> Result<Vec<RawSnapshotDigest>> {
     Ok(
       out
         .into_iter()
@@ -759,7 +771,11 @@ impl Task for SnapshotCopyTask {
 /// Phase two of a directory snapshot (after the pause): copies what was not cloned, checks the
 /// sources did not change since the listing, hashes and fsyncs everything; resolves to the digests.
 #[napi]
-pub fn snapshot_copy(src: String, dest: String, listing: RawSnapshotListing) -> AsyncTask<SnapshotCopyTask> {
+pub fn snapshot_copy(
+  src: String,
+  dest: String,
+  listing: RawSnapshotListing,
+) -> AsyncTask<SnapshotCopyTask> {
   let listing = listing_from_raw(&listing);
   AsyncTask::new(SnapshotCopyTask { src, dest, listing })
 }

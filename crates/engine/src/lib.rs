@@ -26,5 +26,5 @@ pub use numbers::encode_numbers;
 pub use read::{read_state, verify_state, Fault, Problem, ReadResult, VerifyReport};
 pub use remove::{remove_leftovers, remove_states, RemoveOutcome};
 pub use scan::{scan_states, ScanResult, StateEntry};
-pub use writer::Writer;
 pub use snapshot::{snapshot_clone, snapshot_copy, SnapshotDigest, SnapshotEntry, SnapshotListing};
+pub use writer::Writer;

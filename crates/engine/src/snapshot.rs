@@ -30,7 +30,8 @@ use crate::hash::{hash_reader, hex, Digest};
 
 const CHUNK: usize = 1 << 20;
 
-static IO_POOL: std::sync::OnceLock<std::result::Result<rayon::ThreadPool, String>> = std::sync::OnceLock::new();
+static IO_POOL: std::sync::OnceLock<std::result::Result<rayon::ThreadPool, String>> =
+  std::sync::OnceLock::new();
 
 /// Runs `f` on the snapshot I/O pool: `clamp(4 × cores, 8, 32)` threads, built once.
 fn io_install<R: Send>(f: impl FnOnce() -> R + Send) -> Result<R> {
@@ -94,7 +95,9 @@ pub struct SnapshotDigest {
 }
 
 fn join_rel(root: &Path, rel: &str) -> PathBuf {
-  rel.split('/').fold(root.to_path_buf(), |p, part| p.join(part))
+  rel
+    .split('/')
+    .fold(root.to_path_buf(), |p, part| p.join(part))
 }
 
 fn mtime_ns(meta: &fs::Metadata, path: &Path) -> Result<String> {
@@ -125,9 +128,11 @@ fn clone_file(src: &Path, dst: &Path) -> Result<bool> {
   drop(to);
   let _ = fs::remove_file(dst);
   match err.raw_os_error() {
-    Some(libc::EOPNOTSUPP) | Some(libc::EXDEV) | Some(libc::EINVAL) | Some(libc::ENOTTY) | Some(libc::ENOSYS) => {
-      Ok(false)
-    }
+    Some(libc::EOPNOTSUPP)
+    | Some(libc::EXDEV)
+    | Some(libc::EINVAL)
+    | Some(libc::ENOTTY)
+    | Some(libc::ENOSYS) => Ok(false),
     _ => Err(EngineError::io(&err, "clone", dst)),
   }
 }
@@ -268,7 +273,14 @@ fn hash_mapped(file: &File, len: u64) -> Option<Digest> {
   // SAFETY: a read-only shared mapping of `n` bytes of an open file we created; the slice lives only
   // until munmap below, and no one truncates the file meanwhile (it is inside the state being written).
   unsafe {
-    let p = libc::mmap(std::ptr::null_mut(), n, libc::PROT_READ, libc::MAP_SHARED, file.as_raw_fd(), 0);
+    let p = libc::mmap(
+      std::ptr::null_mut(),
+      n,
+      libc::PROT_READ,
+      libc::MAP_SHARED,
+      file.as_raw_fd(),
+      0,
+    );
     if p == libc::MAP_FAILED {
       return None;
     }
@@ -300,7 +312,11 @@ fn changed(src: &Path, what: &str) -> EngineError {
 
 /// Phase two (after the pause): copies the files `listing` did not clone, checks they did not change
 /// since the listing, hashes and fsyncs every file and directory under `dest`. Digests by path.
-pub fn snapshot_copy(src: &Path, dest: &Path, listing: &SnapshotListing) -> Result<Vec<SnapshotDigest>> {
+pub fn snapshot_copy(
+  src: &Path,
+  dest: &Path,
+  listing: &SnapshotListing,
+) -> Result<Vec<SnapshotDigest>> {
   let src = &resolve(src);
   let dest = &resolve(dest);
   let out = io_install(|| {
@@ -340,7 +356,12 @@ pub fn snapshot_copy(src: &Path, dest: &Path, listing: &SnapshotListing) -> Resu
       .par_iter()
       .map(|e| {
         let to = join_rel(dest, &e.path);
-        OpenOptions::new().write(true).open(&to).ctx("open", &to)?.sync_all().ctx("fsync", &to)
+        OpenOptions::new()
+          .write(true)
+          .open(&to)
+          .ctx("open", &to)?
+          .sync_all()
+          .ctx("fsync", &to)
       })
       .collect::<Result<Vec<()>>>()
   })??;
@@ -400,7 +421,12 @@ mod tests {
     fs::write(src.join("top.bin"), b"rewritten").unwrap();
     let e = snapshot_copy(&src, &dest, &listing).unwrap_err();
     assert_eq!(e.code, Code::Io);
-    assert!(e.message.contains("top.bin' changed while being snapshotted"), "{}", e.message);
+    assert!(
+      e.message
+        .contains("top.bin' changed while being snapshotted"),
+      "{}",
+      e.message
+    );
   }
 
   #[test]
@@ -408,15 +434,36 @@ mod tests {
     let d = tempfile::tempdir().unwrap();
     let src = d.path().join("src");
     tree(&src);
-    assert_eq!(snapshot_clone(&src, &src.join("in")).unwrap_err().code, Code::InvalidArg);
-    assert_eq!(snapshot_clone(&src.join("top.bin"), &d.path().join("x")).unwrap_err().code, Code::InvalidArg);
-    assert_eq!(snapshot_clone(&d.path().join("none"), &d.path().join("y")).unwrap_err().code, Code::NotFound);
+    assert_eq!(
+      snapshot_clone(&src, &src.join("in")).unwrap_err().code,
+      Code::InvalidArg
+    );
+    assert_eq!(
+      snapshot_clone(&src.join("top.bin"), &d.path().join("x"))
+        .unwrap_err()
+        .code,
+      Code::InvalidArg
+    );
+    assert_eq!(
+      snapshot_clone(&d.path().join("none"), &d.path().join("y"))
+        .unwrap_err()
+        .code,
+      Code::NotFound
+    );
     fs::create_dir(d.path().join("exists")).unwrap();
-    assert_eq!(snapshot_clone(&src, &d.path().join("exists")).unwrap_err().code, Code::Exists);
+    assert_eq!(
+      snapshot_clone(&src, &d.path().join("exists"))
+        .unwrap_err()
+        .code,
+      Code::Exists
+    );
     #[cfg(unix)]
     {
       std::os::unix::fs::symlink(src.join("a"), src.join("link")).unwrap();
-      assert_eq!(snapshot_clone(&src, &d.path().join("z")).unwrap_err().code, Code::BadEntry);
+      assert_eq!(
+        snapshot_clone(&src, &d.path().join("z")).unwrap_err().code,
+        Code::BadEntry
+      );
     }
   }
 }
