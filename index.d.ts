@@ -141,6 +141,27 @@ export interface RawScanResult {
   leftovers: Array<string>
 }
 
+/** A copied file's path and digest. */
+export interface RawSnapshotDigest {
+  path: string
+  size: number
+  xxh3: string
+}
+
+/** One listed file of a directory snapshot (`SnapshotEntry` of src/backend/types.ts). */
+export interface RawSnapshotEntry {
+  path: string
+  size: number
+  mtimeNs: string
+  cloned: boolean
+}
+
+/** `SnapshotListing` of src/backend/types.ts. */
+export interface RawSnapshotListing {
+  dirs: Array<string>
+  files: Array<RawSnapshotEntry>
+}
+
 /** One directory entry matching the pattern. */
 export interface RawStateEntry {
   name: string
@@ -189,6 +210,18 @@ export declare function scanList(bytes: Uint8Array, offset: number): RawListScan
  * Entries: valid by (seq, createdAtNs, name), then invalid by name.
  */
 export declare function scanStates(dir: string, pattern: string): Promise<RawScanResult>
+
+/**
+ * Phase one of a directory snapshot (during the pause): lists `src`, creates `dest` with its
+ * directories, clones the files copy-on-write where the file system can.
+ */
+export declare function snapshotClone(src: string, dest: string): Promise<RawSnapshotListing>
+
+/**
+ * Phase two of a directory snapshot (after the pause): copies what was not cloned, checks the
+ * sources did not change since the listing, hashes and fsyncs everything; resolves to the digests.
+ */
+export declare function snapshotCopy(src: string, dest: string, listing: RawSnapshotListing): Promise<Array<RawSnapshotDigest>>
 
 /** The checks of `readState`, streaming, without keeping contents. */
 export declare function verifyState(dir: string): Promise<RawVerifyReport>

@@ -773,7 +773,7 @@ if (
   }
 }
 
-const { NativeClaimLock, NativeWriter, commitState, encodeNumbers, probeClaimLock, readState, removeLeftovers, removeStates, scanList, scanStates, verifyState, xxh3 } = nativeBinding
+const { NativeClaimLock, NativeWriter, commitState, encodeNumbers, probeClaimLock, readState, removeLeftovers, removeStates, scanList, scanStates, snapshotClone, snapshotCopy, verifyState, xxh3 } = nativeBinding
 export { NativeClaimLock }
 export { NativeWriter }
 export { commitState }
@@ -784,6 +784,8 @@ export { removeLeftovers }
 export { removeStates }
 export { scanList }
 export { scanStates }
+export { snapshotClone }
+export { snapshotCopy }
 export { verifyState }
 export { xxh3 }
 export const __napiBindingTarget = __napiLoadedBindingTarget

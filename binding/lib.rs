@@ -672,3 +672,157 @@ impl NativeClaimLock {
 pub fn probe_claim_lock(path: String) -> Result<String> {
   guarded(|| engine::lock::probe(&PathBuf::from(path)).map(|p| p.as_str().to_owned()))
 }
+
+// ---------------------------------------------------------------------------------------------
+// snapshotClone / snapshotCopy (directory snapshots)
+
+/// One listed file of a directory snapshot (`SnapshotEntry` of src/backend/types.ts).
+#[napi(object)]
+pub struct RawSnapshotEntry {
+  pub path: String,
+  pub size: f64,
+  pub mtime_ns: String,
+  pub cloned: bool,
+}
+
+/// `SnapshotListing` of src/backend/types.ts.
+#[napi(object)]
+pub struct RawSnapshotListing {
+  pub dirs: Vec<String>,
+  pub files: Vec<RawSnapshotEntry>,
+}
+
+/// A copied file's path and digest.
+#[napi(object)]
+pub struct RawSnapshotDigest {
+  pub path: String,
+  pub size: f64,
+  pub xxh3: String,
+}
+
+fn listing_to_raw(l: engine::SnapshotListing) -> RawSnapshotListing {
+  RawSnapshotListing {
+    dirs: l.dirs,
+    files: l
+      .files
+      .into_iter()
+      .map(|e| RawSnapshotEntry {
+        path: e.path,
+        size: e.size as f64,
+        mtime_ns: e.mtime_ns,
+        cloned: e.cloned,
+      })
+      .collect(),
+  }
+}
+
+fn listing_from_raw(l: &RawSnapshotListing) -> engine::Result<engine::SnapshotListing> {
+  let files = l
+    .files
+    .iter()
+    .map(|e| {
+      if !(e.size >= 0.0 && e.size.fract() == 0.0 && e.size < 9007199254740992.0) {
+        return Err(EngineError::new(
+          Code::InvalidArg,
+          format!(
+            "snapshotCopy: size of '{}' is not a non-negative integer",
+            e.path
+          ),
+        ));
+      }
+      Ok(engine::SnapshotEntry {
+        path: e.path.clone(),
+        size: e.size as u64,
+        mtime_ns: e.mtime_ns.clone(),
+        cloned: e.cloned,
+      })
+    })
+    .collect::<engine::Result<Vec<_>>>()?;
+  Ok(engine::SnapshotListing {
+    dirs: l.dirs.clone(),
+    files,
+  })
+}
+
+pub struct SnapshotCloneTask {
+  src: String,
+  dest: String,
+}
+
+#[napi]
+impl Task for SnapshotCloneTask {
+  type Output = engine::SnapshotListing;
+  type JsValue = RawSnapshotListing;
+
+  fn compute(&mut self) -> Result<engine::SnapshotListing> {
+    guarded(|| {
+      engine::snapshot_clone(
+        std::path::Path::new(&self.src),
+        std::path::Path::new(&self.dest),
+      )
+    })
+  }
+
+  fn resolve(&mut self, _env: Env, out: engine::SnapshotListing) -> Result<RawSnapshotListing> {
+    Ok(listing_to_raw(out))
+  }
+}
+
+/// Phase one of a directory snapshot (during the pause): lists `src`, creates `dest` with its
+/// directories, clones the files copy-on-write where the file system can.
+#[napi]
+pub fn snapshot_clone(src: String, dest: String) -> AsyncTask<SnapshotCloneTask> {
+  AsyncTask::new(SnapshotCloneTask { src, dest })
+}
+
+pub struct SnapshotCopyTask {
+  src: String,
+  dest: String,
+  listing: std::result::Result<engine::SnapshotListing, EngineError>,
+}
+
+#[napi]
+impl Task for SnapshotCopyTask {
+  type Output = Vec<engine::SnapshotDigest>;
+  type JsValue = Vec<RawSnapshotDigest>;
+
+  fn compute(&mut self) -> Result<Vec<engine::SnapshotDigest>> {
+    let listing = self.listing.clone().map_err(js_error)?;
+    guarded(|| {
+      engine::snapshot_copy(
+        std::path::Path::new(&self.src),
+        std::path::Path::new(&self.dest),
+        &listing,
+      )
+    })
+  }
+
+  fn resolve(
+    &mut self,
+    _env: Env,
+    out: Vec<engine::SnapshotDigest>,
+  ) -> Result<Vec<RawSnapshotDigest>> {
+    Ok(
+      out
+        .into_iter()
+        .map(|d| RawSnapshotDigest {
+          path: d.path,
+          size: d.digest.size as f64,
+          xxh3: d.digest.xxh3,
+        })
+        .collect(),
+    )
+  }
+}
+
+/// Phase two of a directory snapshot (after the pause): copies what was not cloned, checks the
+/// sources did not change since the listing, hashes and fsyncs everything; resolves to the digests.
+#[napi]
+pub fn snapshot_copy(
+  src: String,
+  dest: String,
+  listing: RawSnapshotListing,
+) -> AsyncTask<SnapshotCopyTask> {
+  let listing = listing_from_raw(&listing);
+  AsyncTask::new(SnapshotCopyTask { src, dest, listing })
+}

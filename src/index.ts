@@ -32,3 +32,4 @@ export {
   type ThreadInfo,
 } from './ops/index.js';
 export { WebApiClient, type ClientOptions } from './ops/client.js';
+export { RandomSource, globalRandom, seedGlobalRandom, entropySeed } from './random/index.js';

@@ -7,7 +7,7 @@
  * table and writes bench-results.json (one record per measurement, plus the machine).
  *
  * Cases: large-save (1), large-load (2), small-records (3), keeper (4), loop-stall (5), memory (6),
- * loop-training (7: the agent's interval while a trainer runs, worker vs main threading), remote (8).
+ * loop-training (7: the agent's interval while a trainer runs, worker vs main threading), remote (8), snapshot-dir (9).
  */
 import { existsSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,7 +16,17 @@ import { ChildFailed, REPO_ROOT, runCase } from './lib/child.js';
 import { freshDir, type ChildResult } from './lib/common.js';
 import { fmt, machine, renderTable, summarize, type BenchRecord, type Column, type Row, type Verdict } from './lib/report.js';
 
-const CASES = ['large-save', 'large-load', 'small-records', 'keeper', 'loop-stall', 'memory', 'loop-training', 'remote'] as const;
+const CASES = [
+  'large-save',
+  'large-load',
+  'small-records',
+  'keeper',
+  'loop-stall',
+  'memory',
+  'loop-training',
+  'remote',
+  'snapshot-dir',
+] as const;
 type CaseName = (typeof CASES)[number];
 type Backend = 'native' | 'ts';
 
@@ -39,7 +49,7 @@ if (opts.help) {
     [
       'Usage: npm run bench -- [options]',
       '  --quick            small sizes, 1 repetition (smoke run, < 30 s)',
-      `  --case NAME        run one case (repeatable): ${CASES.join(', ')} (or 1-8)`,
+      `  --case NAME        run one case (repeatable): ${CASES.join(', ')} (or 1-9)`,
       '  --reps N           repetitions per measurement (default 3, --quick 1)',
       '  --backend NAME     native or ts (repeatable; default both, native skipped when unavailable)',
       '  --out FILE         results file (default bench-results.json)',
@@ -59,9 +69,9 @@ const reps = opts.reps !== undefined ? Number(opts.reps) : quick ? 1 : 3;
 if (!Number.isInteger(reps) || reps < 1) usage(`--reps must be a positive integer, got ${opts.reps}`);
 const wanted = new Set<CaseName>(
   (opts.case ?? [...CASES]).map((c) => {
-    if (/^[1-8]$/.test(c)) return CASES[Number(c) - 1]!;
+    if (/^[1-9]$/.test(c)) return CASES[Number(c) - 1]!;
     const hits = CASES.filter((n) => n === c || n.split('-').includes(c) || n.startsWith(c));
-    if (hits.length !== 1) usage(`unknown case "${c}"; cases: ${CASES.join(', ')} (or 1-8, or a part such as "load")`);
+    if (hits.length !== 1) usage(`unknown case "${c}"; cases: ${CASES.join(', ')} (or 1-9, or a part such as "load")`);
     return hits[0]!;
   }),
 );
@@ -638,6 +648,62 @@ log(
 );
 for (const n of notes) log(`note: ${n}`);
 
+// =====================================================================================================
+// Case 9: snapshot() of a component directory
+// =====================================================================================================
+
+async function snapshotDir(): Promise<void> {
+  const name = '9 snapshot dir';
+  const shapes = quick
+    ? [
+        { label: '100 files × 200 kB', files: 100, bytes: 200_000 },
+        { label: '2,000 files × 1 kB', files: 2_000, bytes: 1_000 },
+      ]
+    : [
+        { label: '1,000 files × 200 kB (200 MB)', files: 1_000, bytes: 200_000 },
+        { label: '50,000 files × 1 kB', files: 50_000, bytes: 1_000 },
+      ];
+  let first = true;
+  for (const shape of shapes) {
+    const src = join(root, 'snapshot-src');
+    const out = join(root, 'snapshot-out');
+    rmSync(src, { recursive: true, force: true });
+    await child('snapshot-dir', 'limit', ['--mode', 'make', '--dir', src, '--files', String(shape.files), '--bytes', String(shape.bytes)], `${name} make`);
+    const cols: (Backend | 'limit')[] = [...backends, 'limit'];
+    const results: Partial<Record<Column, ChildResult[]>> = {};
+    for (let r = 0; r < reps; r++) {
+      await rotated(cols, r, async (c) => {
+        const mode = c === 'limit' ? 'limit' : 'engine';
+        const res = await child('snapshot-dir', c, ['--mode', mode, '--dir', src, '--out', out], `${name} ${shape.label} ${c} ${r + 1}/${reps}`);
+        (results[c] ??= []).push(res);
+      });
+    }
+    rmSync(src, { recursive: true, force: true });
+    const v: Partial<Record<Column, number>> = {};
+    for (const c of cols) v[c] = recordValues(name, c, `${shape.files} files: totalMs`, 'ms', (results[c] ?? []).flatMap((r) => r.samples.totalMs ?? [])).median;
+    const pause: Partial<Record<Column, number>> = {};
+    for (const b of backends) pause[b] = recordValues(name, b, `${shape.files} files: pauseMs`, 'ms', (results[b] ?? []).flatMap((r) => r.samples.pauseMs ?? [])).median;
+    const vsTwin = ratio(v.ts, v.native);
+    const vsCp = ratio(v.limit, v.native);
+    const cloned = results[primary ?? 'ts']?.[0]?.facts.cloned;
+    rows.push({
+      case: first ? name : '',
+      metric: `snapshot ${shape.label} (limit: cp -r + sync)${cloned ? ', cloned' : ', copied (no reflinks)'}`,
+      cells: cells(v, 'ms'),
+      target: 'native ≥ 2× ts, ≥ 1× cp -r + sync',
+      result:
+        primary === 'native'
+          ? [
+              judge(name, `${shape.label}: native ≥ 2× faster than the twin`, vsTwin, 2, 'native', `(${x(vsTwin)} ts)`),
+              judge(name, `${shape.label}: native at least as fast as cp -r + sync`, vsCp, 1, 'native', `(${x(vsCp)} cp)`),
+            ].join(', ')
+          : `n/a (native ${nativeUnavailable === undefined ? 'not run' : 'unavailable'})`,
+    });
+    rows.push({ case: '', metric: '  of which during the pause (list + clone)', cells: cells(pause, 'ms') });
+    first = false;
+  }
+}
+
 async function guarded(caseName: string, fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
@@ -670,6 +736,7 @@ try {
   if (wanted.has('loop-training')) await guarded('7 loop under training', loopTraining);
   if (large && wanted.has('memory')) reportMemory(large);
   if (wanted.has('remote')) await guarded('8 remote', remoteCase);
+  if (wanted.has('snapshot-dir')) await guarded('9 snapshot dir', snapshotDir);
 } finally {
   cleanup();
 }

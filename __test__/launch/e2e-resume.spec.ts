@@ -100,12 +100,12 @@ test.serial('lays out the state of a launched system like the original', async (
   ];
   for (const f of required) t.true(files.includes(f), `${f} in ${files.join(', ')}`);
   const top = new Set(files.map((f) => f.split('/')[0]));
-  t.deepEqual([...top].sort(), ['data', 'interaction', 'manifest.json', 'models', 'time.msgpack', 'trainers']);
+  t.deepEqual([...top].sort(), ['data', 'interaction', 'manifest.json', 'models', 'random.msgpack', 'time.msgpack', 'trainers']);
   for (const f of files.filter((f) => f.startsWith('interaction/'))) {
     t.regex(f, /^interaction\/(agent|environment)\//);
   }
   const manifest = JSON.parse(readFileSync(join(done.final, 'manifest.json'), 'utf8'));
-  t.deepEqual(manifest.components, ['interaction', 'models', 'data', 'trainers', 'time']);
+  t.deepEqual(manifest.components, ['interaction', 'models', 'data', 'trainers', 'time', 'random']);
   t.deepEqual(
     manifest.files.map((f: { path: string }) => f.path),
     files.filter((f) => f !== 'manifest.json'),

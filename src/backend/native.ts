@@ -27,6 +27,8 @@ import type {
   ScanResult,
   Segment,
   VerifyReport,
+  SnapshotDigest,
+  SnapshotListing,
 } from './types.js';
 import { EngineError } from './types.js';
 import { checkSegments, detachedError } from './segments.js';
@@ -71,6 +73,8 @@ interface RawBinding {
   xxh3(bytes: Uint8Array): string;
   NativeClaimLock: new (path: string, contents: string) => { release(): void };
   probeClaimLock(path: string): string;
+  snapshotClone?(src: string, dest: string): Promise<SnapshotListing>;
+  snapshotCopy?(src: string, dest: string, listing: SnapshotListing): Promise<SnapshotDigest[]>;
 }
 
 const FUNCTIONS = [
@@ -237,5 +241,19 @@ export function createNativeEngine(binding: unknown): Engine {
     },
 
     probeLockClaim: (path: string): ClaimProbe => callSync(() => b.probeClaimLock(path)) as ClaimProbe,
+    snapshotClone(src: string, dest: string): Promise<SnapshotListing> {
+      if (!b.snapshotClone) return Promise.reject(missingSnapshot());
+      return call(() => b.snapshotClone!(src, dest));
+    },
+
+    snapshotCopy(src: string, dest: string, listing: SnapshotListing): Promise<SnapshotDigest[]> {
+      if (!b.snapshotCopy) return Promise.reject(missingSnapshot());
+      return call(() => b.snapshotCopy!(src, dest, listing));
+    },
   };
+}
+
+/** An addon built before directory snapshots existed: rebuild it with `npm run build`. */
+function missingSnapshot(): EngineError {
+  return new EngineError('EIO', 'the native addon has no directory snapshots; rebuild it with `npm run build`');
 }

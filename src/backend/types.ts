@@ -164,6 +164,39 @@ export interface Engine {
    * special file (never opened).
    */
   probeLockClaim(path: string): ClaimProbe;
+  /**
+   * Phase one of a directory snapshot (run while the loops are paused): lists `src`, creates `dest`
+   * (which must not exist) with its directories, and clones the files copy-on-write where the file
+   * system can. Rejects with EINVAL when `src` is not a directory or `dest` lies inside it, EBADENTRY
+   * for a symlink or special file, EEXIST when `dest` exists.
+   */
+  snapshotClone(src: string, dest: string): Promise<SnapshotListing>;
+  /**
+   * Phase two: copies the files `listing` did not clone, checks that none changed since the listing
+   * (EIO "changed while being snapshotted" otherwise), hashes and fsyncs every file and directory.
+   */
+  snapshotCopy(src: string, dest: string, listing: SnapshotListing): Promise<SnapshotDigest[]>;
+}
+
+/** A file of a directory snapshot, as listed during the pause. */
+export interface SnapshotEntry {
+  /** Relative to the source root, `/`-separated. */
+  path: string;
+  size: number;
+  /** Modification time in nanoseconds since the epoch, decimal string. */
+  mtimeNs: string;
+  /** True when the file was already cloned into the destination. */
+  cloned: boolean;
+}
+
+/** Directories (parents first) and files of a snapshot, each sorted by path (UTF-8 bytes). */
+export interface SnapshotListing {
+  dirs: string[];
+  files: SnapshotEntry[];
+}
+
+export interface SnapshotDigest extends FileDigest {
+  path: string;
 }
 
 /** A lock claim file created by this process; see {@link Engine.createLockClaim}. */

@@ -1,3 +1,4 @@
+import { globalRandom } from '../random/global.js';
 import { DataBuffer } from './buffer.js';
 import { keepNewest, loadBufferFile, saveBufferFile } from './buffer-file.js';
 import { checkMaxSize } from './sequential-buffer.js';
@@ -13,7 +14,10 @@ export interface RandomReplacementOptions {
    * probability becomes `clamp(maxSize / L · (ln(maxSize) + γ), 0, 1)`.
    */
   expectedSurvivalLength?: number;
-  /** Uniform source in [0, 1), `Math.random` by default; inject one for deterministic specs. */
+  /**
+   * Uniform source in [0, 1); by default the process-wide seeded source (`globalRandom()`), whose state
+   * is part of every saved state, so a resumed system replaces the same slots.
+   */
   random?: () => number;
 }
 
@@ -36,9 +40,9 @@ export function replaceProbabilityOf(maxSize: number, options: RandomReplacement
  * replaced then).
  *
  * State: `${path}.msgpack` with the items ordered by when they were added, oldest first, so a smaller
- * buffer that loads it keeps the newest items (as every built-in buffer does). PAMIQ-Core saves its slot
- * order and keeps the first `max_size` slots, an arbitrary subset once replacements happened; here the
- * kept items are the newest, and a buffer of the same size or larger loads every item either way.
+ * buffer that loads it keeps the newest items (as every built-in buffer does). Its config also holds
+ * `slots` (for each slot, the age rank of its item), so a buffer of the same size puts every item back
+ * into its slot: sampling by index after a load draws what it would have drawn without the save.
  */
 export class RandomReplacementBuffer<T = unknown> extends DataBuffer<T, T[]> {
   readonly replaceProbability: number;
@@ -60,7 +64,7 @@ export class RandomReplacementBuffer<T = unknown> extends DataBuffer<T, T[]> {
     const p = replaceProbabilityOf(maxSize, options);
     super(p === 0 ? maxSize : Math.floor(maxSize / p));
     this.replaceProbability = p;
-    this.random = options.random ?? Math.random;
+    this.random = options.random ?? (() => globalRandom().random());
   }
 
   /**
@@ -113,11 +117,21 @@ export class RandomReplacementBuffer<T = unknown> extends DataBuffer<T, T[]> {
     return { items: this.items.slice(), ages: this.ages.slice() };
   }
 
-  /** Replaces the content with `items` (oldest first), keeping the newest `maxSize`. @internal */
-  replaceAll(items: T[]): void {
-    this.items = keepNewest(items, this.maxSize);
-    this.ages = this.items.map((_, i) => i);
-    this.added = this.items.length;
+  /**
+   * Replaces the content with `items` (oldest first), keeping the newest `maxSize`; with `slots` (as
+   * saved, a permutation of the kept items' age ranks) each item goes back into its former slot.
+   * @internal
+   */
+  replaceAll(items: T[], slots?: ArrayLike<number>): void {
+    const kept = keepNewest(items, this.maxSize);
+    if (slots && isPermutation(slots, kept.length)) {
+      this.items = Array.from(slots, (rank) => kept[rank]!);
+      this.ages = Array.from(slots);
+    } else {
+      this.items = kept;
+      this.ages = kept.map((_, i) => i);
+    }
+    this.added = kept.length;
   }
 
   override saveState(path: string): void | Promise<void> {
@@ -127,7 +141,7 @@ export class RandomReplacementBuffer<T = unknown> extends DataBuffer<T, T[]> {
         path,
         {
           kind: 'RandomReplacementBuffer',
-          config: { maxSize: this.maxSize, replaceProbability: this.replaceProbability },
+          config: { maxSize: this.maxSize, replaceProbability: this.replaceProbability, slots: slotRanks(ages) },
           columns: ['items'],
         },
         () => [sortByAge(items, ages)],
@@ -138,8 +152,8 @@ export class RandomReplacementBuffer<T = unknown> extends DataBuffer<T, T[]> {
   /** @throws BufferStateMismatchError when the file was saved by another kind of buffer. */
   override loadState(path: string): void | Promise<void> {
     return (async () => {
-      const { columns } = await loadBufferFile(path, 'RandomReplacementBuffer', ['items']);
-      this.replaceAll(columns[0] as T[]);
+      const { meta, columns } = await loadBufferFile(path, 'RandomReplacementBuffer', ['items']);
+      this.replaceAll(columns[0] as T[], meta.config.slots as ArrayLike<number> | undefined);
     })();
   }
 }
@@ -148,4 +162,23 @@ export class RandomReplacementBuffer<T = unknown> extends DataBuffer<T, T[]> {
 export function sortByAge<T>(items: readonly T[], ages: readonly number[]): T[] {
   const order = ages.map((_, i) => i).sort((a, b) => ages[a]! - ages[b]!);
   return order.map((i) => items[i]!);
+}
+
+/** For each slot, the rank of its age among all ages (0 = oldest). */
+export function slotRanks(ages: readonly number[]): Int32Array {
+  const order = ages.map((_, i) => i).sort((a, b) => ages[a]! - ages[b]!);
+  const ranks = new Int32Array(ages.length);
+  order.forEach((slot, rank) => (ranks[slot] = rank));
+  return ranks;
+}
+
+function isPermutation(values: ArrayLike<number>, n: number): boolean {
+  if (values.length !== n) return false;
+  const seen = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    if (!Number.isInteger(v) || v < 0 || v >= n || seen[v]) return false;
+    seen[v] = 1;
+  }
+  return true;
 }

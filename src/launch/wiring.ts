@@ -9,6 +9,7 @@ import { DataUsersDict } from '../data/users-dict.js';
 import type { Interaction } from '../interaction/interaction.js';
 import type { TrainingModel } from '../model/training-model.js';
 import { TrainingModelsDict } from '../model/training-models-dict.js';
+import { RandomSources } from '../random/component.js';
 import type { PersistentState } from '../state/persistent.js';
 import { StateStore, type StateStoreOptions } from '../state/store.js';
 import { getGlobalTimeController } from '../time/index.js';
@@ -26,7 +27,7 @@ export interface WiredSystem {
   models: TrainingModelsDict;
   dataUsers: DataUsersDict;
   trainers: TrainersDict;
-  /** `interaction`, `models`, `data`, `trainers` and `time` registered, in that order. */
+  /** `interaction`, `models`, `data`, `trainers`, `time` and `random` registered, in that order. */
   store: StateStore;
 }
 
@@ -54,5 +55,6 @@ export function wireSystem(
   store.register('data', dataUsers);
   store.register('trainers', trainers);
   store.register('time', clock);
+  store.register('random', new RandomSources(), { optional: true });
   return { models, dataUsers, trainers, store };
 }

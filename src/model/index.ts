@@ -1,5 +1,11 @@
 export { InferenceModel } from './inference-model.js';
-export { TrainingModel, type TrainingModelOptions, type Parameters, type ParameterArray } from './training-model.js';
+export {
+  TrainingModel,
+  type TrainingModelOptions,
+  type ParameterArray,
+  type ParameterSet,
+  type Parameters,
+} from './training-model.js';
 export { InferenceModelsDict } from './inference-models-dict.js';
 export { TrainingModelsDict } from './training-models-dict.js';
 export {

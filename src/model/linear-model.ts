@@ -1,6 +1,6 @@
 import { readMsgpack, stageMsgpack } from '../state/files.js';
 import { InferenceModel } from './inference-model.js';
-import { type Parameters, TrainingModel, type TrainingModelOptions } from './training-model.js';
+import { TrainingModel, type ParameterSet, type TrainingModelOptions } from './training-model.js';
 
 /** Parameters of a linear model: `y = weights · x + bias[0]`. */
 export interface LinearParams {
@@ -84,13 +84,21 @@ export class LinearModel extends TrainingModel<LinearInferenceModel> {
     inferenceModel.params.bias.set(this.params.bias);
   }
 
-  override exportParameters(): Parameters {
+  /** `{ weights, bias }`: live views of the parameters. */
+  override exportParameters(): ParameterSet {
     return { weights: this.params.weights, bias: this.params.bias };
   }
 
-  override importParameters(inferenceModel: LinearInferenceModel, params: Parameters): void {
-    inferenceModel.params.weights.set(params.weights as Float32Array);
-    inferenceModel.params.bias.set(params.bias as Float32Array);
+  /** @throws TypeError when `weights` or `bias` is missing, not a Float32Array, or of another length. */
+  override importParameters(inferenceModel: LinearInferenceModel, params: ParameterSet): void {
+    for (const name of ['weights', 'bias'] as const) {
+      const value = params[name];
+      const target = inferenceModel.params[name];
+      if (!(value instanceof Float32Array) || value.length !== target.length) {
+        throw new TypeError(`LinearModel.importParameters: '${name}' must be a Float32Array of length ${target.length}`);
+      }
+      target.set(value);
+    }
   }
 
   override saveState(path: string): void | Promise<void> {

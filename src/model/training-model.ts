@@ -1,7 +1,7 @@
 import type { PersistentState } from '../state/persistent.js';
 import type { InferenceModel } from './inference-model.js';
 
-/** A typed array that can hold model parameters. */
+/** Any typed array a model's parameters may be held in. */
 export type ParameterArray =
   | Float32Array
   | Float64Array
@@ -10,10 +10,16 @@ export type ParameterArray =
   | Int32Array
   | Uint8Array
   | Uint16Array
-  | Uint32Array;
+  | Uint32Array
+  | Uint8ClampedArray
+  | BigInt64Array
+  | BigUint64Array;
 
-/** Named parameter arrays; names and lengths stay fixed for a model's life. */
-export type Parameters = Record<string, ParameterArray>;
+/** A model's parameters by name, as published from the training side to the inference side. */
+export type ParameterSet = Record<string, ParameterArray>;
+
+/** The same as {@link ParameterSet}. */
+export type Parameters = ParameterSet;
 
 export interface TrainingModelOptions {
   /** Whether the model has an inference counterpart (default true). */
@@ -62,21 +68,6 @@ export abstract class TrainingModel<I extends InferenceModel = InferenceModel> i
   abstract syncImpl(inferenceModel: I): void | Promise<void>;
 
   /**
-   * The current parameters of this (training) model, for a training worker to publish to the
-   * inference model on the main thread. Names and lengths must stay the same for the model's life;
-   * the arrays may be live views (they are copied at once). Needed only for models trained in a
-   * worker thread; {@link importParameters} is its counterpart.
-   */
-  exportParameters?(): Parameters;
-
-  /**
-   * Applies parameters published by {@link exportParameters} (in another thread) to `inferenceModel`.
-   * Called on the main thread between agent steps with the newest complete set; the arrays are valid
-   * only during the call, so copy them.
-   */
-  importParameters?(inferenceModel: I, params: Parameters): void;
-
-  /**
    * {@link syncImpl} into the inference model, unless there is none or the model is
    * inference-thread-only. In a training worker, publishes {@link exportParameters} to the main
    * thread instead.
@@ -94,6 +85,21 @@ export abstract class TrainingModel<I extends InferenceModel = InferenceModel> i
   setParameterPublisher(publish: (() => void) | undefined): void {
     this.#publisher = publish;
   }
+
+  /**
+   * Optional, for running trainers in a worker thread: the current parameters, called on the training
+   * side after each training run. Names and lengths must stay the same for the model's whole life; the
+   * arrays may be live views of the parameters (the caller copies them at once).
+   */
+  exportParameters?(): ParameterSet;
+
+  /**
+   * Optional, the counterpart of {@link exportParameters}: called on the main thread between agent
+   * steps with the newest complete set published by the training side. The arrays are valid only
+   * during the call: copy them into `inferenceModel` (or build new tensors from them).
+   * @throws TypeError when a parameter is missing or has another length (implementations).
+   */
+  importParameters?(inferenceModel: I, params: ParameterSet): void;
 
   saveState(_path: string): void | Promise<void> {}
   loadState(_path: string): void | Promise<void> {}

@@ -19,6 +19,9 @@ const KINDS = {
   Uint8Array,
   Uint16Array,
   Uint32Array,
+  Uint8ClampedArray,
+  BigInt64Array,
+  BigUint64Array,
 } as const;
 export type ParameterKind = keyof typeof KINDS;
 

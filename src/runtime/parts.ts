@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import type { TrainingModelsDict } from '../model/training-models-dict.js';
 import { captureRoot, loadedFilesUnder, stageExternal } from '../state/files.js';
 import type { PersistentState } from '../state/persistent.js';
+import { globalRandom } from '../random/global.js';
 import type { TrainingWorker } from './host.js';
 
 /** Roots whose worker files are already part of their save (one write request per save). */
@@ -56,6 +57,24 @@ export class WorkerPart implements PersistentState {
     }
     await this.worker.request({ op: 'load', component: this.component, path, files }, transfer);
     this.afterLoad?.();
+  }
+}
+
+/**
+ * `random`: the main thread's source into `random.msgpack`, the worker's into `random/training.msgpack`
+ * (see src/random/component.ts).
+ */
+export class RandomPart implements PersistentState {
+  constructor(private readonly workerOwned: WorkerPart) {}
+
+  async saveState(path: string): Promise<void> {
+    await globalRandom().saveState(path);
+    await this.workerOwned.saveState(path);
+  }
+
+  async loadState(path: string): Promise<void> {
+    await globalRandom().loadState(path);
+    await this.workerOwned.loadState(path);
   }
 }
 

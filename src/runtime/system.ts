@@ -21,7 +21,7 @@ import { getGlobalTimeController } from '../time/index.js';
 import { importTraining, TrainingModuleError, type TrainingDefinition } from './definition.js';
 import { TrainingWorker, type WorkerDiedError } from './host.js';
 import { ParameterReader } from './params.js';
-import { MainModelsPart, WorkerPart } from './parts.js';
+import { MainModelsPart, RandomPart, WorkerPart } from './parts.js';
 import type { TrainingStats } from './protocol.js';
 import { packBatch } from './records.js';
 import { trainingBody } from './training-body.js';
@@ -177,6 +177,7 @@ async function wireMain(opts: WorkerSystemOptions, def: TrainingDefinition, work
   store.register('data', new WorkerPart('data', worker, undefined, flush));
   store.register('trainers', new WorkerPart('trainers', worker));
   store.register('time', getGlobalTimeController());
+  store.register('random', new RandomPart(new WorkerPart('random', worker)), { optional: true });
 
   return {
     threading: 'worker',

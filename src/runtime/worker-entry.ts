@@ -18,6 +18,7 @@ import { type Producer, withCapture, withLoad, writeSegments } from '../state/fi
 import type { PersistentState } from '../state/persistent.js';
 import { getGlobalTimeController } from '../time/index.js';
 import { TrainersDict } from '../trainer/trainers-dict.js';
+import { trainingRandomPart } from '../random/component.js';
 import { importTraining, TrainingModuleError } from './definition.js';
 import { allocateParameters, layoutOf, ParameterWriter } from './params.js';
 import type { FromWorker, ModelInfo, Request, ToWorker, TrainingStats, WorkerInit } from './protocol.js';
@@ -56,7 +57,7 @@ const trainers = new TrainersDict(await definition.trainers?.(options));
 trainers.attachTrainingModels(models);
 trainers.attachDataUsers(dataUsers);
 
-const components: Record<string, PersistentState> = { models, data: dataUsers, trainers };
+const components: Record<string, PersistentState> = { models, data: dataUsers, trainers, random: trainingRandomPart };
 
 // Each model with an inference model publishes its parameters through a triple buffer.
 const modelInfos: ModelInfo[] = [];

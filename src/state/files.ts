@@ -39,7 +39,14 @@ interface CaptureSession {
   root: string;
   staged: Map<string, Producer>;
   external: ExternalPart[];
+  deferred: DeferredWrite[];
 }
+
+/**
+ * Work a save runs in its write phase, after the loops resumed (beside the staged files): it writes
+ * files under the state itself and returns their digests by absolute path.
+ */
+export type DeferredWrite = () => Promise<Map<string, FileDigest>>;
 
 interface LoadSession {
   root: string;
@@ -161,20 +168,31 @@ export async function writeSegments(path: string, source: SegmentSource | Promis
   }
 }
 
+/**
+ * Inside a capture whose root contains `path`: records `write` to run in the save's write phase and
+ * returns true. Outside one, returns false (the caller does the work at once).
+ */
+export function deferWrite(path: string, write: DeferredWrite): boolean {
+  const capture = captures.getStore();
+  if (!capture || inside(capture.root, resolve(path)) === undefined) return false;
+  capture.deferred.push(write);
+  return true;
+}
+
 // ---- used by StateStore only ----
 
 /**
  * Runs `fn` with a capture session for `root`: every stageFile under `root` inside `fn`'s async
  * context is recorded instead of written. Returns what `fn` returned and the staged files
- * (absolute path → producer).
+ * (absolute path → producer), and the deferred writes (see {@link deferWrite}).
  */
 export async function withCapture<T>(
   root: string,
   fn: () => Promise<T>,
-): Promise<[T, Map<string, Producer>, ExternalPart[]]> {
-  const session: CaptureSession = { root: resolve(root), staged: new Map(), external: [] };
+): Promise<[T, Map<string, Producer>, DeferredWrite[], ExternalPart[]]> {
+  const session: CaptureSession = { root: resolve(root), staged: new Map(), external: [], deferred: [] };
   const value = await captures.run(session, fn);
-  return [value, session.staged, session.external];
+  return [value, session.staged, session.deferred, session.external];
 }
 
 /** Runs `fn` with `files` (relative path → bytes) served to readStateFile for paths under `root`. */

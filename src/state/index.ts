@@ -9,3 +9,4 @@ export { stageFile, stageMsgpack, readStateFile, readMsgpack, type Producer } fr
 export { DEFAULT_STATE_NAME_FORMAT, DEFAULT_STATE_NAME_PATTERN, formatStateName, nameMatches } from './names.js';
 export * from './errors.js';
 export { statePhases, type StatePhase, type StatePhaseEvent } from './phases.js';
+export { snapshot, restore, type SnapshotOptions, type RestoreOptions } from './snapshot.js';

@@ -18,7 +18,7 @@ import type { FileDigest } from '../backend/types.js';
 import { getLogger } from '../log.js';
 import { LIBRARY } from '../version.js';
 import { SaveError, StateCorruptError, StateMismatchError, StateNotDurableError, StateNotFoundError } from './errors.js';
-import { type ExternalPart, type Producer, withCapture, withLoad, writeSegments } from './files.js';
+import { type DeferredWrite, type ExternalPart, type Producer, withCapture, withLoad, writeSegments } from './files.js';
 import { DEFAULT_STATE_NAME_FORMAT, formatStateName, nowNs } from './names.js';
 import type { PersistentState } from './persistent.js';
 import { publishPhase } from './phases.js';
@@ -52,6 +52,8 @@ export class PendingSave {
     private readonly createdAtNs: bigint,
     private readonly components: string[],
     private readonly staged: Map<string, Producer>,
+    /** Writes recorded with deferWrite (directory snapshots), run after the staged files. */
+    private readonly deferred: DeferredWrite[] = [],
     /** Files staged by other threads (the training worker), written by them in the write phase. */
     private readonly external: ExternalPart[] = [],
   ) {}
@@ -68,6 +70,7 @@ export class PendingSave {
     try {
       publishPhase('write:start', this.name);
       const known = await this.writeStaged();
+      await this.runDeferred(known);
       publishPhase('commit:start', this.name);
       result = await engine().commitState({
         tmpDir: this.tmpDir,
@@ -97,6 +100,19 @@ export class PendingSave {
   private claim() {
     if (this.settled) throw new Error(`Pending save '${this.name}' was already committed or discarded`);
     this.settled = true;
+  }
+
+  /** Runs the deferred writes one after another, adding their digests to `known`. */
+  private async runDeferred(known: Record<string, FileDigest>): Promise<void> {
+    for (const write of this.deferred) {
+      let digests: Map<string, FileDigest>;
+      try {
+        digests = await write();
+      } catch (err) {
+        throw new SaveError(`A directory snapshot of state '${this.name}' failed`, err);
+      }
+      for (const [abs, digest] of digests) known[relative(this.tmpDir, abs).split(sep).join('/')] = digest;
+    }
   }
 
   private async writeStaged(): Promise<Record<string, FileDigest>> {
@@ -134,6 +150,7 @@ export class StateStore {
   readonly statesDir: string;
   readonly stateNameFormat: string;
   private readonly components = new Map<string, PersistentState>();
+  private readonly optional = new Set<string>();
   private chain: Promise<unknown> = Promise.resolve();
 
   /**
@@ -150,14 +167,17 @@ export class StateStore {
 
   /**
    * Registers a component under `name` (its directory or file stem inside every state).
+   * @param options.optional a state saved without this component still loads fully (the component
+   *   keeps its current state): for components added in a later release, so that older states load.
    * @throws Error when the name is taken or is not a plain path segment.
    */
-  register(name: string, component: PersistentState): void {
+  register(name: string, component: PersistentState, options: { optional?: boolean } = {}): void {
     if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name) || name === 'manifest.json') {
       throw new Error(`Component name '${name}' must be a plain file name (letters, digits, _ . -), not 'manifest.json'`);
     }
     if (this.components.has(name)) throw new Error(`Component '${name}' is already registered`);
     this.components.set(name, component);
+    if (options.optional) this.optional.add(name);
   }
 
   get names(): string[] {
@@ -203,9 +223,10 @@ export class StateStore {
     publishPhase('capture:start', name);
     let current = '';
     let staged: Map<string, Producer>;
-    let external: ExternalPart[] = [];
+    let deferred: DeferredWrite[];
+    let external: ExternalPart[];
     try {
-      [, staged, external] = await withCapture(tmpDir, async () => {
+      [, staged, deferred, external] = await withCapture(tmpDir, async () => {
         for (const [componentName, component] of this.components) {
           current = componentName;
           await component.saveState(join(tmpDir, componentName));
@@ -216,7 +237,7 @@ export class StateStore {
       throw new SaveError(`Component '${current}' failed to save its state`, err);
     }
     publishPhase('capture:end', name);
-    return new PendingSave(name, tmpDir, this.statesDir, createdAtNs, this.names, staged, external);
+    return new PendingSave(name, tmpDir, this.statesDir, createdAtNs, this.names, staged, deferred, external);
   }
 
   private async loadNow(path: string, options: LoadOptions): Promise<void> {
@@ -224,7 +245,7 @@ export class StateStore {
     const result = await engine().readState(path);
     if (result.problems.length) throw new StateCorruptError(path, result.problems);
     const inState = new Set(result.manifest.components);
-    const missing = this.names.filter((n) => !inState.has(n));
+    const missing = this.names.filter((n) => !inState.has(n) && !this.optional.has(n));
     const unexpected = result.manifest.components.filter((n) => !this.components.has(n));
     if ((missing.length || unexpected.length) && !options.partial) {
       throw new StateMismatchError(path, missing, unexpected);

@@ -15,6 +15,7 @@ pub mod pool;
 pub mod read;
 pub mod remove;
 pub mod scan;
+pub mod snapshot;
 pub mod writer;
 
 pub use commit::{commit_state, CommitRequest, CommitResult};
@@ -26,4 +27,5 @@ pub use numbers::encode_numbers;
 pub use read::{read_state, verify_state, Fault, Problem, ReadResult, VerifyReport};
 pub use remove::{remove_leftovers, remove_states, RemoveOutcome};
 pub use scan::{scan_states, ScanResult, StateEntry};
+pub use snapshot::{snapshot_clone, snapshot_copy, SnapshotDigest, SnapshotEntry, SnapshotListing};
 pub use writer::Writer;

@@ -11,6 +11,7 @@ import { encodeNumbers } from './numbers.js';
 import { readState, verifyState } from './read.js';
 import { removeLeftovers, removeStates } from './remove.js';
 import { scanStates } from './scan.js';
+import { snapshotClone, snapshotCopy } from './snapshot.js';
 import { createWriter } from './writer.js';
 
 /** The pure-TypeScript twin of the native engine. */
@@ -28,4 +29,6 @@ export const tsEngine: Engine = {
   xxh3,
   createLockClaim,
   probeLockClaim,
+  snapshotClone,
+  snapshotCopy,
 };

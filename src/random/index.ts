@@ -1,0 +1,2 @@
+export { RandomSource, entropySeed } from './random-source.js';
+export { globalRandom, seedGlobalRandom } from './global.js';
