@@ -98,9 +98,9 @@ test.serial('lays out the state of a launched system like the original', async (
     'trainers/sgd/stats.msgpack',
     ...['frames', 'pairs', 'episodes', 'replay'].flatMap((b) => [`data/${b}/buffer.msgpack`, `data/${b}/timestamps.msgpack`]),
   ];
-  for (const f of required) t.true(files.includes(f), `${f} in ${files.join(', ')}`);
+  for (const f of [...required, 'random.msgpack', 'random/training.msgpack']) t.true(files.includes(f), `${f} in ${files.join(', ')}`);
   const top = new Set(files.map((f) => f.split('/')[0]));
-  t.deepEqual([...top].sort(), ['data', 'interaction', 'manifest.json', 'models', 'random.msgpack', 'time.msgpack', 'trainers']);
+  t.deepEqual([...top].sort(), ['data', 'interaction', 'manifest.json', 'models', 'random', 'random.msgpack', 'time.msgpack', 'trainers']);
   for (const f of files.filter((f) => f.startsWith('interaction/'))) {
     t.regex(f, /^interaction\/(agent|environment)\//);
   }
