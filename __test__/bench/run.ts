@@ -7,7 +7,8 @@
  * table and writes bench-results.json (one record per measurement, plus the machine).
  *
  * Cases: large-save (1), large-load (2), small-records (3), keeper (4), loop-stall (5), memory (6),
- * loop-training (7: the agent's interval while a trainer runs, worker vs main threading), remote (8), snapshot-dir (9).
+ * loop-training (7: the agent's interval while a trainer runs, worker vs main threading), remote (8), snapshot-dir (9),
+ * records (10: records of fields, beside v8.serialize, msgpackr and, with --peer, PAMIQ-Core).
  */
 import { existsSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -26,6 +27,7 @@ const CASES = [
   'loop-training',
   'remote',
   'snapshot-dir',
+  'records',
 ] as const;
 type CaseName = (typeof CASES)[number];
 type Backend = 'native' | 'ts';
@@ -38,6 +40,7 @@ const { values: opts } = parseArgs({
     backend: { type: 'string', multiple: true },
     out: { type: 'string', default: join(REPO_ROOT, 'bench-results.json') },
     profile: { type: 'string' },
+    peer: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -49,11 +52,13 @@ if (opts.help) {
     [
       'Usage: npm run bench -- [options]',
       '  --quick            small sizes, 1 repetition (smoke run, < 30 s)',
-      `  --case NAME        run one case (repeatable): ${CASES.join(', ')} (or 1-9)`,
+      `  --case NAME        run one case (repeatable): ${CASES.join(', ')} (or 1-10)`,
       '  --reps N           repetitions per measurement (default 3, --quick 1)',
       '  --backend NAME     native or ts (repeatable; default both, native skipped when unavailable)',
       '  --out FILE         results file (default bench-results.json)',
       '  --profile DIR      write a V8 CPU profile of every child process into DIR',
+      '  --peer             also run PAMIQ-Core (Python) on the record cases: a venv with pamiq-core from PyPI',
+      '                     is created once in .bench-cache/ (needs Python >= 3.12 and network)',
       '',
     ].join('\n'),
   );
@@ -69,16 +74,17 @@ const reps = opts.reps !== undefined ? Number(opts.reps) : quick ? 1 : 3;
 if (!Number.isInteger(reps) || reps < 1) usage(`--reps must be a positive integer, got ${opts.reps}`);
 const wanted = new Set<CaseName>(
   (opts.case ?? [...CASES]).map((c) => {
-    if (/^[1-9]$/.test(c)) return CASES[Number(c) - 1]!;
-    const hits = CASES.filter((n) => n === c || n.split('-').includes(c) || n.startsWith(c));
-    if (hits.length !== 1) usage(`unknown case "${c}"; cases: ${CASES.join(', ')} (or 1-9, or a part such as "load")`);
+    if (/^([1-9]|10)$/.test(c)) return CASES[Number(c) - 1]!;
+    const exact = CASES.filter((n) => n === c);
+    const hits = exact.length ? exact : CASES.filter((n) => n.split('-').includes(c) || n.startsWith(c));
+    if (hits.length !== 1) usage(`unknown case "${c}"; cases: ${CASES.join(', ')} (or 1-10, or a part such as "load")`);
     return hits[0]!;
   }),
 );
 
 const SIZES = quick
-  ? { tensors: 2_000, width: 1024, small: 20_000, states: 200, stall: 2_000, warmCount: 0 }
-  : { tensors: 100_000, width: 1024, small: 1_000_000, states: 10_000, stall: 100_000, warmCount: 4 };
+  ? { tensors: 2_000, width: 1024, small: 20_000, states: 200, stall: 2_000, warmCount: 0, fieldRecords: 20_000, bytesRecords: 2_000 }
+  : { tensors: 100_000, width: 1024, small: 1_000_000, states: 10_000, stall: 100_000, warmCount: 4, fieldRecords: 1_000_000, bytesRecords: 100_000 };
 
 // ---- backends ----
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -95,7 +101,7 @@ if (requested.includes('native')) {
   else notes.push(`native backend skipped: ${nativeUnavailable}`);
 }
 if (requested.includes('ts')) backends.push('ts');
-const columns: Column[] = [...backends, 'limit'];
+const columns: Column[] = [...backends, 'limit', ...(wanted.has('records') ? (['pamiq-core', 'v8', 'msgpackr'] as const) : [])];
 
 // ---- bookkeeping ----
 const records: BenchRecord[] = [];
@@ -639,6 +645,128 @@ async function remoteCase(): Promise<void> {
 }
 
 // =====================================================================================================
+// Case 10: records of fields, beside the Python original and the plain-Node alternatives
+// =====================================================================================================
+
+type RecordMode = Backend | 'v8' | 'msgpackr' | 'pamiq-core';
+
+async function recordCases(): Promise<void> {
+  const { peerPython, runPeer, PEER_PACKAGE } = await import('./lib/peer.js');
+  let python: string | undefined;
+  let peerWhy = 'not requested (npm run bench -- --peer)';
+  if (opts.peer) {
+    const p = peerPython(log);
+    if ('python' in p) python = p.python;
+    else peerWhy = p.unavailable;
+  }
+  if (!python) notes.push(`PAMIQ-Core peer rows: ${peerWhy}`);
+  const diskLimit = await measureDiskLimit();
+  for (const shape of ['fields', 'bytes'] as const) {
+    const name = shape === 'fields' ? '7a records: fields' : '7b records: bytes';
+    const n = shape === 'fields' ? SIZES.fieldRecords : SIZES.bytesRecords;
+    const modes: RecordMode[] = [...backends, 'v8', 'msgpackr', ...(python ? (['pamiq-core'] as const) : [])];
+    const results: Partial<Record<RecordMode, ChildResult[]>> = {};
+    for (let r = 0; r < reps; r++) {
+      await rotated(modes, r, async (m) => {
+        const dir = join(root, `records-${m}`);
+        rmSync(dir, { recursive: true, force: true });
+        const args = ['--dir', dir, '--shape', shape, '--records', String(n), '--reps', '1'];
+        const label = `${name} ${r + 1}/${reps}`;
+        let res: ChildResult;
+        if (m === 'pamiq-core') {
+          res = await runPeer(python!, args);
+          log(`  ${label} [pamiq-core] done`);
+        } else if (m === 'v8' || m === 'msgpackr') {
+          res = await child('records', 'limit', [...args, '--mode', m], label);
+        } else {
+          res = await child('records', m, [...args, '--mode', 'ours'], label);
+        }
+        rmSync(dir, { recursive: true, force: true });
+        (results[m] ??= []).push(res);
+      });
+    }
+    const col = (m: RecordMode): Column => m;
+    const metric = (key: string) => {
+      const v: Partial<Record<Column, number>> = {};
+      for (const m of modes) v[col(m)] = record(name, col(m), key, 'ms', results[m] ?? []).median;
+      return v;
+    };
+    const total = metric('totalMs');
+    const save = metric('saveMs');
+    const load = metric('loadMs');
+    const label = shape === 'fields' ? `${fmt(n)} × {obs, action, reward, value} numbers` : `${fmt(n)} × {obs: Uint8Array(4096), reward}`;
+    const peerCell = python ? {} : { 'pamiq-core': 'n/a' };
+    const nat = primary === 'native';
+    const verdict = (target: string, threshold: number, other: Column, detail: string) => {
+      const r = ratio(total[other], total.native);
+      if (!nat) return `n/a (native ${nativeUnavailable === undefined ? 'not run' : 'unavailable'})`;
+      if (total[other] === undefined) return `n/a (${other} not run${other === 'pamiq-core' ? `: ${peerWhy}` : ''})`;
+      return judge(name, target, r, threshold, 'native', `${detail} (${x(r)})`);
+    };
+    if (shape === 'fields') {
+      rows.push({ case: name, metric: `save + load, ${label}`, cells: { ...cells(total, 'ms'), ...peerCell }, target: 'native ≥ 5× pamiq-core', result: verdict('1M field records: native save + load ≥ 5× faster than PAMIQ-Core', 5, 'pamiq-core', 'pamiq-core/native') });
+      rows.push({ case: '', metric: '', cells: {}, target: 'native ≥ 2× msgpackr', result: verdict('1M field records: native save + load ≥ 2× faster than msgpackr (records) + fsync', 2, 'msgpackr', 'msgpackr/native') });
+      rows.push({ case: '', metric: '', cells: {}, target: 'native ≥ 3× ts', result: verdict('1M field records: native save + load ≥ 3× faster than the twin', 3, 'ts', 'ts/native') });
+    } else {
+      rows.push({ case: name, metric: `save + load, ${label}`, cells: { ...cells(total, 'ms'), ...peerCell }, target: 'native ≥ 1.3× pamiq-core', result: verdict('100k × 4 KiB records: native save + load ≥ 1.3× faster than PAMIQ-Core', 1.3, 'pamiq-core', 'pamiq-core/native') });
+    }
+    rows.push({ case: '', metric: '  save (ours: capture → commit; others: encode, write, fsync)', cells: cells(save, 'ms') });
+    rows.push({ case: '', metric: '  load (ours: read, verify, decode into the buffer)', cells: cells(load, 'ms') });
+    const first: Partial<Record<Column, number>> = {};
+    for (const b of backends) first[b] = record(name, b, 'firstUseMs', 'ms', results[b] ?? []).median;
+    rows.push({ case: '', metric: '  first getData() after the load (objects built on first use)', cells: cells(first, 'ms') });
+    const gap: Partial<Record<Column, number>> = {};
+    const share: Partial<Record<Column, number>> = {};
+    for (const b of backends) {
+      gap[b] = record(name, b, 'longestGapMs', 'ms', results[b] ?? []).median;
+      share[b] = record(name, b, 'gapShare', 'ratio', results[b] ?? []).median;
+    }
+    const sh = share[primary!] ?? NaN;
+    rows.push({
+      case: '',
+      metric: '  longest gap between 100 Hz timer ticks during the save',
+      cells: cells(gap, 'ms'),
+      target: 'gap ≤ 5% of save wall',
+      result: judge(name, `${shape} records: longest loop gap ≤ 5% of the save wall time`, sh, 0.05, primary!, `(${pct(sh)}${primary === 'native' && share.ts !== undefined ? `; ts ${pct(share.ts)}` : ''})${whoNote()}`, true),
+    });
+    const bytes: Partial<Record<Column, string>> = {};
+    for (const m of modes) {
+      const f = facts(results[m] ?? [], 'stateBytes');
+      if (f.length) bytes[col(m)] = fmt(f[0]! / 1e6, 'MB');
+    }
+    rows.push({ case: '', metric: '  bytes written', cells: bytes });
+    if (shape === 'bytes' && backends.includes('native')) {
+      const f = facts(results.native ?? [], 'stateBytes')[0] ?? NaN;
+      const tp = f / 1e6 / ((save.native ?? NaN) / 1000);
+      recordValues(name, 'native', 'saveThroughputMBs', 'MB/s', [tp]);
+      recordValues(name, 'limit', 'throughputMBs', 'MB/s', [diskLimit]);
+      const r = tp / diskLimit;
+      rows.push({
+        case: '',
+        metric: '  save throughput (limit: 1 write + fsync of as many bytes)',
+        cells: { native: fmt(tp, 'MB/s'), limit: fmt(diskLimit, 'MB/s') },
+        target: 'native ≥ 0.8× limit',
+        result: judge(name, '100k × 4 KiB records: native save throughput ≥ 0.8× the disk limit', r, 0.8, 'native', `(${x(r)})`),
+      });
+    }
+    if (python && shape === 'fields') {
+      const f = results['pamiq-core']?.[0]?.facts;
+      if (f) notes.push(`PAMIQ-Core peer: pamiq-core ${String(f.version)} (${PEER_PACKAGE}) on Python ${String(f.python)}, save = StateStore.save_state + fsync of every file and directory`);
+    }
+  }
+}
+
+/** The disk limit for the bytes case: one write + fsync of a file as large as its state (MB/s). */
+async function measureDiskLimit(): Promise<number> {
+  const bytes = SIZES.bytesRecords * (4096 + 16) + 2_000_000;
+  const file = join(root, 'records-limit.bin');
+  const res: ChildResult[] = [];
+  for (let r = 0; r < reps; r++) res.push(await child('limit-io', 'limit', ['--mode', 'write', '--file', file, '--bytes', String(bytes), '--reps', '1'], `10 records: disk limit ${r + 1}/${reps}`));
+  rmSync(file, { force: true });
+  return summarize(res.flatMap((x) => x.samples.throughputMBs ?? [])).median;
+}
+
+// =====================================================================================================
 
 const started = performance.now();
 const info = machine();
@@ -733,6 +861,7 @@ try {
   if (wanted.has('small-records')) await guarded('3 small records', smallRecords);
   if (wanted.has('keeper')) await guarded('4 keeper', keeper);
   if (wanted.has('loop-stall')) await guarded('5 loop stall', loopStall);
+  if (wanted.has('records')) await guarded('10 records', recordCases);
   if (wanted.has('loop-training')) await guarded('7 loop under training', loopTraining);
   if (large && wanted.has('memory')) reportMemory(large);
   if (wanted.has('remote')) await guarded('8 remote', remoteCase);

@@ -6,11 +6,14 @@ import type { Segment } from '../backend/types.js';
 import { EngineError } from '../backend/types.js';
 import { skipValue } from '../backend/ts/list-scan.js';
 import { decodeList, encodeListInto } from './list.js';
+import { decodeRecordListDeferred, encodeRecordListInto, isRecordList } from './record-list.js';
+import type { DeferredItems } from './records.js';
 import { SegmentBuilder } from './segments.js';
 import { decodeValue, encodeValue } from './values.js';
 
 export const BUFFER_FORMAT = 'pamiq-buffer';
-export const BUFFER_VERSION = 1;
+/** 2: a column may be a record batch (docs/engine.md); version 1 files (lists only) still load. */
+export const BUFFER_VERSION = 2;
 
 export interface BufferFileMeta {
   /** The buffer class, e.g. "SequentialBuffer". */
@@ -52,7 +55,9 @@ export function* encodeBufferFileBatches(
   });
   const b = new SegmentBuilder(0);
   b.copy(head);
-  for (const col of columns) yield* encodeListInto(b, col);
+  for (const col of columns) {
+    if (!(yield* encodeRecordListInto(b, col))) yield* encodeListInto(b, col);
+  }
   yield b.take();
 }
 
@@ -61,6 +66,16 @@ function bad(what: string): never {
 }
 
 export function decodeBufferFile(bytes: Uint8Array): { meta: BufferFileMeta; columns: unknown[][] } {
+  const { meta, columns } = decodeBufferFileDeferred(bytes);
+  return { meta, columns: columns.map((c) => (Array.isArray(c) ? c : c.materialize())) };
+}
+
+/**
+ * Like {@link decodeBufferFile}, but a record-batch column comes back as {@link DeferredItems}: checked
+ * and its columns decoded, its objects built on first use.
+ * @throws EngineError EBADMSGPACK / ENEWERFORMAT as decodeBufferFile.
+ */
+export function decodeBufferFileDeferred(bytes: Uint8Array): { meta: BufferFileMeta; columns: (unknown[] | DeferredItems)[] } {
   const metaEnd = skipValue(bytes, 0);
   const raw = decodeValue(bytes.subarray(0, metaEnd)) as Record<string, unknown> | null;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) bad('the first value is not a meta map');
@@ -77,11 +92,11 @@ export function decodeBufferFile(bytes: Uint8Array): { meta: BufferFileMeta; col
   if (!Array.isArray(names) || !names.every((c) => typeof c === 'string')) bad('meta "columns" is not an array of strings');
   const meta: BufferFileMeta = { kind: raw.kind, config: config as Record<string, unknown>, columns: names as string[] };
 
-  const columns: unknown[][] = [];
+  const columns: (unknown[] | DeferredItems)[] = [];
   let offset = metaEnd;
   for (const name of meta.columns) {
     if (offset >= bytes.length) bad(`column "${name}" is missing (file ends at ${bytes.length})`);
-    const { items, end } = decodeList(bytes, offset);
+    const { items, end } = version >= 2 && isRecordList(bytes, offset) ? decodeRecordListDeferred(bytes, offset) : decodeList(bytes, offset);
     columns.push(items);
     offset = end;
   }

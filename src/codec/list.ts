@@ -56,7 +56,7 @@ export function tensorPad(pos: number, byteLength: number): number {
   throw new Error('unreachable: no pad aligns the typed array');
 }
 
-function writeExtHeader(b: SegmentBuilder, len: number): void {
+export function writeExtHeader(b: SegmentBuilder, len: number): void {
   switch (len) {
     case 1:
       b.u8(0xd4);

@@ -2,8 +2,9 @@
  * Generic values <-> MessagePack, through @msgpack/msgpack with the extension types of docs/engine.md
  * (1: typed array, 2: BigInt).
  */
-import { Decoder, Encoder, ExtensionCodec } from '@msgpack/msgpack';
+import { Encoder, ExtensionCodec } from '@msgpack/msgpack';
 import { EngineError } from '../backend/types.js';
+import { decodeMsgpack } from './decode.js';
 import { bytesOf, dtypeOf, typedArrayAt } from './typed-arrays.js';
 
 /** A value that cannot be written, with where it sits inside the item (e.g. `[3].obs.fn`). */
@@ -47,14 +48,61 @@ export const MAX_DEPTH = 100;
 /** Thrown from inside the extension encoder for objects msgpack would silently turn into `{}`. */
 class Unsupported extends Error {}
 
+/**
+ * What an object is when it cannot be written, or when it would not read back as the same value:
+ * Maps, Sets, ArrayBuffers, Promises (refused since format 1); RegExps, boxed primitives, DataViews,
+ * invalid Dates and instances of classes (they would read back as `{}`, a number-less object, a
+ * Uint8Array, the epoch or a plain object). Plain objects (prototype Object.prototype or null),
+ * arrays, typed arrays (a Node Buffer reads back as a Uint8Array) and valid Dates are written.
+ */
 function unsupportedKind(value: object): string | undefined {
+  if (Array.isArray(value)) return Object.getPrototypeOf(value) === Array.prototype ? undefined : `an instance of ${className(value)} (a subclass of Array; write a plain array)`;
+  if (ArrayBuffer.isView(value)) return dtypeOf(value) !== 0 ? undefined : 'a DataView (write a typed array)';
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) return undefined;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date (it would read back as another time)' : undefined;
   if (value instanceof Map) return 'a Map (convert it to an object or an array of entries)';
   if (value instanceof Set) return 'a Set (convert it to an array)';
   if (value instanceof WeakMap || value instanceof WeakSet) return 'a WeakMap/WeakSet';
   if (value instanceof ArrayBuffer) return 'an ArrayBuffer (wrap it in a Uint8Array)';
   if (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer) return 'a SharedArrayBuffer';
   if (value instanceof Promise) return 'a Promise (await it first)';
+  if (value instanceof RegExp) return 'a RegExp (write its source and flags as strings)';
+  if (value instanceof Number || value instanceof String || value instanceof Boolean || value instanceof BigInt || value instanceof Symbol) {
+    return 'a boxed primitive (write the primitive value)';
+  }
+  return `an instance of ${className(value)} (it would read back as a plain object; write its fields as one)`;
+}
+
+function className(value: object): string {
+  const ctor = (value as { constructor?: { name?: unknown } }).constructor;
+  return typeof ctor?.name === 'string' && ctor.name !== '' ? ctor.name : 'a class';
+}
+
+/** Why a primitive cannot be written so that it reads back the same, or undefined when it can. */
+function unsupportedPrimitive(value: unknown): string | undefined {
+  if (value === undefined) return 'undefined (it would read back as null; write null or leave the key out)';
+  if (typeof value === 'string' && !(value as string & { isWellFormed(): boolean }).isWellFormed()) {
+    return 'a string with a lone surrogate (it is not valid Unicode and would not read back the same)';
+  }
   return undefined;
+}
+
+/**
+ * The bytes {@link encodeValue} writes for a typed array standing alone (ext-1, pad 0), as two
+ * segments: the header, then the array's own bytes referenced (no copy).
+ */
+export function typedArrayValueSegments(view: ArrayBufferView): Uint8Array[] {
+  const dtype = dtypeOf(view);
+  if (dtype === 0) throw new TypeError('typedArrayValueSegments: not a typed array');
+  const len = 2 + view.byteLength;
+  let head: number[];
+  if (len === 2 || len === 4 || len === 8 || len === 16) head = [{ 2: 0xd5, 4: 0xd6, 8: 0xd7, 16: 0xd8 }[len]!];
+  else if (len < 0x100) head = [0xc7, len];
+  else if (len < 0x10000) head = [0xc8, len >>> 8, len & 0xff];
+  else if (len < 0x100000000) head = [0xc9, len >>> 24, (len >>> 16) & 0xff, (len >>> 8) & 0xff, len & 0xff];
+  else throw SerializationError.at(`cannot write a typed array of ${view.byteLength} bytes (msgpack ext allows < 4 GiB)`, '');
+  return [new Uint8Array([...head, EXT_TYPED_ARRAY, dtype, 0]), bytesOf(view)];
 }
 
 /** The ext-1 payload of a typed array: dtype, pad 0, raw little-endian bytes. */
@@ -109,14 +157,31 @@ function elementSize(dtype: number): number {
   return [0, 1, 1, 1, 2, 2, 4, 4, 4, 8, 8, 8][dtype] ?? 0;
 }
 
-let encoder = new Encoder({ extensionCodec });
+/**
+ * @msgpack/msgpack's Encoder, refusing every value that would not read back as itself (see
+ * {@link unsupportedKind} and {@link unsupportedPrimitive}) as it meets it, so checking costs no
+ * extra walk. The refusal is located afterwards by {@link findUnencodable}.
+ */
+class CheckingEncoder extends Encoder {
+  constructor() {
+    super({ extensionCodec });
+    const self = this as unknown as { doEncode(value: unknown, depth: number): void };
+    const doEncode = self.doEncode;
+    self.doEncode = function (this: unknown, value: unknown, depth: number): void {
+      const why = typeof value === 'object' && value !== null ? unsupportedKind(value) : unsupportedPrimitive(value);
+      if (why !== undefined) throw new Unsupported(why);
+      doEncode.call(this, value, depth);
+    };
+  }
+}
+
+let encoder = new CheckingEncoder();
 /** The encoder keeps its internal buffer at the largest size it ever needed; start over after big values. */
 const ENCODER_KEEP_BYTES = 4 << 20;
 
 function afterEncode(length: number): void {
-  if (length > ENCODER_KEEP_BYTES) encoder = new Encoder({ extensionCodec });
+  if (length > ENCODER_KEEP_BYTES) encoder = new CheckingEncoder();
 }
-const decoder = new Decoder({ extensionCodec });
 
 /** Renders one path step: `.key` for identifier-like keys, `["key"]` otherwise. */
 function keyStep(key: string): string {
@@ -127,7 +192,7 @@ function describe(value: unknown): string | undefined {
   if (typeof value === 'function') return `a function${value.name ? ` (${value.name})` : ''}`;
   if (typeof value === 'symbol') return `a symbol (${String(value)})`;
   if (typeof value === 'object' && value !== null) return unsupportedKind(value);
-  return undefined;
+  return unsupportedPrimitive(value);
 }
 
 /**
@@ -211,14 +276,10 @@ export function encodeValueWith<R>(value: unknown, use: (bytes: Uint8Array) => R
 }
 
 /**
- * Decodes one value written by {@link encodeValue}. Typed arrays are zero-copy views into `bytes` where
- * aligned. Malformed input → EngineError EBADMSGPACK.
+ * Decodes one value written by {@link encodeValue} (src/codec/decode.ts: bounded depth and allocation,
+ * `__proto__` keys as own properties). Typed arrays are zero-copy views into `bytes` where aligned.
+ * @throws EngineError EBADMSGPACK for malformed input.
  */
 export function decodeValue(bytes: Uint8Array): unknown {
-  try {
-    return decoder.decode(bytes);
-  } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    throw new EngineError('EBADMSGPACK', `malformed MessagePack value (${bytes.length} bytes): ${msg}`);
-  }
+  return decodeMsgpack(bytes);
 }

@@ -5,7 +5,9 @@
  * producer — which runs later, in the background, while training continues — can encode them safely.
  */
 import { readStateFile, stageFile } from '../state/files.js';
-import { decodeBufferFile, encodeBufferFileBatches, type BufferFileMeta } from '../codec/buffer-file.js';
+import type { Segment } from '../backend/types.js';
+import { decodeBufferFileDeferred, encodeBufferFileBatches, type BufferFileMeta } from '../codec/buffer-file.js';
+import { DeferredItems } from '../codec/records.js';
 
 /** The saved buffer does not fit the buffer loading it (another kind, other keys). */
 export class BufferStateMismatchError extends Error {
@@ -25,7 +27,15 @@ export async function saveBufferFile(
   meta: BufferFileMeta,
   columns: () => readonly (readonly unknown[])[],
 ): Promise<void> {
-  await stageFile(`${path}.msgpack`, () => encodeBufferFileBatches(meta, columns()));
+  await stageFile(`${path}.msgpack`, () => withTurns(encodeBufferFileBatches(meta, columns())));
+}
+
+/** The batches of `batches`, with an event-loop turn (setImmediate) in place of every empty one. */
+async function* withTurns(batches: Iterable<Segment[]>): AsyncGenerator<Segment[], void, undefined> {
+  for (const batch of batches) {
+    if (batch.length === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    else yield batch;
+  }
 }
 
 /**
@@ -38,8 +48,21 @@ export async function loadBufferFile(
   kind: string,
   expectedColumns: readonly string[],
 ): Promise<{ meta: BufferFileMeta; columns: unknown[][] }> {
+  const { meta, columns } = await loadBufferFileDeferred(path, kind, expectedColumns);
+  return { meta, columns: columns.map((c) => (c instanceof DeferredItems ? c.materialize() : c)) };
+}
+
+/**
+ * Like {@link loadBufferFile}, but a column saved as a record batch comes back as {@link DeferredItems}
+ * (checked now, its objects built on first use), so a large loaded buffer is usable at once.
+ */
+export async function loadBufferFileDeferred(
+  path: string,
+  kind: string,
+  expectedColumns: readonly string[],
+): Promise<{ meta: BufferFileMeta; columns: (unknown[] | DeferredItems)[] }> {
   const file = `${path}.msgpack`;
-  const { meta, columns } = decodeBufferFile(await readStateFile(file));
+  const { meta, columns } = decodeBufferFileDeferred(await readStateFile(file));
   if (meta.kind !== kind) {
     throw new BufferStateMismatchError(
       `Cannot load '${file}' into a ${kind}: it was saved by a ${meta.kind}.`,

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PersistentState } from '../state/persistent.js';
-import { readMsgpack, readStateFile, stageFile, stageMsgpack } from '../state/files.js';
+import { readMsgpack, readStateFile, stageFile } from '../state/files.js';
 import { decodeBufferFile, encodeBufferFileBatches } from '../codec/buffer-file.js';
+import { typedArrayValueSegments } from '../codec/values.js';
 import type { DataBuffer } from './buffer.js';
 import { DataCollector } from './collector.js';
 
@@ -20,16 +21,31 @@ const PENDING_KIND = 'DataCollector';
  */
 export class DataUser<R = unknown, T = unknown> implements PersistentState {
   readonly collector: DataCollector<T>;
-  private timestamps: number[] = [];
+  private stampList: number[] = [];
+  /** Loaded timestamps not copied into {@link stampList} yet (copied on first use, see {@link timestamps}). */
+  private loadedStamps: ArrayLike<number> | undefined;
+
+  /** The timestamps, oldest first, as a growable list. */
+  private get timestamps(): number[] {
+    const loaded = this.loadedStamps;
+    if (loaded) {
+      this.loadedStamps = undefined;
+      const list = new Array<number>(loaded.length);
+      for (let i = 0; i < list.length; i++) list[i] = loaded[i]!;
+      this.stampList = list;
+    }
+    return this.stampList;
+  }
 
   constructor(readonly buffer: DataBuffer<T, R>) {
     this.collector = new DataCollector<T>(buffer.maxQueueSize);
   }
 
   private pushTimestamp(t: number): void {
-    this.timestamps.push(t);
+    const list = this.timestamps;
+    list.push(t);
     const max = this.buffer.maxQueueSize;
-    if (max !== undefined && this.timestamps.length > max) this.timestamps.splice(0, this.timestamps.length - max);
+    if (max !== undefined && list.length > max) list.splice(0, list.length - max);
   }
 
   /** Moves every queued item into the buffer, keeping its collection timestamp. */
@@ -50,7 +66,8 @@ export class DataUser<R = unknown, T = unknown> implements PersistentState {
   /** How many of the items added so far were collected strictly after pamiq time `t`. */
   countDataAddedSince(t: number): number {
     let n = 0;
-    for (let i = this.timestamps.length - 1; i >= 0 && this.timestamps[i]! > t; i--) n++;
+    const list = this.loadedStamps ?? this.stampList;
+    for (let i = list.length - 1; i >= 0 && list[i]! > t; i--) n++;
     return n;
   }
 
@@ -65,7 +82,7 @@ export class DataUser<R = unknown, T = unknown> implements PersistentState {
       // Take every snapshot before the first await, so a save outside a paused capture still sees
       // one consistent moment. Item references only: items are immutable by contract; encoding runs
       // later, in the producers.
-      const stamps = Float64Array.from(this.timestamps);
+      const stamps = new Float64Array(this.loadedStamps ?? this.stampList);
       const pending = this.collector.peek();
       const buffer = this.buffer.saveState(join(path, 'buffer'));
       const meta = {
@@ -74,7 +91,7 @@ export class DataUser<R = unknown, T = unknown> implements PersistentState {
         columns: ['items', 'timestamps'],
       };
       await buffer;
-      await stageMsgpack(join(path, 'timestamps.msgpack'), stamps);
+      await stageFile(join(path, 'timestamps.msgpack'), () => typedArrayValueSegments(stamps));
       await stageFile(join(path, 'pending.msgpack'), () =>
         encodeBufferFileBatches(meta, [pending.items, pending.timestamps]),
       );
@@ -91,8 +108,10 @@ export class DataUser<R = unknown, T = unknown> implements PersistentState {
       const raw = await readMsgpack<unknown>(join(path, 'timestamps.msgpack'));
       const stamps = toNumbers(raw);
       if (stamps === undefined) throw new TypeError(`${join(path, 'timestamps.msgpack')}: expected a list of numbers`);
-      this.timestamps = [];
-      for (const t of stamps) this.pushTimestamp(t);
+      const max = this.buffer.maxQueueSize;
+      const from = max !== undefined && stamps.length > max ? stamps.length - max : 0;
+      this.stampList = [];
+      this.loadedStamps = from === 0 ? stamps : Array.isArray(stamps) ? stamps.slice(from) : (stamps as Float64Array).subarray(from);
 
       let bytes: Uint8Array;
       try {

@@ -55,3 +55,15 @@ export function storeFor(statesDir: string, users: DataUsersDict): StateStore {
   store.register('data', users);
   return store;
 }
+
+/** A step record of four numbers: an observation, a small integer action, a reward and a value estimate. */
+export function fieldRecord(i: number): { obs: number; action: number; reward: number; value: number } {
+  return { obs: Math.sin(i * 0.01), action: i % 4, reward: (i % 1000) * 0.25 - 100, value: Math.sqrt(i) };
+}
+
+/** A step record of a 4 KiB observation (not zero, not repetitive) and a reward. */
+export function bytesRecord(i: number): { obs: Uint8Array; reward: number } {
+  const obs = new Uint8Array(4096);
+  for (let j = 0; j < 4096; j++) obs[j] = (i * 31 + j * 7 + (j >> 5)) & 0xff;
+  return { obs, reward: (i % 100) * 0.5 };
+}

@@ -6,7 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { statfsSync } from 'node:fs';
 import os from 'node:os';
 
-export type Column = 'native' | 'ts' | 'limit';
+export type Column = 'native' | 'ts' | 'limit' | PeerColumn;
+/** Columns of the record cases: the Python original and the plain-Node alternatives. */
+export type PeerColumn = 'pamiq-core' | 'v8' | 'msgpackr';
 
 export interface BenchRecord {
   case: string;

@@ -1,0 +1,134 @@
+/**
+ * Records of fields, saved and loaded `--reps` times, by one of:
+ * - `ours`: a SequentialBuffer filled through the collector, saved by a StateStore (capture + commit)
+ *   and loaded into a fresh buffer; `firstUseMs` is the first getData() after the load;
+ * - `v8` / `msgpackr`: the plain-Node alternatives, `v8.serialize` / msgpackr (records extension) of
+ *   the same array of items, written with one writeFile + fsync of the file and its directory, read
+ *   back with readFile + deserialize.
+ * `--shape fields`: `{obs, action, reward, value}` numbers; `bytes`: `{obs: Uint8Array(4096), reward}`.
+ *
+ *   PAMIQ_BACKEND=native|ts node --import tsx __test__/bench/cases/records.ts --json \
+ *     --dir DIR --shape fields --records 1000000 --mode ours [--reps 1]
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import v8 from 'node:v8';
+import { Packr } from 'msgpackr';
+import { childArgs, gc, now, num, PhaseClock, Recorder, str, treeSize } from '../lib/common.js';
+
+const args = childArgs(['dir', 'records', 'reps', 'shape', 'mode']);
+const dir = str(args, 'dir');
+const records = num(args, 'records');
+const reps = num(args, 'reps', 1);
+const shape = str(args, 'shape');
+const mode = str(args, 'mode');
+if (shape !== 'fields' && shape !== 'bytes') throw new Error(`--shape must be fields or bytes, got ${shape}`);
+if (mode !== 'ours' && mode !== 'v8' && mode !== 'msgpackr') throw new Error(`--mode must be ours, v8 or msgpackr, got ${mode}`);
+const rec = new Recorder();
+const { bytesRecord, fieldRecord } = await import('../lib/data.js');
+const make: (i: number) => Record<string, unknown> = shape === 'fields' ? fieldRecord : bytesRecord;
+
+function same(a: Record<string, unknown> | undefined, b: Record<string, unknown>): boolean {
+  if (!a) return false;
+  for (const k of Object.keys(b)) {
+    const x = a[k];
+    const y = b[k];
+    if (y instanceof Uint8Array) {
+      if (!(x instanceof Uint8Array) || x.length !== y.length || x.some((v, i) => v !== y[i])) return false;
+    } else if (!Object.is(x, y)) return false;
+  }
+  return Object.keys(a).length === Object.keys(b).length;
+}
+
+function check(items: unknown[]): void {
+  for (const i of [0, records >> 1, records - 1]) {
+    if (!same(items[i] as Record<string, unknown>, make(i))) throw new Error(`item ${i} differs after the load`);
+  }
+  if (items.length !== records) throw new Error(`${items.length} items loaded, ${records} saved`);
+}
+
+function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+if (mode === 'ours') {
+  const { backend } = await import('../../../src/backend/select.js');
+  const { emptyBuffer, filledBuffer, storeFor } = await import('../lib/data.js');
+  const { users } = filledBuffer(records, make);
+  const store = storeFor(dir, users);
+  const phases = new PhaseClock();
+  // A 100 Hz timer stands for the interaction loop: the longest gap between its ticks during a save.
+  const ticks: number[] = [];
+  const timer = setInterval(() => ticks.push(now()), 10);
+  const longestGap = (from: number, to: number) => {
+    let gap = 0;
+    for (let k = 1; k < ticks.length; k++) if (ticks[k]! > from && ticks[k - 1]! < to) gap = Math.max(gap, ticks[k]! - ticks[k - 1]!);
+    return gap;
+  };
+  for (let r = 0; r < reps; r++) {
+    gc();
+    phases.reset();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const t0 = now();
+    const pending = await store.capture();
+    const t1 = now();
+    const path = await pending.commit();
+    const t2 = now();
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    rec.add('longestGapMs', longestGap(t0, t2));
+    rec.add('gapShare', longestGap(t0, t2) / (t2 - t0));
+    rec.add('captureMs', t1 - t0);
+    rec.add('saveMs', t2 - t0);
+    rec.fact('stateBytes', treeSize(path).bytes);
+    gc();
+    const fresh = emptyBuffer<Record<string, unknown>>(records);
+    const loader = storeFor(dir, fresh.users);
+    const t3 = now();
+    await loader.loadState(path);
+    const t4 = now();
+    const items = fresh.buffer.getData();
+    const t5 = now();
+    rec.add('loadMs', t4 - t3);
+    rec.add('firstUseMs', t5 - t4);
+    rec.add('totalMs', t2 - t0 + (t4 - t3));
+    check(items);
+    rmSync(path, { recursive: true, force: true });
+  }
+  phases.close();
+  clearInterval(timer);
+  rec.emit(backend().name);
+} else {
+  const items: unknown[] = [];
+  for (let i = 0; i < records; i++) items.push(make(i));
+  const packr = new Packr({ useRecords: true });
+  const encode = mode === 'v8' ? (v: unknown) => v8.serialize(v) : (v: unknown) => packr.pack(v);
+  const decode = mode === 'v8' ? (b: Buffer) => v8.deserialize(b) as unknown[] : (b: Buffer) => packr.unpack(b) as unknown[];
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `items.${mode}`);
+  for (let r = 0; r < reps; r++) {
+    gc();
+    const t0 = now();
+    const bytes = encode(items);
+    await writeFile(file, bytes);
+    fsyncPath(file);
+    fsyncPath(dir);
+    const t1 = now();
+    rec.fact('stateBytes', bytes.length);
+    gc();
+    const t2 = now();
+    const back = decode(await readFile(file));
+    const t3 = now();
+    rec.add('saveMs', t1 - t0);
+    rec.add('loadMs', t3 - t2);
+    rec.add('totalMs', t1 - t0 + (t3 - t2));
+    check(back);
+    rmSync(file, { force: true });
+  }
+  rec.emit(mode);
+}

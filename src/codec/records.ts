@@ -1,0 +1,481 @@
+/**
+ * Record batches (docs/engine.md, "Record batches"): a list of plain objects that all have the same
+ * keys in the same order, held as columns — keys once; a number column as one typed array (the
+ * narrowest integer array that holds every value exactly, else a Float64Array); a boolean column as a
+ * Uint8Array of 0/1; equal-length typed arrays of one dtype as one tensor column; anything else as the
+ * values themselves. Decoding builds objects of one shape again.
+ *
+ * Usable on its own: {@link encodeRecords} / {@link decodeRecords} turn items into columns and back
+ * without any file around them (the columns are transferable typed arrays where the kind allows).
+ */
+import { DTYPE_CTORS, dtypeOf, type TypedArray } from './typed-arrays.js';
+
+/** How a column is held: see the module comment. */
+export type ColumnKind = 'number' | 'boolean' | 'tensor' | 'value';
+
+/** At most this many keys make a record batch (more: the items are written one by one). */
+export const MAX_RECORD_KEYS = 256;
+
+export interface RecordBatch {
+  count: number;
+  /** The keys, in the order of the first item. */
+  keys: string[];
+  kinds: ColumnKind[];
+  /** Elements per item of a tensor column (0 for the other kinds). */
+  widths: number[];
+  /**
+   * One per key. number: a typed array of `count` elements; boolean: a Uint8Array of `count` 0/1;
+   * tensor: the items' elements back to back (`count × width`), or the items themselves (an array of
+   * `count` typed arrays of one dtype and `width` elements, as {@link encodeRecords} returns them,
+   * zero-copy); value: an array of `count` values.
+   */
+  columns: (TypedArray | TypedArray[] | unknown[])[];
+}
+
+const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** A property access expression for `key` on `obj` (named, so V8 sees a constant key). */
+function access(obj: string, key: string): string {
+  return IDENT.test(key) && key !== '__proto__' ? `${obj}.${key}` : `${obj}[${JSON.stringify(key)}]`;
+}
+
+/**
+ * A function compiled from source (fast: V8 sees constant property names), or the same work as a
+ * closure where code generation from strings is disallowed (node --disallow-code-generation-from-strings).
+ */
+function generated<F>(compile: () => F, fallback: () => F): F {
+  try {
+    return compile();
+  } catch (err) {
+    if (err instanceof EvalError) return fallback();
+    throw err;
+  }
+}
+
+type Gather = (items: readonly unknown[], out: Float64Array, from: number, to: number) => number;
+const gatherCache = new Map<string, Gather>();
+
+/** A function copying `items[i][key]` into `out[i]` for i in [from, to) while they are numbers; returns where it stopped. */
+function numberGatherer(key: string): Gather {
+  let fn = gatherCache.get(key);
+  if (!fn) {
+    fn = generated<Gather>(
+      () =>
+        new Function(
+          'items',
+          'out',
+          'from',
+          'to',
+          `for (let i = from; i < to; i++) {
+         const v = ${access('items[i]', key)};
+         if (typeof v !== 'number') return i;
+         out[i] = v;
+       }
+       return to;`,
+        ) as Gather,
+      () => (items, out, from, to) => {
+        for (let i = from; i < to; i++) {
+          const v = (items[i] as Record<string, unknown>)[key];
+          if (typeof v !== 'number') return i;
+          out[i] = v;
+        }
+        return to;
+      },
+    );
+    if (gatherCache.size > 1024) gatherCache.clear();
+    gatherCache.set(key, fn);
+  }
+  return fn;
+}
+
+/**
+ * The keys shared by every item, when `items` is a non-empty list of plain objects (prototype
+ * Object.prototype) that all have exactly the same own enumerable keys in the same order; else
+ * undefined.
+ */
+export function recordKeys(items: readonly unknown[]): string[] | undefined {
+  return run(recordKeysSteps(items));
+}
+
+/** Items handled between two yields of the step generators (a few ms of work). */
+export const RECORDS_PER_STEP = 65_536;
+
+/** Runs a step generator to its end, synchronously. */
+function run<R>(steps: Generator<void, R, undefined>): R {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+function* recordKeysSteps(items: readonly unknown[]): Generator<void, string[] | undefined, undefined> {
+  const n = items.length;
+  if (n === 0) return undefined;
+  const first = items[0];
+  if (typeof first !== 'object' || first === null || Object.getPrototypeOf(first) !== Object.prototype) return undefined;
+  const keys = Object.keys(first);
+  const m = keys.length;
+  if (m === 0 || m > MAX_RECORD_KEYS) return undefined;
+  for (let from = 1; from < n; from += RECORDS_PER_STEP) {
+    const to = Math.min(n, from + RECORDS_PER_STEP);
+    for (let i = from; i < to; i++) {
+      const item = items[i];
+      if (typeof item !== 'object' || item === null || Object.getPrototypeOf(item) !== Object.prototype) return undefined;
+      let j = 0;
+      // for-in walks V8's enum cache (no allocation); own keys only, as Object.prototype has none enumerable.
+      for (const k in item) {
+        if (k !== keys[j]) return undefined;
+        j++;
+      }
+      if (j !== m) return undefined;
+    }
+    yield;
+  }
+  return keys;
+}
+
+type FusedGather = (items: readonly unknown[], cols: Float64Array[], from: number, to: number, keys: readonly string[], proto: object) => number;
+const fusedCache = new Map<string, FusedGather>();
+
+/**
+ * One pass over records whose fields are all numbers: checks each item's shape (plain object, the same
+ * keys in the same order) and copies its fields into the columns. Returns `to` when every item of
+ * [from, to) fitted; `-(i + 1)` when item i has another shape (not records); `i` when item i has the
+ * shape but a field that is not a number.
+ */
+function fusedGatherer(keys: readonly string[]): FusedGather {
+  const id = JSON.stringify(keys);
+  let fn = fusedCache.get(id);
+  if (!fn) {
+    const m = keys.length;
+    const loads = keys.map((k, j) => `const v${j} = ${access('r', k)};`).join('\n');
+    const test = keys.map((_, j) => `typeof v${j} !== 'number'`).join(' || ');
+    const stores = keys.map((_, j) => `c${j}[i] = v${j};`).join('\n');
+    const decls = keys.map((_, j) => `const c${j} = cols[${j}];`).join('\n');
+    fn = generated<FusedGather>(
+      () =>
+        new Function(
+          'items',
+          'cols',
+          'from',
+          'to',
+          'keys',
+          'proto',
+          `${decls}
+           for (let i = from; i < to; i++) {
+             const r = items[i];
+             if (typeof r !== 'object' || r === null || Object.getPrototypeOf(r) !== proto) return -i - 1;
+             let j = 0;
+             for (const k in r) {
+               if (k !== keys[j]) return -i - 1;
+               j++;
+             }
+             if (j !== ${m}) return -i - 1;
+             ${loads}
+             if (${test}) return i;
+             ${stores}
+           }
+           return to;`,
+        ) as FusedGather,
+      () => (items, cols, from, to, ks, proto) => {
+        for (let i = from; i < to; i++) {
+          const r = items[i] as Record<string, unknown>;
+          if (typeof r !== 'object' || r === null || Object.getPrototypeOf(r) !== proto) return -i - 1;
+          let j = 0;
+          for (const k in r) {
+            if (k !== ks[j]) return -i - 1;
+            j++;
+          }
+          if (j !== ks.length) return -i - 1;
+          for (j = 0; j < ks.length; j++) if (typeof r[ks[j]!] !== 'number') return i;
+          for (j = 0; j < ks.length; j++) cols[j]![i] = r[ks[j]!] as number;
+        }
+        return to;
+      },
+    );
+    if (fusedCache.size > 1024) fusedCache.clear();
+    fusedCache.set(id, fn);
+  }
+  return fn;
+}
+
+/**
+ * The common case in one pass per item: records whose fields are all numbers. Returns the batch, or
+ * 'other' when the items are records of another kind (or not records): the general path decides.
+ */
+function* allNumbersSteps(items: readonly unknown[]): Generator<void, RecordBatch | 'other', undefined> {
+  const n = items.length;
+  const first = items[0];
+  if (n === 0 || typeof first !== 'object' || first === null || Object.getPrototypeOf(first) !== Object.prototype) return 'other';
+  const keys = Object.keys(first);
+  if (keys.length === 0 || keys.length > MAX_RECORD_KEYS) return 'other';
+  const gather = fusedGatherer(keys);
+  const cols = keys.map(() => new Float64Array(n));
+  for (let from = 0; from < n; from += RECORDS_PER_STEP) {
+    const to = Math.min(n, from + RECORDS_PER_STEP);
+    if (gather(items, cols, from, to, keys, Object.prototype) !== to) return 'other';
+    yield;
+  }
+  const columns: TypedArray[] = [];
+  for (const c of cols) {
+    columns.push(narrowNumbers(c));
+    yield;
+  }
+  return { count: n, keys, kinds: keys.map(() => 'number' as const), widths: keys.map(() => 0), columns };
+}
+
+/** The narrowest typed array holding every value of `f` exactly (integers, no -0), else `f` itself. */
+export function narrowNumbers(f: Float64Array): TypedArray {
+  const n = f.length;
+  let min = 0;
+  let max = 0;
+  for (let i = 0; i < n; i++) {
+    const x = f[i]!;
+    // Integers in int32/uint32 range only; -0 and every non-integer stay float64.
+    if (!((x | 0) === x || (x >>> 0) === x) || (x === 0 && 1 / x < 0)) return f;
+    if (x < min) min = x;
+    else if (x > max) max = x;
+  }
+  let Ctor: new (length: number) => TypedArray;
+  if (min >= 0) Ctor = max <= 0xff ? Uint8Array : max <= 0xffff ? Uint16Array : Uint32Array;
+  else if (min >= -0x80 && max <= 0x7f) Ctor = Int8Array;
+  else if (min >= -0x8000 && max <= 0x7fff) Ctor = Int16Array;
+  else if (max <= 0x7fffffff) Ctor = Int32Array;
+  else return f;
+  const out = new Ctor(n);
+  (out as Float64Array).set(f);
+  return out;
+}
+
+/** The values of `key` over the items. */
+function valuesOf(items: readonly unknown[], key: string): unknown[] {
+  const n = items.length;
+  const out = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) out[i] = (items[i] as Record<string, unknown>)[key];
+  return out;
+}
+
+/** The column of one key, and how it is held. */
+function* columnSteps(items: readonly unknown[], key: string): Generator<void, ColumnOf, undefined> {
+  const n = items.length;
+  const f = new Float64Array(n);
+  const gather = numberGatherer(key);
+  let numbers = true;
+  for (let from = 0; from < n && numbers; from += RECORDS_PER_STEP) {
+    const to = Math.min(n, from + RECORDS_PER_STEP);
+    numbers = gather(items, f, from, to) === to;
+    yield;
+  }
+  if (numbers) return { kind: 'number', width: 0, data: narrowNumbers(f) };
+  return classifyColumn(valuesOf(items, key));
+}
+
+export interface ColumnOf {
+  kind: ColumnKind;
+  width: number;
+  data: TypedArray | TypedArray[] | unknown[];
+}
+
+/** How a list of values is held as a column (number, boolean, tensor, else value). */
+export function classifyColumn(values: readonly unknown[]): ColumnOf {
+  const n = values.length;
+  if (n > 0 && typeof values[0] === 'number') {
+    const f = new Float64Array(n);
+    let i = 0;
+    for (; i < n; i++) {
+      const v = values[i];
+      if (typeof v !== 'number') break;
+      f[i] = v;
+    }
+    if (i === n) return { kind: 'number', width: 0, data: narrowNumbers(f) };
+  }
+  if (n > 0 && typeof values[0] === 'boolean' && values.every((v) => typeof v === 'boolean')) {
+    const b = new Uint8Array(n);
+    for (let i = 0; i < n; i++) b[i] = values[i] ? 1 : 0;
+    return { kind: 'boolean', width: 0, data: b };
+  }
+  const dtype = dtypeOf(values[0]);
+  if (dtype !== 0) {
+    const width = (values[0] as TypedArray).length;
+    let same = true;
+    for (let i = 1; i < n && same; i++) {
+      const v = values[i];
+      same = dtypeOf(v) === dtype && (v as TypedArray).length === width;
+    }
+    if (same) return { kind: 'tensor', width, data: values as TypedArray[] };
+  }
+  return { kind: 'value', width: 0, data: values as unknown[] };
+}
+
+/**
+ * The items as a record batch, or undefined when they are not records of one shape (see
+ * {@link recordKeys}). Tensor columns reference the items' typed arrays (zero-copy); nothing is
+ * checked for writability here (value columns are encoded, and refused, by whoever writes them).
+ */
+export function encodeRecords(items: readonly unknown[]): RecordBatch | undefined {
+  return run(encodeRecordsSteps(items));
+}
+
+/**
+ * {@link encodeRecords} in steps: yields after every {@link RECORDS_PER_STEP} items of work, so a caller
+ * can let the event loop run in between; returns what encodeRecords returns.
+ */
+export function* encodeRecordsSteps(items: readonly unknown[]): Generator<void, RecordBatch | undefined, undefined> {
+  const fast = yield* allNumbersSteps(items);
+  if (fast !== 'other') return fast;
+  const keys = yield* recordKeysSteps(items);
+  if (!keys) return undefined;
+  const batch: RecordBatch = { count: items.length, keys, kinds: [], widths: [], columns: [] };
+  for (const key of keys) {
+    const c = yield* columnSteps(items, key);
+    batch.kinds.push(c.kind);
+    batch.widths.push(c.width);
+    batch.columns.push(c.data);
+  }
+  return batch;
+}
+
+/** The items of a tensor column as one contiguous typed array (`count × width` elements). */
+export function packTensorColumn(parts: readonly TypedArray[], dtype: number, width: number): TypedArray {
+  const Ctor = DTYPE_CTORS[dtype];
+  if (!Ctor) throw new RangeError(`unknown typed-array dtype ${dtype}`);
+  const out = new Ctor(parts.length * width);
+  for (let i = 0; i < parts.length; i++) (out as Uint8Array).set(parts[i] as Uint8Array, i * width);
+  return out;
+}
+
+type Build = (cols: unknown[], n: number) => Record<string, unknown>[];
+const buildCache = new Map<string, Build>();
+
+/** A function building `n` objects of one shape from the columns (generated once per shape). */
+function builder(keys: readonly string[], kinds: readonly ColumnKind[], parts: readonly boolean[]): Build {
+  const id = JSON.stringify([keys, kinds, parts]);
+  let fn = buildCache.get(id);
+  if (!fn) {
+    const decls: string[] = [];
+    const fields: string[] = [];
+    keys.forEach((key, j) => {
+      decls.push(`const c${j} = cols[${j}];`);
+      let expr: string;
+      switch (kinds[j]) {
+        case 'boolean':
+          expr = `c${j}[i] === 1`;
+          break;
+        case 'tensor':
+          if (parts[j]) {
+            expr = `c${j}[i]`;
+          } else {
+            decls.push(`const w${j} = cols[${keys.length + j}];`);
+            expr = `c${j}.subarray(i * w${j}, i * w${j} + w${j})`;
+          }
+          break;
+        default:
+          expr = `c${j}[i]`;
+      }
+      // A computed key makes `__proto__` an own property, as JSON.parse does; others are plain literals.
+      const name = key === '__proto__' ? '["__proto__"]' : JSON.stringify(key);
+      fields.push(`${name}: ${expr}`);
+    });
+    fn = generated<Build>(
+      () =>
+        new Function(
+          'cols',
+          'n',
+          `${decls.join('\n')}
+       const out = new Array(n);
+       for (let i = 0; i < n; i++) out[i] = { ${fields.join(', ')} };
+       return out;`,
+        ) as Build,
+      () => (cols, n) => {
+        const m = keys.length;
+        const out = new Array<Record<string, unknown>>(n);
+        for (let i = 0; i < n; i++) {
+          const o: Record<string, unknown> = {};
+          for (let j = 0; j < m; j++) {
+            const c = cols[j] as ArrayLike<unknown> & { subarray?: (a: number, b: number) => unknown };
+            const w = cols[m + j] as number;
+            const v = kinds[j] === 'boolean' ? c[i] === 1 : kinds[j] === 'tensor' && !parts[j] ? c.subarray!(i * w, i * w + w) : c[i];
+            Object.defineProperty(o, keys[j]!, { value: v, enumerable: true, writable: true, configurable: true });
+          }
+          out[i] = o;
+        }
+        return out;
+      },
+    );
+    if (buildCache.size > 1024) buildCache.clear();
+    buildCache.set(id, fn);
+  }
+  return fn;
+}
+
+/**
+ * The items of a record batch: objects of one shape, keys in batch order. Number columns read back
+ * as numbers, boolean columns as booleans, tensor columns as zero-copy views of the column (or the
+ * part typed arrays themselves), value columns as they are.
+ * `build` limits how many items are built (0: only check the batch).
+ * @throws RangeError when a column does not fit `count`, its kind or its width.
+ */
+export function decodeRecords(batch: RecordBatch, build = batch.count): Record<string, unknown>[] {
+  const { count, keys, kinds, widths, columns } = batch;
+  const m = keys.length;
+  if (kinds.length !== m || widths.length !== m || columns.length !== m) {
+    throw new RangeError(`record batch: ${m} keys but ${kinds.length} kinds, ${widths.length} widths, ${columns.length} columns`);
+  }
+  const parts: boolean[] = [];
+  const cols: unknown[] = [...columns];
+  for (let j = 0; j < m; j++) {
+    const c = columns[j]!;
+    const kind = kinds[j];
+    const isTyped = ArrayBuffer.isView(c);
+    let ok: boolean;
+    let part = false;
+    switch (kind) {
+      case 'number':
+        ok = isTyped && dtypeOf(c) >= 1 && dtypeOf(c) <= 9 && (c as TypedArray).length === count;
+        break;
+      case 'boolean':
+        ok = c instanceof Uint8Array && c.length === count;
+        break;
+      case 'tensor':
+        part = Array.isArray(c);
+        ok = part ? c.length === count : isTyped && dtypeOf(c) !== 0 && (c as TypedArray).length === count * widths[j]!;
+        break;
+      case 'value':
+        ok = Array.isArray(c) && c.length === count;
+        break;
+      default:
+        throw new RangeError(`record batch: unknown column kind ${JSON.stringify(kind)} for key ${JSON.stringify(keys[j])}`);
+    }
+    if (!ok) throw new RangeError(`record batch: column ${JSON.stringify(keys[j])} does not hold ${count} ${kind} items`);
+    parts.push(part);
+    cols[m + j] = widths[j];
+  }
+  return builder(keys, kinds, parts)(cols, Math.min(build, count));
+}
+
+/**
+ * Items decoded from a record batch but not built yet: {@link materialize} builds the objects once (on
+ * first use) and returns the same array afterwards. Lets a loaded buffer be usable at once; what it
+ * returns is exactly what an eager decode returns.
+ */
+export class DeferredItems {
+  #build: (() => unknown[]) | undefined;
+  #items: unknown[] | undefined;
+
+  constructor(
+    /** How many items {@link materialize} returns. */
+    readonly length: number,
+    build: () => unknown[],
+  ) {
+    this.#build = build;
+  }
+
+  /** The items (built on the first call). */
+  materialize(): unknown[] {
+    if (!this.#items) {
+      this.#items = this.#build!();
+      this.#build = undefined;
+    }
+    return this.#items;
+  }
+}
