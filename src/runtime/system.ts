@@ -24,7 +24,7 @@ import { ParameterReader } from './params.js';
 import { MainModelsPart, RandomPart, WorkerPart } from './parts.js';
 import type { TrainingStats } from './protocol.js';
 import { packBatch } from './records.js';
-import { trainingBody } from './training-body.js';
+import { trainingBody, trainingStatsOf } from './training-body.js';
 
 export type Threading = 'worker' | 'main';
 
@@ -71,15 +71,7 @@ export function mainSystem(components: SystemComponents, storeOptions: StateStor
     training: new EventLoopRunner('training', body),
     beforeStep() {},
     afterStep() {},
-    trainingStats() {
-      let runs = 0;
-      const list = [...trainers.keys()].map((name) => {
-        const c = body.counts.get(name);
-        runs += c?.runs ?? 0;
-        return { name, runs: c?.runs ?? 0, lastRunSeconds: c?.lastRunSeconds, lastRunAt: c?.lastRunAt };
-      });
-      return { runs, trainers: list };
-    },
+    trainingStats: () => trainingStatsOf(trainers, body.counts),
     onTrainingRun(l) {
       listener = l;
     },

@@ -5,6 +5,7 @@
 import { getLogger } from '../log.js';
 import type { TrainersDict } from '../trainer/trainers-dict.js';
 import type { LoopBody } from '../launch/loop.js';
+import type { TrainingStats } from './protocol.js';
 
 /** Per-trainer counts kept by {@link trainingBody}. */
 export interface TrainerRuns {
@@ -12,6 +13,17 @@ export interface TrainerRuns {
   lastRunSeconds: number | undefined;
   /** Real time (ms since the epoch) the last run ended. */
   lastRunAt: number | undefined;
+}
+
+/** The runs of every trainer of `trainers` so far, from a {@link trainingBody}'s counts. */
+export function trainingStatsOf(trainers: TrainersDict, counts: Map<string, TrainerRuns>): TrainingStats {
+  let runs = 0;
+  const list = [...trainers.keys()].map((name) => {
+    const c = counts.get(name);
+    runs += c?.runs ?? 0;
+    return { name, runs: c?.runs ?? 0, lastRunSeconds: c?.lastRunSeconds, lastRunAt: c?.lastRunAt };
+  });
+  return { runs, trainers: list };
 }
 
 /**

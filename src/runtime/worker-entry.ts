@@ -21,10 +21,10 @@ import { TrainersDict } from '../trainer/trainers-dict.js';
 import { trainingRandomPart } from '../random/component.js';
 import { importTraining, TrainingModuleError } from './definition.js';
 import { allocateParameters, layoutOf, ParameterWriter } from './params.js';
-import type { FromWorker, ModelInfo, Request, ToWorker, TrainingStats, WorkerInit } from './protocol.js';
+import type { FromWorker, ModelInfo, Request, ToWorker, WorkerInit } from './protocol.js';
 import { serializeError } from './protocol.js';
 import { unpackBatch } from './records.js';
-import { trainingBody } from './training-body.js';
+import { trainingBody, trainingStatsOf } from './training-body.js';
 
 const port = parentPort!;
 const init = (workerData as { init: WorkerInit }).init;
@@ -98,16 +98,7 @@ const loop = new EventLoopRunner('training', {
   },
 });
 
-function currentStats(): TrainingStats {
-  let runs = 0;
-  const list = [...trainers.keys()].map((name) => {
-    const c = body.counts.get(name);
-    runs += c?.runs ?? 0;
-    return { name, runs: c?.runs ?? 0, lastRunSeconds: c?.lastRunSeconds, lastRunAt: c?.lastRunAt };
-  });
-  return { runs, trainers: list };
-}
-setInterval(() => post({ t: 'stats', stats: currentStats() }), 1000).unref();
+setInterval(() => post({ t: 'stats', stats: trainingStatsOf(trainers, body.counts) }), 1000).unref();
 
 /** Files staged by the capture of one save (keyed by its temporary directory). */
 let session: { root: string; staged: Map<string, Producer> } | undefined;
