@@ -33,7 +33,7 @@ test('PAMIQ_LOG_LEVEL sets the level at start-up; an unknown value warns and kee
     spawnSync(
       process.execPath,
       ['--import=tsx', '-e', `const m = await import(${JSON.stringify(log)}); m.getLogger('x').debug('dbg'); console.log(m.getLogLevel());`],
-      { encoding: 'utf8', env: { ...process.env, PAMIQ_LOG_LEVEL: value } },
+      { encoding: 'utf8', env: { ...process.env, PAMIQ_LOG_LEVEL: value, PAMIQ_LOG_FORMAT: 'pretty' } },
     );
   const debug = level('debug');
   t.is(debug.stdout.trim(), 'debug', debug.stderr);
