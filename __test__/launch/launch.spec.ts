@@ -10,6 +10,7 @@ import {
   Trainer,
   LinearModel,
   LatestStatesKeeper,
+  StatesKeeper,
   launch,
   LaunchConfigError,
   StateNotFoundError,
@@ -272,4 +273,43 @@ test.serial('logs the step-time statistics line at the configured interval', asy
   logs.stop();
   const lines = logs.lines.filter((l) => /Step time: \S+ ± \S+ \[s\] in \d+ steps\./.test(l));
   t.true(lines.length >= 2, logs.text());
+});
+
+/** Removes every state but the newest it saw, but only once armed: a keeper that acts between saves. */
+class ArmedKeeper extends StatesKeeper {
+  armed = false;
+  readonly seen: string[] = [];
+  constructor(readonly statesDir: string) {
+    super();
+  }
+  override append(path: string): void {
+    this.seen.push(path);
+  }
+  override needsCleanup(): boolean {
+    return this.armed && this.seen.length > 1;
+  }
+  selectRemovalStates(): string[] {
+    if (!this.armed) return [];
+    const old = this.seen.slice(0, -1);
+    this.seen.splice(0, this.seen.length - 1);
+    return old;
+  }
+}
+
+test.serial("the control loop runs a keeper's cleanup on a tick when it asks, without waiting for a save", async (t) => {
+  const dir = join(tmpDir(t), 'states');
+  const keeper = new ArmedKeeper(dir);
+  const { options } = system();
+  const run = launch({ ...options, config: { statesDir: dir, handleSignals: false, statesKeeper: keeper } });
+  for (let i = 0; i < 3; i++) await run.system.saveState();
+  t.is(states(dir).length, 3, 'an unarmed keeper selects nothing');
+  keeper.armed = true;
+  const deadline = Date.now() + 30_000;
+  while (states(dir).length > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  t.is(states(dir).length, 1, 'removed on a tick, with no save in between');
+  run.system.shutdown();
+  const result = await run;
+  t.is(result.savedStates.length, 4, 'three requested saves and the final one');
+  t.is(result.finalSaveError, undefined);
+  t.is(result.trainingRuns.trainers[0]?.name, 't');
 });

@@ -102,17 +102,21 @@ const opts = new Command('sample:tfjs')
   .option('--resume <state>', 'a state to continue from, or "latest"')
   .option('--states-dir <dir>', 'where states go', './states-tfjs')
   .option('--save-every <s>', 'seconds between saves', seconds, 5)
+  .option('--threading <mode>', "where training runs: 'worker' (default) or 'main'", 'worker')
   .parse()
-  .opts<{ seconds: number; resume?: string; statesDir: string; saveEvery: number }>();
+  .opts<{ seconds: number; resume?: string; statesDir: string; saveEvery: number; threading: 'worker' | 'main' }>();
 
 const agent = new Learner();
-const trainers = training.trainers();
+// In main mode the trainer is built here, so its optimizer can be shown; in worker mode the training
+// worker builds it from training.ts and only the main thread's side is here.
+const trainers = opts.threading === 'main' ? training.trainers() : undefined;
 const run = launch({
   interaction: FixedIntervalInteraction.withSleepAdjustor(agent, new Oracle(), 0.01),
-  models: training.models(),
-  buffers: training.buffers(),
-  trainers,
+  ...(trainers
+    ? { models: training.models(), buffers: training.buffers(), trainers }
+    : { training: new URL('./training.ts', import.meta.url) }),
   config: {
+    threading: opts.threading,
     statesDir: opts.statesDir,
     savedStatePath: opts.resume,
     saveStateCondition: new PeriodicSaveCondition(opts.saveEvery),
@@ -122,18 +126,22 @@ const run = launch({
 });
 
 await tf.ready();
-console.log(`tfjs sample: tfjs ${tf.version.tfjs} on ${tf.getBackend()}, engine ${backend().name}, ${opts.seconds} s, states in ${opts.statesDir}`);
+console.log(
+  `tfjs sample: tfjs ${tf.version.tfjs} on ${tf.getBackend()}, engine ${backend().name}, ` +
+    `training on the ${opts.threading} thread, ${opts.seconds} s, states in ${opts.statesDir}`,
+);
 let saves = 0;
 statePhases.subscribe((event) => {
   if ((event as StatePhaseEvent).phase === 'commit:end') saves++;
 });
-const trainer = trainers.online as OnlineTrainer;
+const trainer = trainers?.online as OnlineTrainer | undefined;
 const started = performance.now();
-/** Adam's step count: saved with the optimizer state, so it continues after --resume. */
-const adamSteps = () => trainer.optimizer('adam').iterations;
+/** Adam's step count (main mode): saved with the optimizer state, so it continues after --resume. */
+const adamSteps = () => (trainer ? `${trainer.optimizer('adam').iterations} Adam steps` : 'Adam in the training worker');
 const progress = setInterval(() => {
   console.log(
-    `step ${agent.steps}  error ${agent.recentError.toFixed(4)}  Adam steps ${adamSteps()}  loss ${trainer.lastLoss.toFixed(4)}  saves ${saves}`,
+    `step ${agent.steps}  error ${agent.recentError.toFixed(4)}  ${adamSteps()}` +
+      `${trainer ? `  loss ${trainer.lastLoss.toFixed(4)}` : ''}  saves ${saves}`,
   );
 }, 2000);
 
@@ -149,10 +157,11 @@ try {
   console.log(
     `done (${result.reason}): ${agent.steps} agent steps (${(gaps.length / elapsed).toFixed(1)} steps/s this run, target 100), ` +
       `gap p50 ${percentile(gaps, 50).toFixed(1)} ms, p99 ${percentile(gaps, 99).toFixed(1)} ms, max ${Math.max(...gaps).toFixed(1)} ms; ` +
-      `${adamSteps()} Adam steps, error ${agent.recentError.toFixed(4)}; ` +
+      `${adamSteps()}, ${result.trainingRuns.runs} training runs, error ${agent.recentError.toFixed(4)}; ` +
       `${result.savedStates.length} states saved, final ${result.finalStatePath}` +
       (result.loadedStatePath ? `, resumed from ${result.loadedStatePath}` : ''),
   );
+  if (result.failedSaves.length) process.exitCode = 1;
 } finally {
   clearInterval(progress);
 }

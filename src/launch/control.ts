@@ -50,6 +50,7 @@ export class ControlLoop {
   private loopError: unknown;
   private startTime = 0;
   private wake: (() => void) | undefined;
+  private keeperBusy = false;
   readonly saved: SaveRecord[] = [];
   readonly failedSaves: unknown[] = [];
   /** Told about every save and keeper removal (the operations layer's metrics and info). */
@@ -198,11 +199,31 @@ export class ControlLoop {
     } catch (err) {
       log.error(`saveStateCondition threw; treating it as false: ${describe(err)}`);
     }
-    if (this.saveRequested && !this.inFlight) void this.startSave();
+    if (this.saveRequested && !this.inFlight && !this.keeperBusy) void this.startSave();
+    this.tickKeeper();
     if (!this.pausedBySystem && clock.time() - this.startTime > this.config.maxUptime) {
       log.info('Max uptime reached.');
       this.requestShutdown('maxUptime');
     }
+  }
+
+  /** Runs the keeper's cleanup when it asks for one, outside saves, one at a time. */
+  private tickKeeper(): void {
+    if (!this.keeper || this.inFlight || this.keeperBusy) return;
+    let wanted = false;
+    try {
+      wanted = this.keeper.needsCleanup();
+    } catch (err) {
+      log.error(`The states keeper's needsCleanup() threw; treating it as false: ${describe(err)}`);
+    }
+    if (!wanted) return;
+    this.keeperBusy = true;
+    void this.keeper
+      .cleanup()
+      .catch((err) => log.error(`The states keeper failed; no state was removed by it this time. ${describe(err)}`))
+      .finally(() => {
+        this.keeperBusy = false;
+      });
   }
 
   /** Pause → capture → resume, then the commit in the background. */

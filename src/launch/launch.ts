@@ -12,6 +12,7 @@ import { LatestStatesKeeper } from '../state/keeper.js';
 import * as clock from '../time/index.js';
 import { importTraining, trainingModuleUrl, type TrainingModule } from '../runtime/definition.js';
 import { buildTraining, mainSystem, type RunningSystem, type Threading, workerSystem } from '../runtime/system.js';
+import type { TrainingStats } from '../runtime/protocol.js';
 import { LaunchConfigError, resolveLaunchConfig, type LaunchConfig } from './config.js';
 import { ControlLoop, type SaveRecord, type ShutdownReason } from './control.js';
 import { EventLoopRunner } from './loop.js';
@@ -47,8 +48,15 @@ export interface LaunchResult {
   /** Every state committed while running, final save last. */
   savedStates: SaveRecord[];
   finalStatePath: string | undefined;
-  /** Saves that failed (logged; the system kept running). */
+  /** Saves that failed (logged; the system kept running), the final one included. */
   failedSaves: unknown[];
+  /**
+   * Why the final save failed or was not made (a training worker that died), else undefined: then
+   * `finalStatePath` is undefined and the newest state on disk is an earlier one.
+   */
+  finalSaveError: unknown;
+  /** Training runs per trainer, in either threading mode. */
+  trainingRuns: TrainingStats;
 }
 
 /** Commands for a running system. */
@@ -158,6 +166,7 @@ async function run(
   let remote: LaunchRemote | undefined;
   config.statesKeeper?.useStatesDir(config.statesDir);
   let loadedStatePath: string | undefined;
+  let finalSaveError: unknown;
   const signals = config.handleSignals
     ? installSignalHandlers(() => control)
     : Object.assign(() => undefined, { pending: () => false });
@@ -255,6 +264,8 @@ async function run(
     savedStates: control.saved,
     finalStatePath: finalPath,
     failedSaves: control.failedSaves,
+    finalSaveError,
+    trainingRuns: system!.trainingStats(),
   };
 
   async function finish(started: boolean): Promise<string | undefined> {
@@ -262,6 +273,7 @@ async function run(
     try {
       const blocked = system?.finalSaveBlocked;
       if (started && control && blocked) {
+        finalSaveError = blocked;
         log.error(`No final save: ${blocked.message}`);
         control.settleWaiting(undefined, blocked);
       } else if (started && control && system) {
@@ -279,6 +291,7 @@ async function run(
           control.settleWaiting(finalPath);
           await control.afterCommit(finalPath);
         } catch (err) {
+          finalSaveError = err;
           control.failedSaves.push(err);
           observer.onSave({ ok: false, final: true, error: String(err), durationMs: performance.now() - begin, phases: {} });
           control.settleWaiting(undefined, err);

@@ -35,6 +35,16 @@ export abstract class StatesKeeper {
   /** The states to remove now. May be async. */
   abstract selectRemovalStates(): Iterable<string> | Promise<Iterable<string>>;
 
+  /**
+   * Polled by the control loop on every tick, as PAMIQ-Core runs its keeper's cleanup on every tick:
+   * true makes the control loop run {@link cleanup} now (never during a save's commit, never twice at
+   * once). Cheap by contract. Default false: the built-in keepers act after each commit, which is
+   * when their selection can change; a time- or size-based keeper returns true when it has work.
+   */
+  needsCleanup(): boolean {
+    return false;
+  }
+
   /** Never remove `path` (the launch protects the state it loaded). */
   protect(path: string): void {
     this.protectedPaths.add(resolve(path));
