@@ -5,7 +5,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import {
   type LaunchResult,
 } from '../../src/index.js';
 import { readMsgpack } from '../../src/state/files.js';
+import { engine } from '../../src/backend/select.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { probeInteraction } from './fixtures/interaction.js';
 
@@ -335,4 +336,29 @@ test.serial('an inference-thread-only model stays on the main thread: used by th
   t.is(second.agent.getInferenceModel<LinearInferenceModel>('fixed').infer(Float32Array.of(1, 1)), 7);
   resumed.system.shutdown();
   await resumed;
+});
+
+test.serial("snapshot() from a worker's component: its directory is copied into the state and verified", async (t) => {
+  const dir = tmpDir(t);
+  const src = tmpDir(t);
+  const big = Buffer.alloc(3 << 20, 7);
+  writeFileSync(join(src, 'big.bin'), big);
+  mkdirSync(join(src, 'sub'));
+  writeFileSync(join(src, 'sub', 'note.txt'), 'kept');
+  const { agent, interaction } = probeInteraction();
+  const run = launch({
+    interaction,
+    training: TRAINING,
+    trainingOptions: { snapshotDir: src },
+    config: { statesDir: dir, handleSignals: false },
+  });
+  await until(() => agent.steps >= 3, 'three steps');
+  run.system.shutdown();
+  const result = await run;
+  const files = join(result.finalStatePath!, 'trainers', 'fit', 'files');
+  t.deepEqual(readFileSync(join(files, 'big.bin')), big);
+  t.is(readFileSync(join(files, 'sub', 'note.txt'), 'utf8'), 'kept');
+  const report = await engine().verifyState(result.finalStatePath!);
+  t.deepEqual(report.problems, []);
+  t.true(report.manifest.files.some((f) => f.path === 'trainers/fit/files/big.bin'));
 });

@@ -3,7 +3,6 @@
  * (1: typed array, 2: BigInt).
  */
 import { Encoder, ExtensionCodec } from '@msgpack/msgpack';
-import { EngineError } from '../backend/types.js';
 import { decodeMsgpack } from './decode.js';
 import { bytesOf, dtypeOf, typedArrayAt } from './typed-arrays.js';
 

@@ -19,7 +19,6 @@ import { EventLoopRunner } from './loop.js';
 import { StepTimeStatistics } from './stats.js';
 import type { SystemComponents } from './wiring.js';
 import { setLogFormat } from '../log.js';
-import { namedEntries } from '../data/named.js';
 import { FixedIntervalInteraction } from '../interaction/fixed-interval-interaction.js';
 import { NO_OBSERVER, startOperations, type Operations } from '../ops/index.js';
 import { stateBytes } from './control.js';

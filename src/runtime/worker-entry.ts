@@ -5,7 +5,6 @@
  */
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { relative, sep } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FileDigest } from '../backend/types.js';
 import { namedEntries } from '../data/named.js';
@@ -14,7 +13,7 @@ import { EventLoopRunner } from '../launch/loop.js';
 import { StepTimeStatistics } from '../launch/stats.js';
 import { getLogger, setLogLevel, setRawLogSink } from '../log.js';
 import { TrainingModelsDict } from '../model/training-models-dict.js';
-import { type Producer, withCapture, withLoad, writeSegments } from '../state/files.js';
+import { type DeferredWrite, type Producer, withCapture, withLoad, writeCaptured } from '../state/files.js';
 import type { PersistentState } from '../state/persistent.js';
 import { getGlobalTimeController } from '../time/index.js';
 import { TrainersDict } from '../trainer/trainers-dict.js';
@@ -100,33 +99,8 @@ const loop = new EventLoopRunner('training', {
 
 setInterval(() => post({ t: 'stats', stats: trainingStatsOf(trainers, body.counts) }), 1000).unref();
 
-/** Files staged by the capture of one save (keyed by its temporary directory). */
-let session: { root: string; staged: Map<string, Producer> } | undefined;
-
-const WRITE_CONCURRENCY = 4;
-
-async function writeStaged(root: string, staged: Map<string, Producer>): Promise<Record<string, FileDigest>> {
-  const known: Record<string, FileDigest> = {};
-  const queue = [...staged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const one = async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) {
-      const [abs, produce] = next;
-      const rel = relative(root, abs).split(sep).join('/');
-      try {
-        known[rel] = await writeSegments(abs, produce());
-      } catch (err) {
-        queue.length = 0;
-        throw Object.assign(new Error(`Writing '${rel}' failed: ${err instanceof Error ? err.message : String(err)}`), {
-          cause: err,
-        });
-      }
-    }
-  };
-  const results = await Promise.allSettled(Array.from({ length: WRITE_CONCURRENCY }, one));
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return known;
-}
+/** What the capture of one save staged and deferred here (keyed by its temporary directory). */
+let session: { root: string; staged: Map<string, Producer>; deferred: DeferredWrite[] } | undefined;
 
 function component(name: string): PersistentState {
   const c = components[name];
@@ -137,18 +111,24 @@ function component(name: string): PersistentState {
 async function serve(req: Request): Promise<Record<string, FileDigest> | undefined> {
   switch (req.op) {
     case 'capture': {
-      if (session?.root !== req.root) session = { root: req.root, staged: new Map() };
-      const [, staged] = await withCapture(req.root, async () => {
+      if (session?.root !== req.root) session = { root: req.root, staged: new Map(), deferred: [] };
+      const [, staged, deferred] = await withCapture(req.root, async () => {
         await component(req.component).saveState(req.path);
       });
       for (const [k, v] of staged) session.staged.set(k, v);
+      session.deferred.push(...deferred);
       return undefined;
     }
     case 'write': {
       if (session?.root !== req.root) return {};
-      const { staged } = session;
+      const { staged, deferred } = session;
       session = undefined;
-      return writeStaged(req.root, staged);
+      const wrapped = (what: string, err: unknown) =>
+        new Error(`${what} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      return writeCaptured(req.root, staged, deferred, {
+        file: (rel, err) => wrapped(`Writing '${rel}'`, err),
+        snapshot: (err) => wrapped('A directory snapshot', err),
+      });
     }
     case 'discard':
       if (session?.root === req.root) session = undefined;

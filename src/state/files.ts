@@ -179,6 +179,65 @@ export function deferWrite(path: string, write: DeferredWrite): boolean {
   return true;
 }
 
+/** How {@link writeCaptured} names a failure. */
+export interface CaptureWriteErrors {
+  /** A staged file (`rel`: its path relative to the capture root) failed to encode or write. */
+  file(rel: string, err: unknown): Error;
+  /** A deferred write (a directory snapshot) failed. */
+  snapshot(err: unknown): Error;
+}
+
+/** How many staged files are encoded and written at the same time. */
+const WRITE_CONCURRENCY = 4;
+
+const relativeTo = (root: string, abs: string) => relative(root, abs).split(sep).join('/');
+
+/**
+ * The write phase of one thread's capture of `root`: encodes and writes the staged files, a few at a
+ * time in path order, while `alongside` (another thread's files) runs too; then the deferred writes,
+ * one after another. Returns every digest, keyed by path relative to `root`.
+ * @throws what `errors` makes of the first failure (the other staged writers stop early), or what
+ *   `alongside` throws.
+ */
+export async function writeCaptured(
+  root: string,
+  staged: Map<string, Producer>,
+  deferred: DeferredWrite[],
+  errors: CaptureWriteErrors,
+  alongside: () => Promise<Record<string, FileDigest>> = async () => ({}),
+): Promise<Record<string, FileDigest>> {
+  const known: Record<string, FileDigest> = {};
+  const queue = [...staged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const writer = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const [abs, produce] = next;
+      const rel = relativeTo(root, abs);
+      try {
+        known[rel] = await writeSegments(abs, produce());
+      } catch (err) {
+        queue.length = 0; // stop the other writers early; the save is lost anyway
+        throw errors.file(rel, err);
+      }
+    }
+  };
+  const others = async () => {
+    Object.assign(known, await alongside());
+  };
+  const results = await Promise.allSettled([others(), ...Array.from({ length: WRITE_CONCURRENCY }, writer)]);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  for (const write of deferred) {
+    let digests: Map<string, FileDigest>;
+    try {
+      digests = await write();
+    } catch (err) {
+      throw errors.snapshot(err);
+    }
+    for (const [abs, digest] of digests) known[relativeTo(root, abs)] = digest;
+  }
+  return known;
+}
+
 // ---- used by StateStore only ----
 
 /**

@@ -12,21 +12,18 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { ensureStatesDir } from './statesdir.js';
 import { rm } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { engine } from '../backend/select.js';
 import type { FileDigest } from '../backend/types.js';
 import { getLogger } from '../log.js';
 import { LIBRARY } from '../version.js';
 import { SaveError, StateCorruptError, StateMismatchError, StateNotDurableError, StateNotFoundError } from './errors.js';
-import { type DeferredWrite, type ExternalPart, type Producer, withCapture, withLoad, writeSegments } from './files.js';
+import { type DeferredWrite, type ExternalPart, type Producer, withCapture, withLoad, writeCaptured } from './files.js';
 import { DEFAULT_STATE_NAME_FORMAT, formatStateName, nowNs } from './names.js';
 import type { PersistentState } from './persistent.js';
 import { publishPhase } from './phases.js';
 
 const log = getLogger('state.store');
-
-/** How many staged files are encoded and written at the same time. */
-const WRITE_CONCURRENCY = 4;
 
 export interface StateStoreOptions {
   /** Where states are created (created with parents if missing). */
@@ -69,8 +66,7 @@ export class PendingSave {
     let result;
     try {
       publishPhase('write:start', this.name);
-      const known = await this.writeStaged();
-      await this.runDeferred(known);
+      const known = await this.writeAll();
       publishPhase('commit:start', this.name);
       result = await engine().commitState({
         tmpDir: this.tmpDir,
@@ -102,35 +98,10 @@ export class PendingSave {
     this.settled = true;
   }
 
-  /** Runs the deferred writes one after another, adding their digests to `known`. */
-  private async runDeferred(known: Record<string, FileDigest>): Promise<void> {
-    for (const write of this.deferred) {
-      let digests: Map<string, FileDigest>;
-      try {
-        digests = await write();
-      } catch (err) {
-        throw new SaveError(`A directory snapshot of state '${this.name}' failed`, err);
-      }
-      for (const [abs, digest] of digests) known[relative(this.tmpDir, abs).split(sep).join('/')] = digest;
-    }
-  }
-
-  private async writeStaged(): Promise<Record<string, FileDigest>> {
-    const known: Record<string, FileDigest> = {};
-    const queue = [...this.staged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const worker = async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) {
-        const [abs, produce] = next;
-        const rel = relative(this.tmpDir, abs).split(sep).join('/');
-        try {
-          known[rel] = await writeSegments(abs, produce());
-        } catch (err) {
-          queue.length = 0; // stop the other workers early; the save is lost anyway
-          throw new SaveError(`Writing '${rel}' of state '${this.name}' failed`, err);
-        }
-      }
-    };
+  /** Writes this thread's staged files, the other threads' alongside, then the deferred writes. */
+  private writeAll(): Promise<Record<string, FileDigest>> {
     const external = async () => {
+      const known: Record<string, FileDigest> = {};
       for (const part of this.external) {
         try {
           Object.assign(known, await part.write());
@@ -138,11 +109,18 @@ export class PendingSave {
           throw err instanceof SaveError ? err : new SaveError(`Writing the worker's files of state '${this.name}' failed`, err);
         }
       }
+      return known;
     };
-    const results = await Promise.allSettled([external(), ...Array.from({ length: WRITE_CONCURRENCY }, worker)]);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    return known;
+    return writeCaptured(
+      this.tmpDir,
+      this.staged,
+      this.deferred,
+      {
+        file: (rel, err) => new SaveError(`Writing '${rel}' of state '${this.name}' failed`, err),
+        snapshot: (err) => new SaveError(`A directory snapshot of state '${this.name}' failed`, err),
+      },
+      external,
+    );
   }
 }
 
