@@ -8,27 +8,17 @@
  * being written (no torn update), never waits, and a publish never blocks on a slow reader — the
  * reader simply gets the newest complete set the next time it looks.
  */
+import { DTYPE_CTORS, dtypeOf } from '../codec/typed-arrays.js';
 import type { ParameterArray, Parameters } from '../model/training-model.js';
 
-const KINDS = {
-  Float32Array,
-  Float64Array,
-  Int8Array,
-  Int16Array,
-  Int32Array,
-  Uint8Array,
-  Uint16Array,
-  Uint32Array,
-  Uint8ClampedArray,
-  BigInt64Array,
-  BigUint64Array,
-} as const;
-export type ParameterKind = keyof typeof KINDS;
+/** The name of the typed-array kind `dtype` (a dtype code of codec/typed-arrays.ts). */
+const kindName = (dtype: number) => DTYPE_CTORS[dtype]!.name;
 
 /** One named parameter array of a model: its kind, length and byte offset inside a slot. */
 export interface ParameterEntry {
   name: string;
-  kind: ParameterKind;
+  /** The dtype code (codec/typed-arrays.ts). */
+  dtype: number;
   length: number;
   offset: number;
 }
@@ -43,10 +33,6 @@ export interface ParameterLayout {
 const FRESH = 4;
 const HEADER = 8;
 
-function kindOf(array: unknown): ParameterKind | undefined {
-  for (const [kind, ctor] of Object.entries(KINDS)) if (array instanceof ctor) return kind as ParameterKind;
-  return undefined;
-}
 
 /**
  * The layout of `params`.
@@ -59,14 +45,14 @@ export function layoutOf(model: string, params: Parameters): ParameterLayout {
   const entries: ParameterEntry[] = [];
   let offset = 0;
   for (const [name, array] of Object.entries(params)) {
-    const kind = kindOf(array);
-    if (kind === undefined) {
+    const dtype = dtypeOf(array);
+    if (dtype === 0) {
       throw new TypeError(
-        `Model '${model}': parameter '${name}' must be a typed array (${Object.keys(KINDS).join(', ')}), got ${describe(array)}`,
+        `Model '${model}': parameter '${name}' must be a typed array (${DTYPE_CTORS.slice(1).map((c) => c!.name).join(', ')}), got ${describe(array)}`,
       );
     }
     offset = Math.ceil(offset / 8) * 8;
-    entries.push({ name, kind, length: array.length, offset });
+    entries.push({ name, dtype, length: array.length, offset });
     offset += array.byteLength;
   }
   return { entries, slotBytes: Math.ceil(offset / 8) * 8 };
@@ -89,7 +75,7 @@ function views(sab: SharedArrayBuffer, layout: ParameterLayout, slot: number): P
   const base = HEADER + slot * layout.slotBytes;
   const out: Parameters = {};
   for (const e of layout.entries) {
-    out[e.name] = new (KINDS[e.kind] as unknown as new (b: SharedArrayBuffer, o: number, n: number) => ParameterArray)(
+    out[e.name] = new (DTYPE_CTORS[e.dtype] as unknown as new (b: SharedArrayBuffer, o: number, n: number) => ParameterArray)(
       sab,
       base + e.offset,
       e.length,
@@ -121,9 +107,9 @@ export class ParameterWriter {
     const target = this.slots[this.slot]!;
     for (const e of this.layout.entries) {
       const src = params[e.name];
-      if (kindOf(src) !== e.kind || (src as ParameterArray).length !== e.length) {
+      if (dtypeOf(src) !== e.dtype || (src as ParameterArray).length !== e.length) {
         throw new TypeError(
-          `Model '${this.model}': exportParameters() changed shape: '${e.name}' was ${e.kind}(${e.length}), ` +
+          `Model '${this.model}': exportParameters() changed shape: '${e.name}' was ${kindName(e.dtype)}(${e.length}), ` +
             `now ${src === undefined ? 'missing' : `${describe(src)}(${(src as ParameterArray).length})`}`,
         );
       }

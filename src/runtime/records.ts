@@ -11,39 +11,12 @@
  * longer referenced, so an agent may reuse or mutate them.
  */
 
-type TypedArrayCtor =
-  | Float32ArrayConstructor
-  | Float64ArrayConstructor
-  | Int8ArrayConstructor
-  | Int16ArrayConstructor
-  | Int32ArrayConstructor
-  | Uint8ArrayConstructor
-  | Uint8ClampedArrayConstructor
-  | Uint16ArrayConstructor
-  | Uint32ArrayConstructor
-  | BigInt64ArrayConstructor
-  | BigUint64ArrayConstructor;
-
-const CTORS: Record<string, TypedArrayCtor> = {
-  Float32Array,
-  Float64Array,
-  Int8Array,
-  Int16Array,
-  Int32Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Uint16Array,
-  Uint32Array,
-  BigInt64Array,
-  BigUint64Array,
-};
-
-type AnyTypedArray = InstanceType<TypedArrayCtor>;
+import { DTYPE_CTORS, dtypeOf, type TypedArray } from '../codec/typed-arrays.js';
 
 /** One column of a record batch. */
 export type Column =
   | { kind: 'number'; values: Float64Array }
-  | { kind: 'array'; type: string; length: number; values: AnyTypedArray };
+  | { kind: 'array'; dtype: number; length: number; values: TypedArray };
 
 /** A batch as posted to the worker. Structured-cloneable; `transfer` lists what may be transferred. */
 export type PackedBatch =
@@ -56,11 +29,12 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function typedName(v: unknown): string | undefined {
-  if (!ArrayBuffer.isView(v) || v instanceof DataView) return undefined;
-  if (v.buffer instanceof SharedArrayBuffer) return undefined; // shared memory is not snapshotted by a transfer
-  const name = (v as object).constructor.name;
-  return CTORS[name] === (v as object).constructor ? name : undefined;
+/** The dtype code of a typed array of exactly a built-in kind (not a Buffer) in unshared memory, else 0. */
+function exactDtype(v: unknown): number {
+  const dtype = dtypeOf(v);
+  if (dtype === 0 || DTYPE_CTORS[dtype] !== (v as object).constructor) return 0;
+  // Shared memory is not snapshotted by a transfer.
+  return (v as TypedArray).buffer instanceof SharedArrayBuffer ? 0 : dtype;
 }
 
 /** The columns of `items` when every item has the shape of the first, else undefined. */
@@ -72,8 +46,8 @@ function columnsOf(items: readonly unknown[]): { keys: string[]; columns: Column
   const shapes = keys.map((k) => {
     const v = first[k];
     if (typeof v === 'number') return { kind: 'number' as const };
-    const type = typedName(v);
-    if (type !== undefined) return { kind: 'array' as const, type, length: (v as AnyTypedArray).length };
+    const dtype = exactDtype(v);
+    if (dtype !== 0) return { kind: 'array' as const, dtype, length: (v as TypedArray).length };
     return undefined;
   });
   if (shapes.some((s) => s === undefined)) return undefined;
@@ -81,7 +55,7 @@ function columnsOf(items: readonly unknown[]): { keys: string[]; columns: Column
   const columns: Column[] = shapes.map((s) =>
     s!.kind === 'number'
       ? { kind: 'number', values: new Float64Array(n) }
-      : { kind: 'array', type: s!.type, length: s!.length, values: new CTORS[s!.type]!(n * s!.length) },
+      : { kind: 'array', dtype: s!.dtype, length: s!.length, values: new DTYPE_CTORS[s!.dtype]!(n * s!.length) },
   );
   for (let i = 0; i < n; i++) {
     const item = items[i];
@@ -96,7 +70,7 @@ function columnsOf(items: readonly unknown[]): { keys: string[]; columns: Column
         if (typeof v !== 'number') return undefined;
         col.values[i] = v;
       } else {
-        if (typedName(v) !== col.type || (v as AnyTypedArray).length !== col.length) return undefined;
+        if (exactDtype(v) !== col.dtype || (v as TypedArray).length !== col.length) return undefined;
         (col.values as Float64Array).set(v as Float64Array, i * col.length);
       }
     }
