@@ -40,7 +40,7 @@ export function describeLoadError(err: unknown): string {
 
 async function loadNative(): Promise<{ engine?: Engine; error?: string }> {
   try {
-    const binding: unknown = await import('../../index.js');
+    const binding = await import('../../index.js');
     const { createNativeEngine } = await import('./native.js');
     return { engine: createNativeEngine(binding) };
   } catch (err) {
