@@ -4,7 +4,7 @@
  * Saving captures only the array of item references: items are immutable by contract, so the
  * producer — which runs later, in the background, while training continues — can encode them safely.
  */
-import { readStateFile, stageFile } from '../state/files.js';
+import { readStateFile, stageFile } from '../persistence/component-files.js';
 import type { Segment } from '../backend/types.js';
 import { decodeBufferFileDeferred, encodeBufferFileBatches, type BufferFileMeta } from '../codec/buffer-file.js';
 import { DeferredItems } from '../codec/records.js';

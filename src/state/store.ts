@@ -3,9 +3,9 @@
  *
  * A save has two phases. {@link StateStore.capture} runs while the loops are paused: it calls every
  * component's saveState into a hidden temporary directory; built-in components only stage their
- * files there (see files.ts), custom ones may write directly. {@link PendingSave.commit} runs after
- * the loops resumed: it encodes and writes the staged files, hashes and fsyncs everything, writes the
- * manifest last and renames the directory into place. A failure at any point removes the temporary
+ * files there (see persistence/component-files.ts), custom ones may write directly.
+ * {@link PendingSave.commit} runs after the loops resumed: it encodes and writes the staged files,
+ * hashes and fsyncs everything, writes the manifest last and renames the directory into place. A failure at any point removes the temporary
  * directory and leaves every earlier state as it was.
  */
 import { randomBytes } from 'node:crypto';
@@ -18,9 +18,9 @@ import type { FileDigest } from '../backend/types.js';
 import { getLogger } from '../log.js';
 import { LIBRARY } from '../version.js';
 import { SaveError, StateCorruptError, StateMismatchError, StateNotDurableError, StateNotFoundError } from './errors.js';
-import { type DeferredWrite, type ExternalPart, type Producer, withCapture, withLoad, writeCaptured } from './files.js';
+import { type DeferredWrite, type ExternalPart, type Producer, withCapture, withLoad, writeCaptured } from '../persistence/capture.js';
 import { DEFAULT_STATE_NAME_FORMAT, formatStateName, nowNs } from './names.js';
-import type { PersistentState } from './persistent.js';
+import type { PersistentState } from '../persistence/persistent.js';
 import { publishPhase } from './phases.js';
 
 const log = getLogger('state.store');

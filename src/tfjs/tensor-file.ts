@@ -5,7 +5,7 @@
  */
 import type { Segment } from '../backend/types.js';
 import { decodeBufferFile, encodeBufferFileBatches } from '../codec/buffer-file.js';
-import { readStateFile, stageFile } from '../state/files.js';
+import { readStateFile, stageFile } from '../persistence/component-files.js';
 
 export type TensorDtype = 'float32' | 'int32' | 'bool';
 
