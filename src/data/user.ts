@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PersistentState } from '../persistence/persistent.js';
 import { readMsgpack, readStateFile, stageFile } from '../persistence/component-files.js';
-import { decodeBufferFile, encodeBufferFileBatches } from '../codec/buffer-file.js';
+import { decodeBufferFile, encodeBufferFileBatches } from '../codec/buffer-format.js';
 import { typedArrayValueSegments } from '../codec/values.js';
 import type { DataBuffer } from './buffer.js';
 import { DataCollector } from './collector.js';
