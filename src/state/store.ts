@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
-import { ensureStatesDir } from './statesdir.js';
+import { ensureStatesDir, resolveStatesDir } from './statesdir.js';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { engine } from '../backend/select.js';
@@ -137,7 +137,7 @@ export class StateStore {
    *   EACCES) when the directory cannot be created.
    */
   constructor(options: StateStoreOptions) {
-    this.statesDir = resolve(options.statesDir);
+    this.statesDir = resolveStatesDir(options.statesDir);
     this.stateNameFormat = options.stateNameFormat ?? DEFAULT_STATE_NAME_FORMAT;
     formatStateName(this.stateNameFormat, nowNs()); // validate early
     mkdirSync(this.statesDir, { recursive: true });
