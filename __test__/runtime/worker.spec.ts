@@ -18,7 +18,7 @@ import {
   WorkerDiedError,
   type LaunchResult,
 } from '../../src/index.js';
-import { readMsgpack } from '../../src/state/files.js';
+import { readMsgpack } from '../../src/persistence/component-files.js';
 import { engine } from '../../src/backend/select.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { probeInteraction } from './fixtures/interaction.js';

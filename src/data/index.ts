@@ -5,7 +5,7 @@ export { DataCollectorsDict } from './collectors-dict.js';
 export { DataUser } from './user.js';
 export { DataUsersDict } from './users-dict.js';
 export { namedEntries, type Named } from './named.js';
-export { BufferStateMismatchError } from './buffer-file.js';
+export { BufferStateMismatchError } from './buffer-state.js';
 export { SequentialBuffer } from './sequential-buffer.js';
 export { RandomReplacementBuffer, type RandomReplacementOptions } from './random-replacement-buffer.js';
 export { DictSequentialBuffer } from './dict-sequential-buffer.js';

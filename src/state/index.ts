@@ -1,11 +1,11 @@
-export type { PersistentState } from './persistent.js';
-export { isPersistentState } from './persistent.js';
+export type { PersistentState } from '../persistence/persistent.js';
+export { isPersistentState } from '../persistence/persistent.js';
 export { StateStore, PendingSave, type StateStoreOptions, type LoadOptions } from './store.js';
 export { PeriodicSaveCondition, toSaveCondition, type SaveCondition, type SaveConditionLike } from './conditions.js';
 export { StatesKeeper, LatestStatesKeeper, type LatestStatesKeeperOptions } from './keeper.js';
 export { scanStates, latestState, type StateEntry, type ScanResult } from './scan.js';
 export { StatesDirLock } from './lock.js';
-export { stageFile, stageMsgpack, readStateFile, readMsgpack, type Producer } from './files.js';
+export { stageFile, stageMsgpack, readStateFile, readMsgpack, type Producer } from '../persistence/component-files.js';
 export { DEFAULT_STATE_NAME_FORMAT, DEFAULT_STATE_NAME_PATTERN, formatStateName, nameMatches } from './names.js';
 export * from './errors.js';
 export { statePhases, type StatePhase, type StatePhaseEvent } from './phases.js';
