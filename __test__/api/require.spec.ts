@@ -62,7 +62,7 @@ test('require("pamiq-core") works: a CommonJS program saves a state and loads it
   copyFileSync(fileURLToPath(new URL('fixtures/require-package.cjs', import.meta.url)), join(dir, 'main.cjs'));
   const run = node(dir, ['main.cjs', join(dir, 'states')]);
   t.is(run.status, 0, `${run.stdout}${run.stderr}`);
-  t.notRegex(run.stderr, /ERR_REQUIRE_ASYNC_MODULE|ExperimentalWarning/);
+  t.notRegex(run.stderr, /ERR_REQUIRE_ASYNC_MODULE/);
   const out = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
     backend: string;
     version: string;
@@ -105,4 +105,21 @@ test('every entry point of package.json exports resolves to built code and decla
     // require(esm) returns the module namespace; an ES namespace has the same names (no __esModule here).
     t.is(fromRequire[n], fromImport[n], `${n}: the same names through require and import`);
   }
+});
+
+test('on a Node without require(esm) the binding loads from the same places the generated loader finds it', (t) => {
+  // --no-experimental-require-module turns require(esm) off, as on Node < 20.19 and < 22.12: select.ts
+  // then requires this platform's binary itself. Either way the same backend must come out.
+  const dir = project(t);
+  const probe = `const { backend } = await import('pamiq-core/engine'); console.log(JSON.stringify(backend()));`;
+  const env = { ...process.env, PAMIQ_BACKEND: '' };
+  const run = (flags: string[]) => spawnSync(process.execPath, [...flags, '--input-type=module', '-e', probe], { cwd: dir, encoding: 'utf8', env });
+  const withLoader = run([]);
+  const without = run(['--no-experimental-require-module']);
+  t.is(withLoader.status, 0, withLoader.stderr);
+  t.is(without.status, 0, without.stderr);
+  const a = JSON.parse(withLoader.stdout.trim()) as { name: string; nativeUnavailable?: string };
+  const b = JSON.parse(without.stdout.trim()) as { name: string; nativeUnavailable?: string };
+  t.is(b.name, a.name, `with the loader: ${JSON.stringify(a)}; without require(esm): ${JSON.stringify(b)}`);
+  if (b.name === 'ts') t.regex(b.nativeUnavailable ?? '', /no native binary for .*npm install pamiq-core-/);
 });
