@@ -5,7 +5,9 @@
  * `require('pamiq-core')`). So its xxhash3 binary — embedded as base64 in `hash-wasm/dist/xxhash3.umd.min.js`,
  * checked against the SHA-1 prefix hash-wasm records beside it — is compiled and instantiated
  * synchronously (`new WebAssembly.Module` / `new WebAssembly.Instance`), and driven through the same
- * exports hash-wasm's own wrapper calls (`Hash_Init`, `Hash_Update`, `Hash_Final`).
+ * exports hash-wasm's own wrapper calls (`Hash_Init`, `Hash_Update`, `Hash_Final`). The file layout is
+ * hash-wasm's, not its API: package.json pins the version, and `__test__/backend/hash.spec.ts` checks
+ * the digests against hash-wasm's own (asynchronous) hasher.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -51,13 +53,15 @@ function loadModule(): object {
   return new wasm.Module(bytes);
 }
 
-const wasmModule = loadModule();
+/** Compiled at the first use, so that a native-backend process never reads it. */
+let wasmModule: object | undefined;
 
 class XXH3Hasher implements Hasher {
   private readonly exports: XXH3Exports;
   private readonly buffer: Uint8Array;
 
   constructor() {
+    wasmModule ??= loadModule();
     this.exports = new wasm.Instance(wasmModule, {}).exports as unknown as XXH3Exports;
     // The buffer stays valid: the module never grows its memory (hash-wasm keeps the same view).
     this.buffer = new Uint8Array(this.exports.memory.buffer, this.exports.Hash_GetBuffer(), CHUNK);
@@ -85,10 +89,11 @@ class XXH3Hasher implements Hasher {
   }
 }
 
-const syncHasher = new XXH3Hasher();
+let syncHasher: XXH3Hasher | undefined;
 
 /** XXH3-64 of `bytes` as 16 lowercase hex digits. */
 export function xxh3(bytes: Uint8Array): string {
+  syncHasher ??= new XXH3Hasher();
   return syncHasher.init().update(asU8(bytes)).digest('hex');
 }
 
