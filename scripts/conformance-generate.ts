@@ -437,6 +437,12 @@ async function buildSystem(statesDir: string) {
   return { store, items };
 }
 
+/** Size and XXH3 of a file. */
+const fileDigest = (path: string) => {
+  const bytes = readFileSync(path);
+  return { size: bytes.length, xxh3: twin.xxh3(bytes) };
+};
+
 /** The rows of the dict buffer as `getData()` returns them: one list per key. */
 const dictColumns = (rows: unknown[]) => ({ obs: rows.map((x: any) => x.obs), reward: rows.map((x: any) => x.reward) });
 
@@ -482,13 +488,13 @@ async function writeStateAndBufferFixtures() {
       join(bufferDir, 'expected.json'),
       `${JSON.stringify(
         {
-          description: 'Buffer files of format version 2 (columnar record and column batches), written by SequentialBuffer / DictSequentialBuffer saveState. Loading <name>.msgpack into the kind given must give these items (dict: the dict buffer data, key -> list).',
+          description: 'Buffer files of format version 2 (columnar record and column batches), written by SequentialBuffer / DictSequentialBuffer saveState. Each <name>.msgpack has the size and XXH3 given in file; loading it into the kind given must give these items (dict: the dict buffer data, key -> list).',
           files: Object.fromEntries(
             Object.entries(items).map(([k, list]) => [
               k,
               k === 'dict'
-                ? { kind: 'DictSequentialBuffer', keys: ['obs', 'reward'], data: noteValue(dictColumns(list)) }
-                : { kind: 'SequentialBuffer', items: noteValue(list) },
+                ? { kind: 'DictSequentialBuffer', file: fileDigest(join(bufferDir, `${k}.msgpack`)), keys: ['obs', 'reward'], data: noteValue(dictColumns(list)) }
+                : { kind: 'SequentialBuffer', file: fileDigest(join(bufferDir, `${k}.msgpack`)), items: noteValue(list) },
             ]),
           ),
         },

@@ -481,3 +481,29 @@ fn state_trees_of_every_format() {
     assert_eq!(e.file_count, Some(fx["manifest"]["files"].as_array().unwrap().len() as u64));
   }
 }
+
+/// Every committed buffer file has the size and XXH3 its expected.json gives (the codec that decodes
+/// them is TypeScript; the ava spec checks the items they load to).
+#[test]
+fn buffer_files_of_every_version() {
+  let mut versions: Vec<String> = fs::read_dir(root().join("buffer-files"))
+    .unwrap()
+    .map(|e| e.unwrap().file_name().into_string().unwrap())
+    .collect();
+  versions.sort();
+  assert!(versions.contains(&"v1".to_string()) && versions.contains(&"v2".to_string()), "{versions:?}");
+  for version in versions {
+    let fx = read_json(&format!("buffer-files/{version}/expected.json"));
+    let files = fx["files"].as_object().unwrap();
+    assert!(!files.is_empty(), "{version}");
+    for (name, f) in files {
+      let path = root().join("buffer-files").join(&version).join(format!("{name}.msgpack"));
+      let bytes = fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+      assert_eq!(
+        json!({ "size": bytes.len(), "xxh3": xxh3_hex(&bytes) }),
+        f["file"],
+        "buffer-files/{version}/{name}.msgpack"
+      );
+    }
+  }
+}
