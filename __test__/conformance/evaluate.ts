@@ -27,17 +27,17 @@ async function scratch<T>(fn: (dir: string) => Promise<T> | T): Promise<T> {
  * `{error: code}` of a thrown EngineError. The contract fixes the code; the messages name the same
  * things but their wording is each backend's own.
  */
-function failure(err: unknown, _dir: string): Outcome {
+function failure(err: unknown): Outcome {
   const e = err as { code?: string };
   if (typeof e?.code !== 'string') throw err;
   return { error: e.code };
 }
 
-async function outcome(dir: string, fn: () => Promise<Outcome> | Outcome): Promise<Outcome> {
+async function outcome(fn: () => Promise<Outcome> | Outcome): Promise<Outcome> {
   try {
     return await fn();
   } catch (err) {
-    return failure(err, dir);
+    return failure(err);
   }
 }
 
@@ -105,11 +105,11 @@ export const evaluators: Record<string, Evaluator> = {
   },
 
   async 'encode-numbers'(engine, input: { values: NumberNote[]; width: number }) {
-    return outcome('', () => ({ hex: hex(engine.encodeNumbers(new Float64Array(input.values.map(readNumber)), input.width)) }));
+    return outcome(() => ({ hex: hex(engine.encodeNumbers(new Float64Array(input.values.map(readNumber)), input.width)) }));
   },
 
   async 'scan-list'(engine, input: { hex: string; offset: number }) {
-    return outcome('', () => scanOutcome(engine.scanList(unhex(input.hex), input.offset)));
+    return outcome(() => scanOutcome(engine.scanList(unhex(input.hex), input.offset)));
   },
 
   /** `verifyState` and `readState` of `<dir>/<state>` (default `state`) after writing `tree` into `<dir>`. */
@@ -118,8 +118,8 @@ export const evaluators: Record<string, Evaluator> = {
       writeTree(dir, input.tree);
       const path = join(dir, input.state ?? 'state');
       return {
-        verify: await outcome(dir, async () => reportOutcome(await engine.verifyState(path))),
-        read: await outcome(dir, async () => reportOutcome(await engine.readState(path))),
+        verify: await outcome(async () => reportOutcome(await engine.verifyState(path))),
+        read: await outcome(async () => reportOutcome(await engine.readState(path))),
       };
     });
   },
@@ -128,7 +128,7 @@ export const evaluators: Record<string, Evaluator> = {
   async scan(engine, input: { tree: TreeNote; states?: string; pattern: string }) {
     return scratch((dir) => {
       writeTree(dir, input.tree);
-      return outcome(dir, async () => {
+      return outcome(async () => {
         const r = await engine.scanStates(join(dir, input.states ?? 'states'), input.pattern);
         return {
           entries: r.entries.map(({ mtimeMs, path, ...rest }) => ({
@@ -163,7 +163,7 @@ export const evaluators: Record<string, Evaluator> = {
       const tmpDir = join(statesDir, '.pamiq-tmp-c');
       writeTree(statesDir, input.existing ?? {});
       writeTree(tmpDir, input.tmp);
-      const result = await outcome(dir, async () => {
+      const result = await outcome(async () => {
         const r = await engine.commitState({
           tmpDir,
           statesDir,
@@ -196,7 +196,7 @@ export const evaluators: Record<string, Evaluator> = {
           await w.append(segments.map(unhex));
         } catch (err) {
           await w.abort();
-          return { failedAppend: i, ...(failure(err, dir) as object), contents: hex(readFileSync(path)) };
+          return { failedAppend: i, ...(failure(err) as object), contents: hex(readFileSync(path)) };
         }
       }
       const digest = await w.finish();
@@ -226,7 +226,7 @@ export const evaluators: Record<string, Evaluator> = {
   async 'remove-leftovers'(engine, input: { tree: TreeNote }) {
     return scratch(async (dir) => {
       writeTree(dir, input.tree);
-      return outcome(dir, async () => {
+      return outcome(async () => {
         const removed = (await engine.removeLeftovers(join(dir, 'states'))).sort();
         return { removed, after: listTree(dir) };
       });
@@ -242,7 +242,7 @@ export const evaluators: Record<string, Evaluator> = {
       writeTree(dir, input.tree);
       const src = join(dir, input.src);
       const dest = join(dir, input.dest);
-      return outcome(dir, async () => {
+      return outcome(async () => {
         const listing = await engine.snapshotClone(src, dest);
         const digests = await engine.snapshotCopy(src, dest, listing);
         const contents = Object.fromEntries(
@@ -268,8 +268,8 @@ export const evaluators: Record<string, Evaluator> = {
     return scratch(async (dir) => {
       writeTree(dir, input.tree ?? {});
       const path = join(dir, input.path);
-      if (input.op === 'probe') return outcome(dir, () => ({ probe: engine.probeLockClaim(path) }));
-      return outcome(dir, () => {
+      if (input.op === 'probe') return outcome(() => ({ probe: engine.probeLockClaim(path) }));
+      return outcome(() => {
         const claim = engine.createLockClaim(path, input.contents ?? '');
         const whileHeld = engine.probeLockClaim(path);
         const text = readFileSync(path, 'utf8');
