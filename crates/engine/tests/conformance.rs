@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use pamiq_engine::lock::{probe, ClaimLock};
 use pamiq_engine::{
-  commit_state, encode_numbers, read_state, remove_leftovers, remove_states, scan_list, scan_states,
-  snapshot_clone, snapshot_copy, verify_state, xxh3_hex, CommitRequest, Digest, EngineError, Library,
-  ListScan, Manifest, Problem, Writer,
+  commit_state, encode_numbers, read_state, remove_leftovers, remove_states, scan_list,
+  scan_states, snapshot_clone, snapshot_copy, verify_state, xxh3_hex, CommitRequest, Digest,
+  EngineError, Library, ListScan, Manifest, Problem, Writer,
 };
 use serde_json::{json, Map, Value};
 
@@ -45,8 +45,12 @@ fn read_number(v: &Value) -> f64 {
       "NaN" => f64::NAN,
       "Infinity" => f64::INFINITY,
       "-Infinity" => f64::NEG_INFINITY,
-      s if s.starts_with("bits:") => f64::from_bits(u64::from_str_radix(&s[5..], 16).expect("bits")),
-      s => s.parse().unwrap_or_else(|_| panic!("not a number of the notation: {s}")),
+      s if s.starts_with("bits:") => {
+        f64::from_bits(u64::from_str_radix(&s[5..], 16).expect("bits"))
+      }
+      s => s
+        .parse()
+        .unwrap_or_else(|_| panic!("not a number of the notation: {s}")),
     },
     other => panic!("not a number of the notation: {other}"),
   }
@@ -90,7 +94,9 @@ fn write_tree(root: &Path, tree: &Value) {
     fs::create_dir_all(abs.parent().unwrap()).unwrap();
     match entry {
       Value::String(s) => fs::write(&abs, s).unwrap(),
-      Value::Object(o) if o.contains_key("hex") => fs::write(&abs, unhex(o["hex"].as_str().unwrap())).unwrap(),
+      Value::Object(o) if o.contains_key("hex") => {
+        fs::write(&abs, unhex(o["hex"].as_str().unwrap())).unwrap()
+      }
       Value::Object(o) if o.contains_key("symlink") => {
         std::os::unix::fs::symlink(o["symlink"].as_str().unwrap(), &abs).unwrap()
       }
@@ -109,7 +115,11 @@ fn list_tree(dir: &Path, prefix: &str) -> Vec<String> {
   names.sort();
   let mut out = Vec::new();
   for name in names {
-    let rel = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+    let rel = if prefix.is_empty() {
+      name
+    } else {
+      format!("{prefix}/{name}")
+    };
     if fs::symlink_metadata(dir.join(&rel)).unwrap().is_dir() {
       out.push(format!("{rel}/"));
       out.extend(list_tree(dir, &rel));
@@ -152,7 +162,12 @@ fn evaluate(kind: &str, input: &Value, scratch: &Path) -> Option<Value> {
 
     "encode-numbers" => {
       let width = input["width"].as_u64()? as usize;
-      let values: Vec<f64> = input["values"].as_array().unwrap().iter().map(read_number).collect();
+      let values: Vec<f64> = input["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(read_number)
+        .collect();
       match encode_numbers(&values, width) {
         Ok(b) => json!({ "hex": to_hex(&b) }),
         Err(e) => error(&e),
@@ -162,25 +177,45 @@ fn evaluate(kind: &str, input: &Value, scratch: &Path) -> Option<Value> {
     "scan-list" => {
       let bytes = unhex(input["hex"].as_str().unwrap());
       match scan_list(&bytes, input["offset"].as_u64().unwrap() as usize) {
-        Ok(ListScan::Numbers { count, width, values, end }) => json!({
+        Ok(ListScan::Numbers {
+          count,
+          width,
+          values,
+          end,
+        }) => json!({
           "kind": "numbers", "count": count, "width": width,
           "values": values.iter().map(|&x| number_key(x)).collect::<Vec<_>>(), "end": end,
         }),
-        Ok(ListScan::Tensors { count, dtypes, offsets, byte_lengths, end }) => json!({
+        Ok(ListScan::Tensors {
+          count,
+          dtypes,
+          offsets,
+          byte_lengths,
+          end,
+        }) => json!({
           "kind": "tensors", "count": count, "dtypes": dtypes,
           "offsets": offsets.iter().map(|&x| x as u64).collect::<Vec<_>>(),
           "byteLengths": byte_lengths.iter().map(|&x| x as u64).collect::<Vec<_>>(), "end": end,
         }),
-        Ok(ListScan::Mixed { count, end }) => json!({ "kind": "mixed", "count": count, "end": end }),
+        Ok(ListScan::Mixed { count, end }) => {
+          json!({ "kind": "mixed", "count": count, "end": end })
+        }
         Err(e) => error(&e),
       }
     }
 
     "state" => {
       write_tree(scratch, &input["tree"]);
-      let path = scratch.join(input.get("state").and_then(Value::as_str).unwrap_or("state"));
+      let path = scratch.join(
+        input
+          .get("state")
+          .and_then(Value::as_str)
+          .unwrap_or("state"),
+      );
       let verify = match verify_state(&path) {
-        Ok(r) => json!({ "manifest": manifest_json(&r.manifest), "problems": problems_json(&r.problems) }),
+        Ok(r) => {
+          json!({ "manifest": manifest_json(&r.manifest), "problems": problems_json(&r.problems) })
+        }
         Err(e) => error(&e),
       };
       let read = match read_state(&path) {
@@ -199,7 +234,12 @@ fn evaluate(kind: &str, input: &Value, scratch: &Path) -> Option<Value> {
 
     "scan" => {
       write_tree(scratch, &input["tree"]);
-      let states = scratch.join(input.get("states").and_then(Value::as_str).unwrap_or("states"));
+      let states = scratch.join(
+        input
+          .get("states")
+          .and_then(Value::as_str)
+          .unwrap_or("states"),
+      );
       match scan_states(&states, input["pattern"].as_str().unwrap()) {
         Ok(r) => {
           let entries: Vec<Value> = r
@@ -242,7 +282,10 @@ fn evaluate(kind: &str, input: &Value, scratch: &Path) -> Option<Value> {
         .map(|k| {
           k.iter()
             .map(|(p, d)| {
-              let digest = Digest { size: d["size"].as_u64().unwrap(), xxh3: d["xxh3"].as_str().unwrap().into() };
+              let digest = Digest {
+                size: d["size"].as_u64().unwrap(),
+                xxh3: d["xxh3"].as_str().unwrap().into(),
+              };
               (p.clone(), digest)
             })
             .collect()
@@ -253,7 +296,9 @@ fn evaluate(kind: &str, input: &Value, scratch: &Path) -> Option<Value> {
         states_dir: states_dir.clone(),
         name: input["name"].as_str().unwrap().into(),
         known,
-        library: serde_json::from_value::<LibraryIn>(input["library"].clone()).unwrap().into(),
+        library: serde_json::from_value::<LibraryIn>(input["library"].clone())
+          .unwrap()
+          .into(),
         created_at_ns: input["createdAtNs"].as_str().unwrap().into(),
         components: serde_json::from_value(input["components"].clone()).unwrap(),
       };
@@ -277,10 +322,17 @@ fn evaluate(kind: &str, input: &Value, scratch: &Path) -> Option<Value> {
       }
       let mut w = Writer::new(&path);
       for (i, segments) in input["appends"].as_array().unwrap().iter().enumerate() {
-        let segs: Vec<Vec<u8>> = segments.as_array().unwrap().iter().map(|s| unhex(s.as_str().unwrap())).collect();
+        let segs: Vec<Vec<u8>> = segments
+          .as_array()
+          .unwrap()
+          .iter()
+          .map(|s| unhex(s.as_str().unwrap()))
+          .collect();
         if let Err(e) = w.append(&segs) {
           w.abort();
-          return Some(json!({ "failedAppend": i, "error": e.code.as_str(), "contents": to_hex(&fs::read(&path).unwrap()) }));
+          return Some(
+            json!({ "failedAppend": i, "error": e.code.as_str(), "contents": to_hex(&fs::read(&path).unwrap()) }),
+          );
         }
       }
       let digest = w.finish().unwrap();
@@ -293,7 +345,13 @@ fn evaluate(kind: &str, input: &Value, scratch: &Path) -> Option<Value> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| scratch.join(p.as_str().unwrap()).to_str().unwrap().to_string())
+        .map(|p| {
+          scratch
+            .join(p.as_str().unwrap())
+            .to_str()
+            .unwrap()
+            .to_string()
+        })
         .collect();
       let outcomes = remove_states(&paths).unwrap();
       let after = list_tree(scratch, "");
@@ -332,7 +390,12 @@ fn evaluate(kind: &str, input: &Value, scratch: &Path) -> Option<Value> {
         let contents: Map<String, Value> = listing
           .files
           .iter()
-          .map(|f| (f.path.clone(), json!(to_hex(&fs::read(dest.join(&f.path)).unwrap()))))
+          .map(|f| {
+            (
+              f.path.clone(),
+              json!(to_hex(&fs::read(dest.join(&f.path)).unwrap())),
+            )
+          })
           .collect();
         Ok(json!({
           "dirs": listing.dirs,
@@ -384,7 +447,10 @@ struct LibraryIn {
 
 impl From<LibraryIn> for Library {
   fn from(l: LibraryIn) -> Library {
-    Library { name: l.name, version: l.version }
+    Library {
+      name: l.name,
+      version: l.version,
+    }
   }
 }
 
@@ -394,7 +460,12 @@ fn normalize(kind: &str, expect: &Value) -> Value {
   if kind == "scan-list" {
     if let Some(values) = e.get_mut("values") {
       *values = Value::Array(
-        values.as_array().unwrap().iter().map(|v| json!(number_key(read_number(v)))).collect(),
+        values
+          .as_array()
+          .unwrap()
+          .iter()
+          .map(|v| json!(number_key(read_number(v))))
+          .collect(),
       );
     }
   }
@@ -418,14 +489,25 @@ fn vectors() {
   assert!(kinds.len() >= 11, "vector files: {kinds:?}");
   for kind in &kinds {
     let file = read_json(&format!("vectors/{kind}.json"));
-    assert_eq!(file["kind"].as_str(), Some(kind.as_str()), "vectors/{kind}.json names its kind");
+    assert_eq!(
+      file["kind"].as_str(),
+      Some(kind.as_str()),
+      "vectors/{kind}.json names its kind"
+    );
     for v in file["vectors"].as_array().unwrap() {
       let name = v["name"].as_str().unwrap();
-      if v.get("knownDifference").and_then(|d| d.get("native")).is_some() {
+      if v
+        .get("knownDifference")
+        .and_then(|d| d.get("native"))
+        .is_some()
+      {
         inexpressible.push(format!("{kind} / {name} (known native difference)"));
         continue;
       }
-      let expect = v.get("expect").or_else(|| v.get("perBackend").map(|p| &p["native"])).unwrap();
+      let expect = v
+        .get("expect")
+        .or_else(|| v.get("perBackend").map(|p| &p["native"]))
+        .unwrap();
       let scratch = tempfile::tempdir().unwrap();
       let Some(got) = evaluate(kind, &v["input"], scratch.path()) else {
         inexpressible.push(format!("{kind} / {name}"));
@@ -434,7 +516,9 @@ fn vectors() {
       run += 1;
       let want = normalize(kind, expect);
       if got != want {
-        failures.push(format!("{kind} / {name}:\n  expected {want}\n  got      {got}"));
+        failures.push(format!(
+          "{kind} / {name}:\n  expected {want}\n  got      {got}"
+        ));
       }
     }
   }
@@ -442,7 +526,12 @@ fn vectors() {
     "conformance: {run} vectors run in Rust; not expressible through the Rust signature (checked by the ava spec on native): {inexpressible:?}"
   );
   assert!(run >= 150, "only {run} vectors ran");
-  assert!(failures.is_empty(), "{} of {run} vectors differ:\n{}", failures.len(), failures.join("\n"));
+  assert!(
+    failures.is_empty(),
+    "{} of {run} vectors differ:\n{}",
+    failures.len(),
+    failures.join("\n")
+  );
 }
 
 /// Every committed state tree verifies intact, reads with the recorded digests and scans as valid.
@@ -453,15 +542,26 @@ fn state_trees_of_every_format() {
     .map(|e| e.unwrap().file_name().into_string().unwrap())
     .collect();
   formats.sort();
-  assert!(formats.contains(&"format-1".to_string()) && formats.contains(&"format-2".to_string()), "{formats:?}");
+  assert!(
+    formats.contains(&"format-1".to_string()) && formats.contains(&"format-2".to_string()),
+    "{formats:?}"
+  );
   for format in formats {
     let dir = root().join("states").join(&format);
     let fx = read_json(&format!("states/{format}/expected.json"));
     let name = fx["state"].as_str().unwrap();
     let state = dir.join(name);
     let report = verify_state(&state).unwrap_or_else(|e| panic!("{format}: {e}"));
-    assert!(report.problems.is_empty(), "{format}: {:?}", report.problems);
-    assert_eq!(manifest_json(&report.manifest), fx["manifest"], "{format}: manifest");
+    assert!(
+      report.problems.is_empty(),
+      "{format}: {:?}",
+      report.problems
+    );
+    assert_eq!(
+      manifest_json(&report.manifest),
+      fx["manifest"],
+      "{format}: manifest"
+    );
     let read = read_state(&state).unwrap();
     assert!(read.problems.is_empty(), "{format}: {:?}", read.problems);
     let files: Vec<Value> = read
@@ -469,16 +569,31 @@ fn state_trees_of_every_format() {
       .iter()
       .map(|(p, b)| json!({ "path": p, "size": b.len(), "xxh3": xxh3_hex(b) }))
       .collect();
-    assert_eq!(Value::Array(files), fx["manifest"]["files"], "{format}: files read");
+    assert_eq!(
+      Value::Array(files),
+      fx["manifest"]["files"],
+      "{format}: files read"
+    );
     let scan = scan_states(&dir, "*.state").unwrap();
     assert!(scan.leftovers.is_empty(), "{format}: {:?}", scan.leftovers);
     assert_eq!(scan.entries.len(), 1, "{format}");
     let e = &scan.entries[0];
     assert!(e.valid, "{format}: {:?}", e.reason);
     assert_eq!(e.name, name);
-    assert_eq!(e.created_at_ns.as_deref(), fx["manifest"]["createdAtNs"].as_str(), "{format}");
-    assert_eq!(e.seq, fx["manifest"].get("seq").and_then(Value::as_u64), "{format}: seq");
-    assert_eq!(e.file_count, Some(fx["manifest"]["files"].as_array().unwrap().len() as u64));
+    assert_eq!(
+      e.created_at_ns.as_deref(),
+      fx["manifest"]["createdAtNs"].as_str(),
+      "{format}"
+    );
+    assert_eq!(
+      e.seq,
+      fx["manifest"].get("seq").and_then(Value::as_u64),
+      "{format}: seq"
+    );
+    assert_eq!(
+      e.file_count,
+      Some(fx["manifest"]["files"].as_array().unwrap().len() as u64)
+    );
   }
 }
 
@@ -491,13 +606,19 @@ fn buffer_files_of_every_version() {
     .map(|e| e.unwrap().file_name().into_string().unwrap())
     .collect();
   versions.sort();
-  assert!(versions.contains(&"v1".to_string()) && versions.contains(&"v2".to_string()), "{versions:?}");
+  assert!(
+    versions.contains(&"v1".to_string()) && versions.contains(&"v2".to_string()),
+    "{versions:?}"
+  );
   for version in versions {
     let fx = read_json(&format!("buffer-files/{version}/expected.json"));
     let files = fx["files"].as_object().unwrap();
     assert!(!files.is_empty(), "{version}");
     for (name, f) in files {
-      let path = root().join("buffer-files").join(&version).join(format!("{name}.msgpack"));
+      let path = root()
+        .join("buffer-files")
+        .join(&version)
+        .join(format!("{name}.msgpack"));
       let bytes = fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
       assert_eq!(
         json!({ "size": bytes.len(), "xxh3": xxh3_hex(&bytes) }),
