@@ -217,12 +217,27 @@ function scanVectors(): Vector[] {
     ['empty states dir', { 'states/': { dir: true } } as TreeNote, '*'],
     ['missing states dir', {}, '*'],
     ['states dir is a file', { states: 'file' } as TreeNote, '*'],
+    // What globset (native) refuses with EINVAL; the twin checks the same (checkPattern in src/backend/ts/scan.ts).
+    ['an unclosed class', tree, '[a'],
+    ['an empty class', tree, '[]'],
+    ['an empty negated class', tree, '[!]'],
+    ['a range ending below its start', tree, '[z-a]'],
+    ['a range ending in a dash below its start', tree, '[a--]'],
+    ['an unclosed alternate group', tree, '{a,b'],
+    ['a closing brace without a group', tree, 'a}'],
+    ['a trailing backslash', tree, 'a\\'],
+    ['an invalid pattern on a missing states dir', {}, '[a'],
+    // Accepted by both, with the same matches.
+    ['a ] first in a class is a member', tree, '[]a]*'],
+    ['a dash first or last in a class is a member', tree, '[-a]*'],
+    ['nested alternates', tree, '{a,{b,c}}.state'],
+    ['an escaped bracket', tree, '\\[*'],
   ].map(([name, tree, pattern]) => ({ name: name as string, input: { tree, pattern } }) as Vector).concat([
     {
-      name: 'an invalid pattern',
-      input: { tree, pattern: '[a' },
+      name: 'a leading ! is a literal character',
+      input: { tree: { ...tree, 'states/!a.state/': { dir: true } }, pattern: '!a.state' },
       knownDifference: {
-        ts: 'the twin does not validate patterns: picomatch accepts "[a" and the scan matches nothing, where native (globset) rejects it with EINVAL as docs/engine.md says',
+        ts: 'picomatch reads a leading ! as negation (every name but a.state matches), globset as a literal character (only !a.state matches, an invalid entry)',
       },
     },
   ]);
