@@ -1,8 +1,8 @@
 import test from 'ava';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { TimeAnchor } from '../../src/time/anchor.js';
 import {
-  TimeAnchor,
   TimeController,
   fixedTime,
   getGlobalTimeController,

@@ -9,8 +9,8 @@
  * wall clock is stepped by NTP; `time()` is aligned to the wall clock at construction only.
  */
 import { performance } from 'node:perf_hooks';
-import type { PersistentState } from '../state/persistent.js';
-import { readMsgpack, stageMsgpack } from '../state/files.js';
+import type { PersistentState } from '../persistence/persistent.js';
+import { readMsgpack, stageMsgpack } from '../persistence/component-files.js';
 
 /** The saved form of the clock: the scaled readings at the moment of the save. */
 export interface TimeState {

@@ -1,5 +1,8 @@
-export { TimeController, realSleep, type TimeState, type ClockName } from './controller.js';
-export { TimeAnchor } from './anchor.js';
+/**
+ * `pamiq-core/time`: the pamiq clock — scaled, pausable time shared by every loop (PAMIQ-Core's
+ * `pamiq_core.time`), as module functions over the global {@link TimeController}.
+ */
+export { TimeController, type TimeState, type ClockName } from './controller.js';
 export {
   getGlobalTimeController,
   setGlobalTimeController,
