@@ -22,7 +22,7 @@ import { tmpDir } from '../helpers/tmp.js';
 
 const backend = engine().name;
 const here = fileURLToPath(new URL('.', import.meta.url));
-const FIXTURE_V1 = join(here, '..', 'fixtures', 'format-1');
+const FIXTURE_V1 = join(here, '..', '..', 'conformance', 'states', 'format-1', 'counter.state');
 
 /** Resolves when the next phase `phase` of a save is published. */
 function onPhase(phase: StatePhaseEvent['phase']): Promise<void> {
@@ -151,8 +151,8 @@ test(`${backend}: a clock that was ahead and then corrected does not make the ol
 
 test(`${backend}: a state of format 1 still loads`, async (t) => {
   const statesDir = tmpDir(t);
-  cpSync(FIXTURE_V1, statesDir, { recursive: true });
   const path = join(statesDir, 'counter.state');
+  cpSync(FIXTURE_V1, path, { recursive: true });
   const report = await engine().verifyState(path);
   t.is(report.manifest.formatVersion, 1);
   t.is(report.manifest.seq, undefined);
