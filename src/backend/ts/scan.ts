@@ -1,7 +1,7 @@
 /** scanStates: list a states directory, match names, parse manifests; report leftovers. */
+import { compileGlob } from '../glob.js';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import picomatch from 'picomatch';
 import { EngineError, type ScanResult, type StateEntry } from '../types.js';
 import { CONCURRENCY, compareUtf8, fsError, isOutOfFds, mapLimit, osText } from './fsutil.js';
 import { ManifestRejection, parseManifest, readManifestBytes } from './manifest.js';
@@ -86,58 +86,10 @@ function compareNs(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/**
- * Throws EINVAL for the patterns the native engine's matcher (globset) refuses and picomatch would
- * take literally: a trailing backslash, a `[` class without its `]` (a `]` right after `[`, `[!` or `[^` is
- * a literal member, so `[]` is unclosed), a range whose end is below its start (`[z-a]`, `[a--]`), a
- * `{` without its `}` and a `}` without its `{`.
- */
-export function checkPattern(pattern: string): void {
-  const fail = (what: string): never => {
-    throw new EngineError('EINVAL', `invalid pattern ${JSON.stringify(pattern)}: ${what}`);
-  };
-  const chars = Array.from(pattern, (c) => c.codePointAt(0)!);
-  const [BACKSLASH, LBRACE, RBRACE, LBRACKET, RBRACKET, BANG, CARET, DASH] = Array.from('\\{}[]!^-', (c) => c.codePointAt(0)!);
-  let depth = 0;
-  for (let i = 0; i < chars.length; i++) {
-    const c = chars[i];
-    if (c === BACKSLASH) {
-      if (i + 1 >= chars.length) fail('dangling escape');
-      i++;
-    } else if (c === LBRACE) depth++;
-    else if (c === RBRACE) {
-      if (depth === 0) fail('unopened alternate group');
-      depth--;
-    } else if (c === LBRACKET) {
-      i++;
-      if (chars[i] === BANG || chars[i] === CARET) i++;
-      let first = true;
-      let inRange = false;
-      let last: [number, number] | undefined;
-      for (;; i++, first = false) {
-        if (i >= chars.length) fail('unclosed character class');
-        const ch = chars[i]!;
-        if (ch === RBRACKET && !first) break;
-        if (ch === DASH && !first && !inRange) {
-          inRange = true;
-          continue;
-        }
-        if (inRange && last) {
-          last[1] = ch;
-          if (last[1] < last[0]) fail('invalid character range');
-        } else last = [ch, ch];
-        inRange = false;
-      }
-    }
-  }
-  if (depth > 0) fail('unclosed alternate group');
-}
-
 export async function scanStates(dirIn: string, pattern: string): Promise<ScanResult> {
-  checkPattern(pattern);
+  const isMatch = compileGlob(pattern);
   const dir = resolve(dirIn);
   const names = await listNames(dir);
-  const isMatch = picomatch(pattern);
   const leftovers: string[] = [];
   const candidates: string[] = [];
   for (const name of names) {
