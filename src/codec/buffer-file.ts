@@ -7,7 +7,7 @@ import { EngineError } from '../backend/types.js';
 import { skipValue } from '../backend/ts/list-scan.js';
 import { decodeList, encodeListInto } from './list.js';
 import { decodeRecordListDeferred, encodeRecordListInto, isRecordList } from './record-list.js';
-import type { DeferredItems } from './records.js';
+import { flatItems, type DeferredItems, type ItemSource } from './records.js';
 import { SegmentBuilder } from './segments.js';
 import { decodeValue, encodeValue } from './values.js';
 
@@ -25,7 +25,7 @@ export interface BufferFileMeta {
 }
 
 /** The segments of a buffer file: the meta map, then one list per column (docs/engine.md). */
-export function encodeBufferFile(meta: BufferFileMeta, columns: readonly (readonly unknown[])[]): Segment[] {
+export function encodeBufferFile(meta: BufferFileMeta, columns: readonly ItemSource[]): Segment[] {
   return [...encodeBufferFileBatches(meta, columns)].flat();
 }
 
@@ -35,7 +35,7 @@ export function encodeBufferFile(meta: BufferFileMeta, columns: readonly (readon
  */
 export function* encodeBufferFileBatches(
   meta: BufferFileMeta,
-  columns: readonly (readonly unknown[])[],
+  columns: readonly ItemSource[],
 ): Generator<Segment[], void, undefined> {
   if (columns.length !== meta.columns.length) {
     throw new RangeError(`buffer file: ${meta.columns.length} column names but ${columns.length} columns`);
@@ -56,7 +56,7 @@ export function* encodeBufferFileBatches(
   const b = new SegmentBuilder(0);
   b.copy(head);
   for (const col of columns) {
-    if (!(yield* encodeRecordListInto(b, col))) yield* encodeListInto(b, col);
+    if (!(yield* encodeRecordListInto(b, col))) yield* encodeListInto(b, flatItems(col));
   }
   yield b.take();
 }
