@@ -1,7 +1,7 @@
 import { DataBuffer } from './buffer.js';
 import { keepNewest, loadBufferFileDeferred, saveBufferFile } from './buffer-file.js';
 import { DeferredItems } from '../codec/records.js';
-import { ChunkedRing, snapshotRuns } from './chunked-ring.js';
+import { ChunkedRing, flatten, snapshotRuns } from './chunked-ring.js';
 
 /** Validates a buffer's `maxSize`. @throws RangeError unless it is a positive integer. */
 export function checkMaxSize(maxSize: number): void {
@@ -47,6 +47,15 @@ export class SequentialBuffer<T = unknown> extends DataBuffer<T, T[]> {
   /** The items, oldest first (a new array of the same references). */
   getData(): T[] {
     return this.ring().toArray();
+  }
+
+  /**
+   * The items of this moment, oldest first, given by the returned function when called (later, in a
+   * save's producer): the capture itself copies no references (copy-on-write chunks). @internal
+   */
+  captureItems(): () => T[] {
+    const snap = this.ring().snapshot();
+    return () => flatten(snap);
   }
 
   get length(): number {
