@@ -1,7 +1,8 @@
 import test from 'ava';
 import { ChunkedRing, RING_CHUNK, flatten, snapshotRuns } from '../../src/data/chunked-ring.js';
 import { STAMP_CHUNK, StampLog, stampSegments } from '../../src/data/stamp-log.js';
-import { encodeRecords } from '../../src/codec/records.js';
+import { ItemRuns, encodeRecords } from '../../src/codec/records.js';
+import { encodeBufferFile } from '../../src/codec/buffer-file.js';
 import { typedArrayValueSegments } from '../../src/codec/values.js';
 
 /** The newest `max` of 0..n-1 (what a FIFO of maxSize `max` holds after n pushes). */
@@ -79,4 +80,21 @@ test('a stamp log keeps the newest max timestamps; snapshots and their bytes do 
   small.replace([5, 6, 7]);
   t.deepEqual([small.at(0), small.at(1), small.length], [6, 7, 2]);
   t.deepEqual(concat(stampSegments(new StampLog(4).snapshot())), concat(typedArrayValueSegments(new Float64Array(0))));
+});
+
+test('a list given as runs encodes to the same buffer-file bytes as the flat list, whatever its items', (t) => {
+  const lists: unknown[][] = [
+    Array.from({ length: 1000 }, (_, i) => i * 0.5), // a column batch
+    Array.from({ length: 1000 }, (_, i) => (i % 3 ? { a: i } : [i, 'x'])), // a generic list
+    Array.from({ length: 1000 }, (_, i) => ({ a: i, s: i % 2 ? '' : 'y' })), // a record batch with a value column
+  ];
+  const meta = { kind: 'SequentialBuffer', config: {}, columns: ['items'] };
+  for (const list of lists) {
+    const runs = new ItemRuns([
+      { items: list, from: 600, to: 1000 },
+      { items: list, from: 0, to: 600 },
+    ]);
+    const rotated = [...list.slice(600), ...list.slice(0, 600)];
+    t.deepEqual(concat(encodeBufferFile(meta, [runs])), concat(encodeBufferFile(meta, [rotated])));
+  }
 });
