@@ -729,6 +729,9 @@ async function recordCases(): Promise<void> {
       target: 'gap ≤ 5% of save wall',
       result: judge(name, `${shape} records: longest loop gap ≤ 5% of the save wall time`, sh, 0.05, primary!, `(${pct(sh)}${primary === 'native' && share.ts !== undefined ? `; ts ${pct(share.ts)}` : ''})${whoNote()}`, true),
     });
+    const baseGap: Partial<Record<Column, number>> = {};
+    for (const b of backends) baseGap[b] = record(name, b, 'baselineGapMs', 'ms', results[b] ?? []).median;
+    rows.push({ case: '', metric: '  longest gap in as long a window without a save (the machine’s noise)', cells: cells(baseGap, 'ms') });
     const bytes: Partial<Record<Column, string>> = {};
     for (const m of modes) {
       const f = facts(results[m] ?? [], 'stateBytes');
