@@ -357,7 +357,8 @@ async function smallRecords(): Promise<void> {
   metric('totalMs', `save + load, ${fmt(SIZES.small)} × [4 numbers]`, { text: 'native ≥ 3× ts' });
   metric('saveMs', '  save (capture → commit)');
   metric('captureMs', '    capture (loops paused)');
-  metric('loadMs', '  load (read, verify, decode)');
+  metric('loadMs', '  load (read, verify, decode; row arrays built on first use)');
+  metric('firstUseMs', '  first getData() after the load (builds the row arrays)');
   metric('engineMs', '  diagnostic: engine alone (encodeNumbers + scanList)');
   for (const b of backends) {
     record(name, b, 'engineEncodeMs', 'ms', results[b] ?? []);

@@ -5,7 +5,7 @@
 import type { Segment } from '../backend/types.js';
 import { EngineError } from '../backend/types.js';
 import { skipValue } from '../backend/ts/list-scan.js';
-import { decodeList, encodeListInto } from './list.js';
+import { decodeListDeferred, encodeListInto } from './list.js';
 import { decodeRecordListDeferred, encodeRecordListInto, isRecordList } from './record-list.js';
 import { flatItems, type DeferredItems, type ItemSource } from './records.js';
 import { SegmentBuilder } from './segments.js';
@@ -71,8 +71,8 @@ export function decodeBufferFile(bytes: Uint8Array): { meta: BufferFileMeta; col
 }
 
 /**
- * Like {@link decodeBufferFile}, but a record-batch column comes back as {@link DeferredItems}: checked
- * and its columns decoded, its objects built on first use.
+ * Like {@link decodeBufferFile}, but a record-batch column (and a list of number rows) comes back as
+ * {@link DeferredItems}: checked and its columns decoded, its objects built on first use.
  * @throws EngineError EBADMSGPACK / ENEWERFORMAT as decodeBufferFile.
  */
 export function decodeBufferFileDeferred(bytes: Uint8Array): { meta: BufferFileMeta; columns: (unknown[] | DeferredItems)[] } {
@@ -96,7 +96,7 @@ export function decodeBufferFileDeferred(bytes: Uint8Array): { meta: BufferFileM
   let offset = metaEnd;
   for (const name of meta.columns) {
     if (offset >= bytes.length) bad(`column "${name}" is missing (file ends at ${bytes.length})`);
-    const { items, end } = version >= 2 && isRecordList(bytes, offset) ? decodeRecordListDeferred(bytes, offset) : decodeList(bytes, offset);
+    const { items, end } = version >= 2 && isRecordList(bytes, offset) ? decodeRecordListDeferred(bytes, offset) : decodeListDeferred(bytes, offset);
     columns.push(items);
     offset = end;
   }
