@@ -264,11 +264,15 @@ function* allNumbersSteps(src: ItemSource): Generator<void, RecordBatch | 'other
   const gather = fusedGatherer(keys);
   const cols = keys.map(() => new Float64Array(n));
   let row = 0;
+  // The first steps are short: a freshly generated gatherer runs interpreted until V8 optimizes it.
+  let step = RECORDS_PER_STEP / 16;
   for (const run of runsOf(src)) {
-    for (let from = run.from; from < run.to; from += RECORDS_PER_STEP) {
-      const to = Math.min(run.to, from + RECORDS_PER_STEP);
+    for (let from = run.from; from < run.to; ) {
+      const to = Math.min(run.to, from + step);
       if (gather(run.items, cols, from, to, keys, Object.prototype, row - from) !== to) return 'other';
       row += to - from;
+      from = to;
+      step = Math.min(RECORDS_PER_STEP, step * 2);
       yield;
     }
   }
@@ -286,7 +290,7 @@ export function narrowNumbers(f: Float64Array): TypedArray {
 }
 
 /** Numbers checked (or converted) between two yields of {@link narrowNumbersSteps}. */
-const NUMBERS_PER_STEP = 262_144;
+const NUMBERS_PER_STEP = 65_536;
 
 /** {@link narrowNumbers} in steps of {@link NUMBERS_PER_STEP} numbers. */
 export function* narrowNumbersSteps(f: Float64Array): Generator<void, TypedArray, undefined> {
