@@ -4,6 +4,7 @@
  */
 import test from 'ava';
 import { packBatch, unpackBatch } from '../../src/runtime/records.js';
+import { encodeRecords } from '../../src/codec/records.js';
 import { allocateParameters, layoutOf, ParameterReader, ParameterWriter } from '../../src/runtime/params.js';
 
 test('records of numbers and equal typed arrays travel as transferable columns and come back alike', (t) => {
@@ -18,6 +19,22 @@ test('records of numbers and equal typed arrays travel as transferable columns a
   t.deepEqual(back, items);
   t.true(Object.is(back[0]!.reward, -0));
   t.true(back[1]!.obs instanceof Float32Array);
+});
+
+test('a batch travels in the record-batch form of the buffer files: the same keys, kinds, widths and columns', (t) => {
+  const items = Array.from({ length: 5 }, (_, i) => ({ step: i, reward: i / 4, done: i === 4, obs: Uint8Array.of(i, i + 1, i + 2) }));
+  const { batch, transfer } = packBatch(items, items.map((_, i) => i));
+  if (batch.form !== 'records') return t.fail('expected the records form');
+  const saved = encodeRecords(items)!;
+  t.deepEqual([batch.batch.keys, batch.batch.kinds, batch.batch.widths], [saved.keys, saved.kinds, saved.widths]);
+  t.deepEqual(batch.batch.kinds, ['number', 'number', 'boolean', 'tensor']);
+  t.true(batch.batch.columns[0] instanceof Uint8Array, 'small integers narrowed as in the file');
+  t.deepEqual(batch.batch.columns[3], Uint8Array.from(items.flatMap((x) => [...x.obs])), 'tensor items back to back');
+  t.is(transfer.length, 5);
+  const back = unpackBatch(structuredClone(batch, { transfer })) as typeof items;
+  t.deepEqual(back, items);
+  items[0]!.obs[0] = 99; // the agent may reuse its arrays after the send
+  t.is(back[0]!.obs[0], 0);
 });
 
 test('anything else travels as the items: Buffers, mixed shapes, shared memory', (t) => {

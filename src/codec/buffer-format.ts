@@ -6,9 +6,9 @@
 import type { Segment } from '../backend/types.js';
 import { EngineError } from '../backend/types.js';
 import { skipValue } from '../backend/ts/list-scan.js';
-import { decodeList, encodeListInto } from './list.js';
+import { decodeListDeferred, encodeListInto } from './list.js';
 import { decodeRecordListDeferred, encodeRecordListInto, isRecordList } from './record-list.js';
-import type { DeferredItems } from './records.js';
+import { flatItems, type DeferredItems, type ItemSource } from './records.js';
 import { SegmentBuilder } from './segments.js';
 import { decodeValue, encodeValue } from './values.js';
 
@@ -26,7 +26,7 @@ export interface BufferFileMeta {
 }
 
 /** The segments of a buffer file: the meta map, then one list per column (docs/engine.md). */
-export function encodeBufferFile(meta: BufferFileMeta, columns: readonly (readonly unknown[])[]): Segment[] {
+export function encodeBufferFile(meta: BufferFileMeta, columns: readonly ItemSource[]): Segment[] {
   return [...encodeBufferFileBatches(meta, columns)].flat();
 }
 
@@ -36,7 +36,7 @@ export function encodeBufferFile(meta: BufferFileMeta, columns: readonly (readon
  */
 export function* encodeBufferFileBatches(
   meta: BufferFileMeta,
-  columns: readonly (readonly unknown[])[],
+  columns: readonly ItemSource[],
 ): Generator<Segment[], void, undefined> {
   if (columns.length !== meta.columns.length) {
     throw new RangeError(`buffer file: ${meta.columns.length} column names but ${columns.length} columns`);
@@ -57,7 +57,7 @@ export function* encodeBufferFileBatches(
   const b = new SegmentBuilder(0);
   b.copy(head);
   for (const col of columns) {
-    if (!(yield* encodeRecordListInto(b, col))) yield* encodeListInto(b, col);
+    if (!(yield* encodeRecordListInto(b, col))) yield* encodeListInto(b, flatItems(col));
   }
   yield b.take();
 }
@@ -72,8 +72,8 @@ export function decodeBufferFile(bytes: Uint8Array): { meta: BufferFileMeta; col
 }
 
 /**
- * Like {@link decodeBufferFile}, but a record-batch column comes back as {@link DeferredItems}: checked
- * and its columns decoded, its objects built on first use.
+ * Like {@link decodeBufferFile}, but a record-batch column (and a list of number rows) comes back as
+ * {@link DeferredItems}: checked and its columns decoded, its objects built on first use.
  * @throws EngineError EBADMSGPACK / ENEWERFORMAT as decodeBufferFile.
  */
 export function decodeBufferFileDeferred(bytes: Uint8Array): { meta: BufferFileMeta; columns: (unknown[] | DeferredItems)[] } {
@@ -97,7 +97,7 @@ export function decodeBufferFileDeferred(bytes: Uint8Array): { meta: BufferFileM
   let offset = metaEnd;
   for (const name of meta.columns) {
     if (offset >= bytes.length) bad(`column "${name}" is missing (file ends at ${bytes.length})`);
-    const { items, end } = version >= 2 && isRecordList(bytes, offset) ? decodeRecordListDeferred(bytes, offset) : decodeList(bytes, offset);
+    const { items, end } = version >= 2 && isRecordList(bytes, offset) ? decodeRecordListDeferred(bytes, offset) : decodeListDeferred(bytes, offset);
     columns.push(items);
     offset = end;
   }

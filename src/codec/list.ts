@@ -6,6 +6,7 @@
 import type { Segment } from '../backend/types.js';
 import { engine } from '../backend/select.js';
 import { SegmentBuilder } from './segments.js';
+import { DeferredItems } from './records.js';
 import { bytesOf, dtypeOf, typedArrayAt, type TypedArray } from './typed-arrays.js';
 import { EXT_TYPED_ARRAY, SerializationError, decodeValue, encodeValueWith } from './values.js';
 
@@ -163,19 +164,34 @@ export function* encodeListInto(b: SegmentBuilder, items: readonly unknown[]): G
 
 /** Decodes the list at `offset`; typed arrays are zero-copy views into `bytes` where aligned. */
 export function decodeList(bytes: Uint8Array, offset: number): { items: unknown[]; end: number } {
+  const { items, end } = decodeListDeferred(bytes, offset);
+  return { items: items instanceof DeferredItems ? items.materialize() : items, end };
+}
+
+/** The rows of `count × width` numbers, each a new array. */
+function numberRows(values: ArrayLike<number>, width: number, count: number): number[][] {
+  // Plain loops: Array.from on a subarray per row costs several times more for millions of rows.
+  const items = new Array<number[]>(count);
+  for (let i = 0, k = 0; i < count; i++) {
+    const row = new Array<number>(width);
+    for (let j = 0; j < width; j++) row[j] = values[k++]!;
+    items[i] = row;
+  }
+  return items;
+}
+
+/**
+ * Like {@link decodeList}, but a list of number rows comes back as {@link DeferredItems}: scanned and
+ * checked now, its row arrays built on first use (the same arrays an eager decode builds).
+ * @throws as decodeList.
+ */
+export function decodeListDeferred(bytes: Uint8Array, offset: number): { items: unknown[] | DeferredItems; end: number } {
   const scan = engine().scanList(bytes, offset);
   switch (scan.kind) {
     case 'numbers': {
       const { values, width, count } = scan;
       if (width === 0) return { items: Array.from(values), end: scan.end };
-      // Plain loops: Array.from on a subarray per row costs several times more for millions of rows.
-      const items = new Array<number[]>(count);
-      for (let i = 0, k = 0; i < count; i++) {
-        const row = new Array<number>(width);
-        for (let j = 0; j < width; j++) row[j] = values[k++]!;
-        items[i] = row;
-      }
-      return { items, end: scan.end };
+      return { items: new DeferredItems(count, () => numberRows(values, width, count)), end: scan.end };
     }
     case 'tensors': {
       const items = new Array<TypedArray>(scan.count);

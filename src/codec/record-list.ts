@@ -11,7 +11,7 @@
 import { EngineError } from '../backend/types.js';
 import { decodeMsgpackAt } from './decode.js';
 import { tensorPad, writeExtHeader } from './list.js';
-import { DeferredItems, classifyColumn, decodeRecords, encodeRecordsSteps, type RecordBatch } from './records.js';
+import { DeferredItems, classifyColumn, decodeRecords, encodeRecordsSteps, flatItems, type ItemSource, type RecordBatch } from './records.js';
 import type { SegmentBuilder } from './segments.js';
 import type { Segment } from '../backend/types.js';
 import { bytesOf, dtypeOf, type TypedArray } from './typed-arrays.js';
@@ -42,7 +42,7 @@ function typedHeader(b: SegmentBuilder, dtype: number, byteLength: number, at: s
  * building); returns false, having written nothing, when they are not.
  * @throws SerializationError for a value that cannot be written, its path starting `[i].key`.
  */
-export function* encodeRecordListInto(b: SegmentBuilder, items: readonly unknown[]): Generator<Segment[], boolean, undefined> {
+export function* encodeRecordListInto(b: SegmentBuilder, items: ItemSource): Generator<Segment[], boolean, undefined> {
   let layout = RECORDS_LAYOUT;
   // Built in steps; each step ends with a (possibly empty) batch, a turn for the loops in between.
   const steps = encodeRecordsSteps(items);
@@ -57,7 +57,7 @@ export function* encodeRecordListInto(b: SegmentBuilder, items: readonly unknown
   }
   if (!batch && items.length > 0) {
     // A list of numbers, booleans or equal typed arrays: one unnamed column (exact: -0 stays -0).
-    const c = classifyColumn(items);
+    const c = classifyColumn(flatItems(items));
     if (c.kind === 'value') return false;
     layout = COLUMN_LAYOUT;
     batch = { count: items.length, keys: [''], kinds: [c.kind], widths: [c.width], columns: [c.data] };

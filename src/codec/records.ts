@@ -32,6 +32,54 @@ export interface RecordBatch {
   columns: (TypedArray | TypedArray[] | unknown[])[];
 }
 
+/** A part of a list: `items[from..to)`. */
+export interface ItemRun {
+  readonly items: readonly unknown[];
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * A list given as runs of other arrays, in order (the chunks of a buffer's ring): encoders read the
+ * runs where they are, so a save never copies the list of references.
+ */
+export class ItemRuns {
+  readonly length: number;
+
+  constructor(readonly runs: readonly ItemRun[]) {
+    let n = 0;
+    for (const r of runs) n += r.to - r.from;
+    this.length = n;
+  }
+
+  /** The items as one new array. */
+  flat(): unknown[] {
+    const out = new Array<unknown>(this.length);
+    let k = 0;
+    for (const r of this.runs) for (let i = r.from; i < r.to; i++) out[k++] = r.items[i];
+    return out;
+  }
+}
+
+/** A list to encode: an array, or {@link ItemRuns}. */
+export type ItemSource = readonly unknown[] | ItemRuns;
+
+/** The runs of a list. */
+export function runsOf(src: ItemSource): readonly ItemRun[] {
+  return src instanceof ItemRuns ? src.runs : [{ items: src, from: 0, to: src.length }];
+}
+
+/** The items of a list as an array (the array itself when it is one). */
+export function flatItems(src: ItemSource): readonly unknown[] {
+  return src instanceof ItemRuns ? src.flat() : src;
+}
+
+/** The first item of a list (undefined when empty). */
+function firstOf(src: ItemSource): unknown {
+  for (const r of runsOf(src)) if (r.to > r.from) return r.items[r.from];
+  return undefined;
+}
+
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /** A property access expression for `key` on `obj` (named, so V8 sees a constant key). */
@@ -52,10 +100,10 @@ function generated<F>(compile: () => F, fallback: () => F): F {
   }
 }
 
-type Gather = (items: readonly unknown[], out: Float64Array, from: number, to: number) => number;
+type Gather = (items: readonly unknown[], out: Float64Array, from: number, to: number, delta: number) => number;
 const gatherCache = new Map<string, Gather>();
 
-/** A function copying `items[i][key]` into `out[i]` for i in [from, to) while they are numbers; returns where it stopped. */
+/** A function copying `items[i][key]` into `out[i + delta]` for i in [from, to) while they are numbers; returns where it stopped. */
 function numberGatherer(key: string): Gather {
   let fn = gatherCache.get(key);
   if (!fn) {
@@ -66,18 +114,19 @@ function numberGatherer(key: string): Gather {
           'out',
           'from',
           'to',
+          'delta',
           `for (let i = from; i < to; i++) {
          const v = ${access('items[i]', key)};
          if (typeof v !== 'number') return i;
-         out[i] = v;
+         out[i + delta] = v;
        }
        return to;`,
         ) as Gather,
-      () => (items, out, from, to) => {
+      () => (items, out, from, to, delta) => {
         for (let i = from; i < to; i++) {
           const v = (items[i] as Record<string, unknown>)[key];
           if (typeof v !== 'number') return i;
-          out[i] = v;
+          out[i + delta] = v;
         }
         return to;
       },
@@ -93,12 +142,12 @@ function numberGatherer(key: string): Gather {
  * Object.prototype) that all have exactly the same own enumerable keys in the same order; else
  * undefined.
  */
-export function recordKeys(items: readonly unknown[]): string[] | undefined {
+export function recordKeys(items: ItemSource): string[] | undefined {
   return run(recordKeysSteps(items));
 }
 
 /** Items handled between two yields of the step generators (a few ms of work). */
-export const RECORDS_PER_STEP = 65_536;
+export const RECORDS_PER_STEP = 16_384;
 
 /** Runs a step generator to its end, synchronously. */
 function run<R>(steps: Generator<void, R, undefined>): R {
@@ -108,38 +157,40 @@ function run<R>(steps: Generator<void, R, undefined>): R {
   }
 }
 
-function* recordKeysSteps(items: readonly unknown[]): Generator<void, string[] | undefined, undefined> {
-  const n = items.length;
-  if (n === 0) return undefined;
-  const first = items[0];
+function* recordKeysSteps(src: ItemSource): Generator<void, string[] | undefined, undefined> {
+  if (src.length === 0) return undefined;
+  const first = firstOf(src);
   if (typeof first !== 'object' || first === null || Object.getPrototypeOf(first) !== Object.prototype) return undefined;
   const keys = Object.keys(first);
   const m = keys.length;
   if (m === 0 || m > MAX_RECORD_KEYS) return undefined;
-  for (let from = 1; from < n; from += RECORDS_PER_STEP) {
-    const to = Math.min(n, from + RECORDS_PER_STEP);
-    for (let i = from; i < to; i++) {
-      const item = items[i];
-      if (typeof item !== 'object' || item === null || Object.getPrototypeOf(item) !== Object.prototype) return undefined;
-      let j = 0;
-      // for-in walks V8's enum cache (no allocation); own keys only, as Object.prototype has none enumerable.
-      for (const k in item) {
-        if (k !== keys[j]) return undefined;
-        j++;
+  for (const run of runsOf(src)) {
+    const items = run.items;
+    for (let from = run.from; from < run.to; from += RECORDS_PER_STEP) {
+      const to = Math.min(run.to, from + RECORDS_PER_STEP);
+      for (let i = from; i < to; i++) {
+        const item = items[i];
+        if (typeof item !== 'object' || item === null || Object.getPrototypeOf(item) !== Object.prototype) return undefined;
+        let j = 0;
+        // for-in walks V8's enum cache (no allocation); own keys only, as Object.prototype has none enumerable.
+        for (const k in item) {
+          if (k !== keys[j]) return undefined;
+          j++;
+        }
+        if (j !== m) return undefined;
       }
-      if (j !== m) return undefined;
+      yield;
     }
-    yield;
   }
   return keys;
 }
 
-type FusedGather = (items: readonly unknown[], cols: Float64Array[], from: number, to: number, keys: readonly string[], proto: object) => number;
+type FusedGather = (items: readonly unknown[], cols: Float64Array[], from: number, to: number, keys: readonly string[], proto: object, delta: number) => number;
 const fusedCache = new Map<string, FusedGather>();
 
 /**
  * One pass over records whose fields are all numbers: checks each item's shape (plain object, the same
- * keys in the same order) and copies its fields into the columns. Returns `to` when every item of
+ * keys in the same order) and copies its fields into the columns (item i into row i + delta). Returns `to` when every item of
  * [from, to) fitted; `-(i + 1)` when item i has another shape (not records); `i` when item i has the
  * shape but a field that is not a number.
  */
@@ -150,7 +201,7 @@ function fusedGatherer(keys: readonly string[]): FusedGather {
     const m = keys.length;
     const loads = keys.map((k, j) => `const v${j} = ${access('r', k)};`).join('\n');
     const test = keys.map((_, j) => `typeof v${j} !== 'number'`).join(' || ');
-    const stores = keys.map((_, j) => `c${j}[i] = v${j};`).join('\n');
+    const stores = keys.map((_, j) => `c${j}[i + delta] = v${j};`).join('\n');
     const decls = keys.map((_, j) => `const c${j} = cols[${j}];`).join('\n');
     fn = generated<FusedGather>(
       () =>
@@ -161,6 +212,7 @@ function fusedGatherer(keys: readonly string[]): FusedGather {
           'to',
           'keys',
           'proto',
+          'delta',
           `${decls}
            for (let i = from; i < to; i++) {
              const r = items[i];
@@ -177,7 +229,7 @@ function fusedGatherer(keys: readonly string[]): FusedGather {
            }
            return to;`,
         ) as FusedGather,
-      () => (items, cols, from, to, ks, proto) => {
+      () => (items, cols, from, to, ks, proto, delta) => {
         for (let i = from; i < to; i++) {
           const r = items[i] as Record<string, unknown>;
           if (typeof r !== 'object' || r === null || Object.getPrototypeOf(r) !== proto) return -i - 1;
@@ -188,7 +240,7 @@ function fusedGatherer(keys: readonly string[]): FusedGather {
           }
           if (j !== ks.length) return -i - 1;
           for (j = 0; j < ks.length; j++) if (typeof r[ks[j]!] !== 'number') return i;
-          for (j = 0; j < ks.length; j++) cols[j]![i] = r[ks[j]!] as number;
+          for (j = 0; j < ks.length; j++) cols[j]![i + delta] = r[ks[j]!] as number;
         }
         return to;
       },
@@ -203,22 +255,30 @@ function fusedGatherer(keys: readonly string[]): FusedGather {
  * The common case in one pass per item: records whose fields are all numbers. Returns the batch, or
  * 'other' when the items are records of another kind (or not records): the general path decides.
  */
-function* allNumbersSteps(items: readonly unknown[]): Generator<void, RecordBatch | 'other', undefined> {
-  const n = items.length;
-  const first = items[0];
+function* allNumbersSteps(src: ItemSource): Generator<void, RecordBatch | 'other', undefined> {
+  const n = src.length;
+  const first = firstOf(src);
   if (n === 0 || typeof first !== 'object' || first === null || Object.getPrototypeOf(first) !== Object.prototype) return 'other';
   const keys = Object.keys(first);
   if (keys.length === 0 || keys.length > MAX_RECORD_KEYS) return 'other';
   const gather = fusedGatherer(keys);
   const cols = keys.map(() => new Float64Array(n));
-  for (let from = 0; from < n; from += RECORDS_PER_STEP) {
-    const to = Math.min(n, from + RECORDS_PER_STEP);
-    if (gather(items, cols, from, to, keys, Object.prototype) !== to) return 'other';
-    yield;
+  let row = 0;
+  // The first steps are short: a freshly generated gatherer runs interpreted until V8 optimizes it.
+  let step = RECORDS_PER_STEP / 16;
+  for (const run of runsOf(src)) {
+    for (let from = run.from; from < run.to; ) {
+      const to = Math.min(run.to, from + step);
+      if (gather(run.items, cols, from, to, keys, Object.prototype, row - from) !== to) return 'other';
+      row += to - from;
+      from = to;
+      step = Math.min(RECORDS_PER_STEP, step * 2);
+      yield;
+    }
   }
   const columns: TypedArray[] = [];
   for (const c of cols) {
-    columns.push(narrowNumbers(c));
+    columns.push(yield* narrowNumbersSteps(c));
     yield;
   }
   return { count: n, keys, kinds: keys.map(() => 'number' as const), widths: keys.map(() => 0), columns };
@@ -226,15 +286,27 @@ function* allNumbersSteps(items: readonly unknown[]): Generator<void, RecordBatc
 
 /** The narrowest typed array holding every value of `f` exactly (integers, no -0), else `f` itself. */
 export function narrowNumbers(f: Float64Array): TypedArray {
+  return run(narrowNumbersSteps(f));
+}
+
+/** Numbers checked (or converted) between two yields of {@link narrowNumbersSteps}. */
+const NUMBERS_PER_STEP = 65_536;
+
+/** {@link narrowNumbers} in steps of {@link NUMBERS_PER_STEP} numbers. */
+export function* narrowNumbersSteps(f: Float64Array): Generator<void, TypedArray, undefined> {
   const n = f.length;
   let min = 0;
   let max = 0;
-  for (let i = 0; i < n; i++) {
-    const x = f[i]!;
-    // Integers in int32/uint32 range only; -0 and every non-integer stay float64.
-    if (!((x | 0) === x || (x >>> 0) === x) || (x === 0 && 1 / x < 0)) return f;
-    if (x < min) min = x;
-    else if (x > max) max = x;
+  for (let from = 0; from < n; from += NUMBERS_PER_STEP) {
+    const to = Math.min(n, from + NUMBERS_PER_STEP);
+    for (let i = from; i < to; i++) {
+      const x = f[i]!;
+      // Integers in int32/uint32 range only; -0 and every non-integer stay float64.
+      if (!((x | 0) === x || (x >>> 0) === x) || (x === 0 && 1 / x < 0)) return f;
+      if (x < min) min = x;
+      else if (x > max) max = x;
+    }
+    if (to < n) yield;
   }
   let Ctor: new (length: number) => TypedArray;
   if (min >= 0) Ctor = max <= 0xff ? Uint8Array : max <= 0xffff ? Uint16Array : Uint32Array;
@@ -243,31 +315,37 @@ export function narrowNumbers(f: Float64Array): TypedArray {
   else if (max <= 0x7fffffff) Ctor = Int32Array;
   else return f;
   const out = new Ctor(n);
-  (out as Float64Array).set(f);
+  for (let from = 0; from < n; from += NUMBERS_PER_STEP) {
+    const to = Math.min(n, from + NUMBERS_PER_STEP);
+    (out as Float64Array).set(f.subarray(from, to), from);
+    if (to < n) yield;
+  }
   return out;
 }
 
 /** The values of `key` over the items. */
-function valuesOf(items: readonly unknown[], key: string): unknown[] {
-  const n = items.length;
-  const out = new Array<unknown>(n);
-  for (let i = 0; i < n; i++) out[i] = (items[i] as Record<string, unknown>)[key];
+function valuesOf(src: ItemSource, key: string): unknown[] {
+  const out = new Array<unknown>(src.length);
+  let k = 0;
+  for (const r of runsOf(src)) for (let i = r.from; i < r.to; i++) out[k++] = (r.items[i] as Record<string, unknown>)[key];
   return out;
 }
 
 /** The column of one key, and how it is held. */
-function* columnSteps(items: readonly unknown[], key: string): Generator<void, ColumnOf, undefined> {
-  const n = items.length;
+function* columnSteps(src: ItemSource, key: string): Generator<void, ColumnOf, undefined> {
+  const n = src.length;
   const f = new Float64Array(n);
   const gather = numberGatherer(key);
-  let numbers = true;
-  for (let from = 0; from < n && numbers; from += RECORDS_PER_STEP) {
-    const to = Math.min(n, from + RECORDS_PER_STEP);
-    numbers = gather(items, f, from, to) === to;
-    yield;
+  let row = 0;
+  for (const run of runsOf(src)) {
+    for (let from = run.from; from < run.to; from += RECORDS_PER_STEP) {
+      const to = Math.min(run.to, from + RECORDS_PER_STEP);
+      if (gather(run.items, f, from, to, row - from) !== to) return classifyColumn(valuesOf(src, key));
+      row += to - from;
+      yield;
+    }
   }
-  if (numbers) return { kind: 'number', width: 0, data: narrowNumbers(f) };
-  return classifyColumn(valuesOf(items, key));
+  return { kind: 'number', width: 0, data: yield* narrowNumbersSteps(f) };
 }
 
 export interface ColumnOf {
@@ -312,7 +390,7 @@ export function classifyColumn(values: readonly unknown[]): ColumnOf {
  * {@link recordKeys}). Tensor columns reference the items' typed arrays (zero-copy); nothing is
  * checked for writability here (value columns are encoded, and refused, by whoever writes them).
  */
-export function encodeRecords(items: readonly unknown[]): RecordBatch | undefined {
+export function encodeRecords(items: ItemSource): RecordBatch | undefined {
   return run(encodeRecordsSteps(items));
 }
 
@@ -320,7 +398,7 @@ export function encodeRecords(items: readonly unknown[]): RecordBatch | undefine
  * {@link encodeRecords} in steps: yields after every {@link RECORDS_PER_STEP} items of work, so a caller
  * can let the event loop run in between; returns what encodeRecords returns.
  */
-export function* encodeRecordsSteps(items: readonly unknown[]): Generator<void, RecordBatch | undefined, undefined> {
+export function* encodeRecordsSteps(items: ItemSource): Generator<void, RecordBatch | undefined, undefined> {
   const fast = yield* allNumbersSteps(items);
   if (fast !== 'other') return fast;
   const keys = yield* recordKeysSteps(items);

@@ -94,14 +94,23 @@ function unsupportedPrimitive(value: unknown): string | undefined {
 export function typedArrayValueSegments(view: ArrayBufferView): Uint8Array[] {
   const dtype = dtypeOf(view);
   if (dtype === 0) throw new TypeError('typedArrayValueSegments: not a typed array');
-  const len = 2 + view.byteLength;
+  return [typedArrayHeader(dtype, view.byteLength), bytesOf(view)];
+}
+
+/**
+ * The bytes before the raw data of a typed-array value of `byteLength` bytes and `dtype` (ext header,
+ * ext type, dtype, pad 0), as {@link typedArrayValueSegments} writes them.
+ * @throws SerializationError for 4 GiB and more.
+ */
+export function typedArrayHeader(dtype: number, byteLength: number): Uint8Array {
+  const len = 2 + byteLength;
   let head: number[];
   if (len === 2 || len === 4 || len === 8 || len === 16) head = [{ 2: 0xd5, 4: 0xd6, 8: 0xd7, 16: 0xd8 }[len]!];
   else if (len < 0x100) head = [0xc7, len];
   else if (len < 0x10000) head = [0xc8, len >>> 8, len & 0xff];
   else if (len < 0x100000000) head = [0xc9, len >>> 24, (len >>> 16) & 0xff, (len >>> 8) & 0xff, len & 0xff];
-  else throw SerializationError.at(`cannot write a typed array of ${view.byteLength} bytes (msgpack ext allows < 4 GiB)`, '');
-  return [new Uint8Array([...head, EXT_TYPED_ARRAY, dtype, 0]), bytesOf(view)];
+  else throw SerializationError.at(`cannot write a typed array of ${byteLength} bytes (msgpack ext allows < 4 GiB)`, '');
+  return new Uint8Array([...head, EXT_TYPED_ARRAY, dtype, 0]);
 }
 
 /** The ext-1 payload of a typed array: dtype, pad 0, raw little-endian bytes. */

@@ -8,7 +8,7 @@
 import { readStateFile, stageFile } from '../persistence/component-files.js';
 import type { Segment } from '../backend/types.js';
 import { decodeBufferFileDeferred, encodeBufferFileBatches, type BufferFileMeta } from '../codec/buffer-format.js';
-import { DeferredItems } from '../codec/records.js';
+import { DeferredItems, type ItemSource } from '../codec/records.js';
 
 /** The saved buffer does not fit the buffer loading it (another kind, other keys). */
 export class BufferStateMismatchError extends Error {
@@ -22,17 +22,46 @@ export class BufferStateMismatchError extends Error {
   }
 }
 
-/** Stages `${path}.msgpack`; `columns` is called in the producer, with the captured references. */
+type Columns = readonly ItemSource[];
+
+/**
+ * Stages `${path}.msgpack`; `columns` is called in the producer, with the captured references. It may
+ * be a generator function: its yields are event-loop turns, its return value the columns.
+ */
 export async function saveBufferFile(
   path: string,
   meta: BufferFileMeta,
-  columns: () => readonly (readonly unknown[])[],
+  columns: () => Columns | Generator<void, Columns, undefined>,
 ): Promise<void> {
-  await stageFile(`${path}.msgpack`, () => withTurns(encodeBufferFileBatches(meta, columns())));
+  await stageFile(`${path}.msgpack`, () => withTurns(batchesOf(meta, columns)));
 }
 
-/** The batches of `batches`, with an event-loop turn (setImmediate) in place of every empty one. */
+function* batchesOf(meta: BufferFileMeta, columns: () => Columns | Generator<void, Columns, undefined>): Generator<Segment[], void, undefined> {
+  const c = columns();
+  let cols: Columns;
+  if (Array.isArray(c)) {
+    cols = c;
+  } else {
+    const steps = c as Generator<void, Columns, undefined>;
+    for (;;) {
+      const r = steps.next();
+      if (r.done) {
+        cols = r.value;
+        break;
+      }
+      yield [];
+    }
+  }
+  yield* encodeBufferFileBatches(meta, cols);
+}
+
+/**
+ * The batches of `batches`, with an event-loop turn (setImmediate) before the first one and in place
+ * of every empty one: the write phase starts right after the capture, in the same task, and the
+ * loops get a turn before any encoding.
+ */
 async function* withTurns(batches: Iterable<Segment[]>): AsyncGenerator<Segment[], void, undefined> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
   for (const batch of batches) {
     if (batch.length === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     else yield batch;

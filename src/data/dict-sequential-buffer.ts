@@ -16,7 +16,6 @@ export class DictSequentialBuffer<T = unknown> extends DictBuffer<T, SequentialB
   }
 
   protected captureRows(): () => Record<string, T>[] {
-    const rows = this.inner.getData();
-    return () => rows;
+    return this.inner.captureItems();
   }
 }

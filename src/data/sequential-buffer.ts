@@ -1,6 +1,7 @@
 import { DataBuffer } from './buffer.js';
 import { keepNewest, loadBufferFileDeferred, saveBufferFile } from './buffer-state.js';
 import { DeferredItems } from '../codec/records.js';
+import { ChunkedRing, flatten, snapshotRuns } from './chunked-ring.js';
 
 /** Validates a buffer's `maxSize`. @throws RangeError unless it is a positive integer. */
 export function checkMaxSize(maxSize: number): void {
@@ -17,8 +18,8 @@ export function checkMaxSize(maxSize: number): void {
  * millions of records is usable at once; what getData returns is the same as with an eager load.
  */
 export class SequentialBuffer<T = unknown> extends DataBuffer<T, T[]> {
-  private slots: T[] = [];
-  private start = 0;
+  /** The items (copy-on-write chunks, so a save's capture copies no references). */
+  private slots: ChunkedRing<T>;
   /** Loaded items not built yet (a record batch): built on first use, see {@link ring}. */
   private deferred: DeferredItems | undefined;
 
@@ -26,34 +27,35 @@ export class SequentialBuffer<T = unknown> extends DataBuffer<T, T[]> {
   constructor(readonly maxSize: number) {
     checkMaxSize(maxSize);
     super(maxSize);
+    this.slots = new ChunkedRing<T>(maxSize);
   }
 
   /** The slots, building loaded items first if they are still deferred. */
-  private ring(): T[] {
+  private ring(): ChunkedRing<T> {
     if (this.deferred) {
       const items = this.deferred.materialize() as T[];
       this.deferred = undefined;
-      this.slots = keepNewest(items, this.maxSize);
-      this.start = 0;
+      this.slots.replace(keepNewest(items, this.maxSize));
     }
     return this.slots;
   }
 
   add(data: T): void {
-    this.ring();
-    if (this.slots.length < this.maxSize) {
-      this.slots.push(data);
-    } else {
-      this.slots[this.start] = data;
-      this.start = (this.start + 1) % this.maxSize;
-    }
+    this.ring().push(data);
   }
 
   /** The items, oldest first (a new array of the same references). */
   getData(): T[] {
-    this.ring();
-    if (this.start === 0) return this.slots.slice();
-    return [...this.slots.slice(this.start), ...this.slots.slice(0, this.start)];
+    return this.ring().toArray();
+  }
+
+  /**
+   * The items of this moment, oldest first, given by the returned function when called (later, in a
+   * save's producer): the capture itself copies no references (copy-on-write chunks). @internal
+   */
+  captureItems(): () => T[] {
+    const snap = this.ring().snapshot();
+    return () => flatten(snap);
   }
 
   get length(): number {
@@ -63,13 +65,13 @@ export class SequentialBuffer<T = unknown> extends DataBuffer<T, T[]> {
   /** Replaces the content with `items` (oldest first), keeping the newest `maxSize`. @internal */
   replaceAll(items: T[]): void {
     this.deferred = undefined;
-    this.slots = keepNewest(items, this.maxSize);
-    this.start = 0;
+    this.slots.replace(keepNewest(items, this.maxSize));
   }
 
   override saveState(path: string): void | Promise<void> {
     return (async () => {
-      const items = this.getData();
+      // A snapshot of the chunks (copy on write): the encoder reads the items where they are.
+      const items = snapshotRuns(this.ring().snapshot());
       await saveBufferFile(
         path,
         { kind: 'SequentialBuffer', config: { maxSize: this.maxSize }, columns: ['items'] },
@@ -84,8 +86,7 @@ export class SequentialBuffer<T = unknown> extends DataBuffer<T, T[]> {
       const { columns } = await loadBufferFileDeferred(path, 'SequentialBuffer', ['items']);
       const items = columns[0]!;
       if (items instanceof DeferredItems) {
-        this.slots = [];
-        this.start = 0;
+        this.slots.replace([]);
         this.deferred = items;
       } else {
         this.replaceAll(items as T[]);

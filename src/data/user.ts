@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import type { PersistentState } from '../persistence/persistent.js';
 import { readMsgpack, readStateFile, stageFile } from '../persistence/component-files.js';
 import { decodeBufferFile, encodeBufferFileBatches } from '../codec/buffer-format.js';
-import { typedArrayValueSegments } from '../codec/values.js';
 import type { DataBuffer } from './buffer.js';
 import { DataCollector } from './collector.js';
+import { StampLog, stampSegments } from './stamp-log.js';
 
 /** Kind recorded in `pending.msgpack`, the collector's queue at save time. */
 const PENDING_KIND = 'DataCollector';
@@ -21,31 +21,12 @@ const PENDING_KIND = 'DataCollector';
  */
 export class DataUser<R = unknown, T = unknown> implements PersistentState {
   readonly collector: DataCollector<T>;
-  private stampList: number[] = [];
-  /** Loaded timestamps not copied into {@link stampList} yet (copied on first use, see {@link timestamps}). */
-  private loadedStamps: ArrayLike<number> | undefined;
-
-  /** The timestamps, oldest first, as a growable list. */
-  private get timestamps(): number[] {
-    const loaded = this.loadedStamps;
-    if (loaded) {
-      this.loadedStamps = undefined;
-      const list = new Array<number>(loaded.length);
-      for (let i = 0; i < list.length; i++) list[i] = loaded[i]!;
-      this.stampList = list;
-    }
-    return this.stampList;
-  }
+  /** The collection timestamps of the items in the buffer, oldest first. */
+  private readonly stamps: StampLog;
 
   constructor(readonly buffer: DataBuffer<T, R>) {
     this.collector = new DataCollector<T>(buffer.maxQueueSize);
-  }
-
-  private pushTimestamp(t: number): void {
-    const list = this.timestamps;
-    list.push(t);
-    const max = this.buffer.maxQueueSize;
-    if (max !== undefined && list.length > max) list.splice(0, list.length - max);
+    this.stamps = new StampLog(buffer.maxQueueSize);
   }
 
   /** Moves every queued item into the buffer, keeping its collection timestamp. */
@@ -53,7 +34,7 @@ export class DataUser<R = unknown, T = unknown> implements PersistentState {
     const { items, timestamps } = this.collector.drain();
     for (let i = 0; i < items.length; i++) {
       this.buffer.add(items[i]!);
-      this.pushTimestamp(timestamps[i]!);
+      this.stamps.push(timestamps[i]!);
     }
   }
 
@@ -65,10 +46,7 @@ export class DataUser<R = unknown, T = unknown> implements PersistentState {
 
   /** How many of the items added so far were collected strictly after pamiq time `t`. */
   countDataAddedSince(t: number): number {
-    let n = 0;
-    const list = this.loadedStamps ?? this.stampList;
-    for (let i = list.length - 1; i >= 0 && list[i]! > t; i--) n++;
-    return n;
+    return this.stamps.countAfter(t);
   }
 
   /** Number of items in the buffer. */
@@ -82,7 +60,7 @@ export class DataUser<R = unknown, T = unknown> implements PersistentState {
       // Take every snapshot before the first await, so a save outside a paused capture still sees
       // one consistent moment. Item references only: items are immutable by contract; encoding runs
       // later, in the producers.
-      const stamps = new Float64Array(this.loadedStamps ?? this.stampList);
+      const stamps = this.stamps.snapshot();
       const pending = this.collector.peek();
       const buffer = this.buffer.saveState(join(path, 'buffer'));
       const meta = {
@@ -91,7 +69,7 @@ export class DataUser<R = unknown, T = unknown> implements PersistentState {
         columns: ['items', 'timestamps'],
       };
       await buffer;
-      await stageFile(join(path, 'timestamps.msgpack'), () => typedArrayValueSegments(stamps));
+      await stageFile(join(path, 'timestamps.msgpack'), () => stampSegments(stamps));
       await stageFile(join(path, 'pending.msgpack'), () =>
         encodeBufferFileBatches(meta, [pending.items, pending.timestamps]),
       );
@@ -108,10 +86,7 @@ export class DataUser<R = unknown, T = unknown> implements PersistentState {
       const raw = await readMsgpack<unknown>(join(path, 'timestamps.msgpack'));
       const stamps = toNumbers(raw);
       if (stamps === undefined) throw new TypeError(`${join(path, 'timestamps.msgpack')}: expected a list of numbers`);
-      const max = this.buffer.maxQueueSize;
-      const from = max !== undefined && stamps.length > max ? stamps.length - max : 0;
-      this.stampList = [];
-      this.loadedStamps = from === 0 ? stamps : Array.isArray(stamps) ? stamps.slice(from) : (stamps as Float64Array).subarray(from);
+      this.stamps.replace(stamps);
 
       let bytes: Uint8Array;
       try {

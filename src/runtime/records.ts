@@ -1,81 +1,57 @@
 /**
  * Batches of collected items as they cross from the main thread to the training worker.
  *
- * A batch of plain objects that all have the same keys, whose values per key are all numbers, or all
- * typed arrays of one kind and length, travels as columns: one Float64Array per number field and one
- * contiguous typed array per array field, *transferred* (no copy, no per-item serialization on the
- * agent's thread). Any other batch travels as the items themselves, copied by structured clone. The
- * collection timestamps always travel as a transferred Float64Array.
+ * A batch of plain objects that all have the same keys is encoded by the buffer files' own record
+ * encoder ({@link encodeRecords}, docs/engine.md "Record batches"): number columns as the narrowest
+ * exact typed array, boolean columns as 0/1 bytes, equal typed arrays of one exact built-in kind as
+ * one contiguous tensor column. When every column is one of those, the batch travels as those
+ * columns, *transferred* (no copy, no per-item serialization on the agent's thread), and the worker
+ * decodes it with {@link decodeRecords} (tensor fields become views of their column). Any other batch
+ * travels as the items themselves, copied by structured clone. The collection timestamps always
+ * travel as a transferred Float64Array.
  *
  * Either way the worker gets its own copy: after a batch is sent, the main thread's items are no
  * longer referenced, so an agent may reuse or mutate them.
  */
 
+import { decodeRecords, encodeRecords, packTensorColumn, type RecordBatch } from '../codec/records.js';
 import { DTYPE_CTORS, dtypeOf, type TypedArray } from '../codec/typed-arrays.js';
-
-/** One column of a record batch. */
-export type Column =
-  | { kind: 'number'; values: Float64Array }
-  | { kind: 'array'; dtype: number; length: number; values: TypedArray };
 
 /** A batch as posted to the worker. Structured-cloneable; `transfer` lists what may be transferred. */
 export type PackedBatch =
-  | { form: 'records'; count: number; keys: string[]; columns: Column[]; timestamps: Float64Array }
+  | { form: 'records'; batch: RecordBatch; timestamps: Float64Array }
   | { form: 'items'; items: unknown[]; timestamps: Float64Array };
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null) return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
+/** Whether every part is a typed array of exactly the built-in kind `dtype` (not a Buffer) in unshared memory. */
+function exactParts(parts: readonly TypedArray[], dtype: number): boolean {
+  const Ctor = DTYPE_CTORS[dtype];
+  // Shared memory is not snapshotted by a transfer; a subclass (Buffer) would come back as its base.
+  for (const p of parts) if (p.constructor !== Ctor || p.buffer instanceof SharedArrayBuffer) return false;
+  return true;
 }
 
-/** The dtype code of a typed array of exactly a built-in kind (not a Buffer) in unshared memory, else 0. */
-function exactDtype(v: unknown): number {
-  const dtype = dtypeOf(v);
-  if (dtype === 0 || DTYPE_CTORS[dtype] !== (v as object).constructor) return 0;
-  // Shared memory is not snapshotted by a transfer.
-  return (v as TypedArray).buffer instanceof SharedArrayBuffer ? 0 : dtype;
-}
-
-/** The columns of `items` when every item has the shape of the first, else undefined. */
-function columnsOf(items: readonly unknown[]): { keys: string[]; columns: Column[] } | undefined {
-  const first = items[0];
-  if (!isPlainObject(first)) return undefined;
-  const keys = Object.keys(first);
-  if (keys.length === 0) return undefined;
-  const shapes = keys.map((k) => {
-    const v = first[k];
-    if (typeof v === 'number') return { kind: 'number' as const };
-    const dtype = exactDtype(v);
-    if (dtype !== 0) return { kind: 'array' as const, dtype, length: (v as TypedArray).length };
-    return undefined;
-  });
-  if (shapes.some((s) => s === undefined)) return undefined;
-  const n = items.length;
-  const columns: Column[] = shapes.map((s) =>
-    s!.kind === 'number'
-      ? { kind: 'number', values: new Float64Array(n) }
-      : { kind: 'array', dtype: s!.dtype, length: s!.length, values: new DTYPE_CTORS[s!.dtype]!(n * s!.length) },
-  );
-  for (let i = 0; i < n; i++) {
-    const item = items[i];
-    if (!isPlainObject(item)) return undefined;
-    let count = 0;
-    for (const _ in item) count++;
-    if (count !== keys.length) return undefined;
-    for (let k = 0; k < keys.length; k++) {
-      const v = item[keys[k]!];
-      const col = columns[k]!;
-      if (col.kind === 'number') {
-        if (typeof v !== 'number') return undefined;
-        col.values[i] = v;
-      } else {
-        if (exactDtype(v) !== col.dtype || (v as TypedArray).length !== col.length) return undefined;
-        (col.values as Float64Array).set(v as Float64Array, i * col.length);
+/** The batch with every column in one transferable typed array, or undefined when a column cannot be. */
+function transferable(batch: RecordBatch): RecordBatch | undefined {
+  const columns: TypedArray[] = [];
+  for (let j = 0; j < batch.keys.length; j++) {
+    const col = batch.columns[j]!;
+    switch (batch.kinds[j]) {
+      case 'number':
+      case 'boolean':
+        columns.push(col as TypedArray); // fresh arrays of the encoder: nothing of the items
+        break;
+      case 'tensor': {
+        const parts = col as TypedArray[];
+        const dtype = dtypeOf(parts[0]);
+        if (!exactParts(parts, dtype)) return undefined;
+        columns.push(packTensorColumn(parts, dtype, batch.widths[j]!));
+        break;
       }
+      default:
+        return undefined;
     }
   }
-  return { keys, columns };
+  return { ...batch, columns };
 }
 
 /**
@@ -86,27 +62,16 @@ export function packBatch(items: readonly unknown[], timestamps: readonly number
   transfer: ArrayBuffer[];
 } {
   const stamps = Float64Array.from(timestamps);
-  const cols = items.length > 0 ? columnsOf(items) : undefined;
-  if (cols) {
-    const transfer = [stamps.buffer, ...cols.columns.map((c) => c.values.buffer as ArrayBuffer)];
-    return { batch: { form: 'records', count: items.length, ...cols, timestamps: stamps }, transfer };
+  const encoded = items.length > 0 ? encodeRecords(items) : undefined;
+  const batch = encoded && transferable(encoded);
+  if (batch) {
+    const transfer = [stamps.buffer, ...(batch.columns as TypedArray[]).map((c) => c.buffer as ArrayBuffer)];
+    return { batch: { form: 'records', batch, timestamps: stamps }, transfer };
   }
   return { batch: { form: 'items', items: items as unknown[], timestamps: stamps }, transfer: [stamps.buffer] };
 }
 
-/** The items of a packed batch, as the agent collected them (records rebuilt with their own arrays). */
-export function unpackBatch(batch: PackedBatch): unknown[] {
-  if (batch.form === 'items') return batch.items;
-  const { count, keys, columns } = batch;
-  const items = new Array<Record<string, unknown>>(count);
-  for (let i = 0; i < count; i++) {
-    const item: Record<string, unknown> = {};
-    for (let k = 0; k < keys.length; k++) {
-      const col = columns[k]!;
-      item[keys[k]!] =
-        col.kind === 'number' ? col.values[i] : col.values.slice(i * col.length, (i + 1) * col.length);
-    }
-    items[i] = item;
-  }
-  return items;
+/** The items of a packed batch, as the agent collected them (records rebuilt, typed arrays as views of their column). */
+export function unpackBatch(packed: PackedBatch): unknown[] {
+  return packed.form === 'items' ? packed.items : decodeRecords(packed.batch);
 }

@@ -83,6 +83,12 @@ if (mode === 'ours') {
     await new Promise((resolve) => setTimeout(resolve, 15));
     rec.add('longestGapMs', longestGap(t0, t2));
     rec.add('gapShare', longestGap(t0, t2) / (t2 - t0));
+    // The same window without a save: what the machine alone does to the timer (its scheduling noise).
+    const b0 = now();
+    await new Promise((resolve) => setTimeout(resolve, t2 - t0));
+    const b1 = now();
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    rec.add('baselineGapMs', longestGap(b0, b1));
     rec.add('captureMs', t1 - t0);
     rec.add('saveMs', t2 - t0);
     rec.fact('stateBytes', treeSize(path).bytes);

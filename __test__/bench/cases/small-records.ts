@@ -48,7 +48,9 @@ for (let r = 0; r < reps; r++) {
   const t4 = now();
   rec.add('loadMs', t4 - t3);
   rec.add('totalMs', t2 - t0 + (t4 - t3));
-  const last = fresh.buffer.getData()[records - 1];
+  const data = fresh.buffer.getData();
+  rec.add('firstUseMs', now() - t4);
+  const last = data[records - 1];
   const want = recordItem(records - 1);
   if (fresh.buffer.length !== records || !last || last.some((v, i) => v !== want[i])) {
     throw new Error('the loaded records differ from the saved ones');

@@ -7,9 +7,10 @@
 //! `,\n  "manifestXxh3": "<16 hex>"\n}`, so the checksum is checked on the raw bytes: any change of
 //! the file (one flipped bit included) fails the check. Format 1 (no `seq`, no checksum) still loads.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::Code;
@@ -141,8 +142,114 @@ fn safe_uint(v: &Value) -> Option<u64> {
   (f >= 0.0 && f.fract() == 0.0 && f <= MAX_SAFE_INTEGER as f64).then_some(f as u64)
 }
 
+/// A manifest as the typed fast path reads it: strings borrowed from the bytes where they hold no
+/// escapes, unknown members ignored (as the generic path ignores them).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawManifest<'a> {
+  #[serde(borrow)]
+  format: Cow<'a, str>,
+  format_version: u64,
+  #[serde(borrow)]
+  library: RawLibrary<'a>,
+  #[serde(borrow)]
+  created_at_ns: Cow<'a, str>,
+  seq: Option<u64>,
+  #[serde(borrow)]
+  components: Vec<Cow<'a, str>>,
+  #[serde(borrow)]
+  files: Vec<RawFile<'a>>,
+  #[serde(borrow)]
+  manifest_xxh3: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct RawLibrary<'a> {
+  #[serde(borrow)]
+  name: Cow<'a, str>,
+  #[serde(borrow)]
+  version: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+struct RawFile<'a> {
+  #[serde(borrow)]
+  path: Cow<'a, str>,
+  size: u64,
+  #[serde(borrow)]
+  xxh3: Cow<'a, str>,
+}
+
+/// The typed fast path of [`parse_manifest`]: the manifest when the bytes are a well-formed manifest
+/// of the usual shape that passes every check, else `None` (the generic path then finds the exact
+/// reason). Whatever it accepts, the generic path accepts with the same result.
+fn parse_typed(bytes: &[u8]) -> Option<Manifest> {
+  let raw: RawManifest = serde_json::from_slice(bytes).ok()?;
+  if raw.format != FORMAT
+    || raw.format_version > FORMAT_VERSION
+    || !is_decimal(&raw.created_at_ns)
+  {
+    return None;
+  }
+  let format_version = raw.format_version;
+  let seq = match (format_version >= 2, raw.seq) {
+    (true, Some(s)) if s <= MAX_SAFE_INTEGER => Some(s),
+    (true, _) => return None,
+    // A format-1 manifest ignores `seq` (the generic path does not read it).
+    (false, _) => None,
+  };
+  let manifest_xxh3 = match (format_version >= 2, &raw.manifest_xxh3) {
+    (_, Some(sum)) => Some(checked_trailer(bytes, sum).ok()?),
+    (true, None) => return None,
+    // `"manifestXxh3": null` also reads as None here; the generic path refuses it.
+    (false, None) if contains(bytes, b"\"manifestXxh3\"") => return None,
+    (false, None) => None,
+  };
+  let mut seen = HashSet::with_capacity(raw.files.len());
+  let mut files = Vec::with_capacity(raw.files.len());
+  for f in &raw.files {
+    if !is_valid_rel_path(&f.path)
+      || !seen.insert(&*f.path)
+      || f.size > MAX_SAFE_INTEGER
+      || !is_hex16(&f.xxh3)
+    {
+      return None;
+    }
+    files.push(ManifestFile {
+      path: f.path.clone().into_owned(),
+      size: f.size,
+      xxh3: f.xxh3.clone().into_owned(),
+    });
+  }
+  Some(Manifest {
+    format: FORMAT.to_owned(),
+    format_version,
+    library: Library {
+      name: raw.library.name.into_owned(),
+      version: raw.library.version.into_owned(),
+    },
+    created_at_ns: raw.created_at_ns.into_owned(),
+    seq,
+    components: raw.components.into_iter().map(Cow::into_owned).collect(),
+    files,
+    manifest_xxh3,
+  })
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+  haystack.windows(needle.len()).any(|w| w == needle)
+}
+
 /// Parses and checks manifest bytes. Never panics.
 pub fn parse_manifest(bytes: &[u8]) -> Result<Manifest, ManifestError> {
+  if let Some(m) = parse_typed(bytes) {
+    return Ok(m);
+  }
+  parse_generic(bytes)
+}
+
+/// [`parse_manifest`] through a generic JSON value: slower, and the one that names what is wrong.
+fn parse_generic(bytes: &[u8]) -> Result<Manifest, ManifestError> {
   // No position in the reason: JSON.parse (the TypeScript twin) cannot report serde's line/column.
   let value: Value = serde_json::from_slice(bytes).map_err(|_| bad("invalid JSON"))?;
   let Value::Object(obj) = value else {
@@ -258,13 +365,24 @@ fn check_own_checksum(
   let stored = match obj.get(CHECKSUM_KEY) {
     None if format_version < 2 => return Ok(None),
     None => return Err(bad(format_args!("\"{CHECKSUM_KEY}\" is missing"))),
-    Some(Value::String(s)) if is_hex16(s) => s,
+    Some(Value::String(s)) => s,
     Some(_) => {
       return Err(bad(format_args!(
         "\"{CHECKSUM_KEY}\" must be 16 lowercase hex digits"
       )))
     }
   };
+  checked_trailer(bytes, stored).map(Some)
+}
+
+/// Checks that `stored` (the `manifestXxh3` member) is 16 lowercase hex digits, is the manifest's last
+/// member as written, and is the XXH3 of the body; returns it.
+fn checked_trailer(bytes: &[u8], stored: &str) -> Result<String, ManifestError> {
+  if !is_hex16(stored) {
+    return Err(bad(format_args!(
+      "\"{CHECKSUM_KEY}\" must be 16 lowercase hex digits"
+    )));
+  }
   let trailer_len = TRAILER_HEAD.len() + 16 + TRAILER_TAIL.len();
   let well_placed = bytes.len() > trailer_len
     && bytes.ends_with(TRAILER_TAIL)
@@ -280,12 +398,12 @@ fn check_own_checksum(
   body.extend_from_slice(&bytes[..bytes.len() - trailer_len]);
   body.extend_from_slice(b"\n}");
   let found = xxh3_hex(&body);
-  if found != *stored {
+  if found != stored {
     return Err(bad(format_args!(
       "checksum mismatch: {CHECKSUM_KEY} is {stored}, the manifest hashes to {found}"
     )));
   }
-  Ok(Some(stored.clone()))
+  Ok(stored.to_owned())
 }
 
 #[cfg(test)]
@@ -428,6 +546,42 @@ mod tests {
       parse_manifest(&[0xff, 0xfe]).unwrap_err().code,
       Code::BadManifest
     );
+  }
+
+  /// The typed fast path accepts only what the generic path accepts, with the same result.
+  #[test]
+  fn typed_path_agrees_with_the_generic_one() {
+    let good = [sample().to_json(), sample2().to_json()];
+    for text in &good {
+      let typed = parse_typed(text.as_bytes());
+      assert!(typed.is_some(), "typed path refused {text}");
+      assert_eq!(typed.map(Ok), Some(parse_generic(text.as_bytes())));
+    }
+    let v1 = sample().to_json();
+    let v2 = sample2().to_json();
+    let odd = [
+      v1.replace("\n}", ",\n  \"manifestXxh3\": null\n}"),
+      v1.replace("\"formatVersion\": 1", "\"formatVersion\": 1.0"),
+      v1.replace("\"formatVersion\": 1", "\"formatVersion\": 1, \"seq\": \"x\""),
+      v1.replace("\"formatVersion\": 1", "\"formatVersion\": 1, \"format\": \"pamiq-state\""),
+      v1.replace("\"size\": 1234", "\"size\": 1234.0"),
+      v1.replace("\"size\": 1234", "\"size\": 9007199254740992"),
+      v1.replace("\"xxh3\": \"9b0a3c7e11d2f0aa\"", "\"xxh3\": \"9B0A3C7E11D2F0AA\""),
+      v1.replace("\"path\": \"data/buf/buffer.msgpack\"", "\"path\": \"data\\/buf\\/buffer.msgpack\""),
+      v1.replace("\"name\": \"pamiq-core\"", "\"name\": \"pamiq\\u002dcore\", \"extra\": [1]"),
+      v2.replace("\"seq\": 7", "\"seq\": 7.0"),
+      v2.replace("\"seq\": 7", "\"seq\": null"),
+      v2.replace("\"formatVersion\": 2", "\"formatVersion\": 3"),
+      v2.replace("\"createdAtNs\": \"1764075695123456789\"", "\"createdAtNs\": \"17640756951234567x9\""),
+    ];
+    for text in &odd {
+      let generic = parse_generic(text.as_bytes());
+      match parse_typed(text.as_bytes()) {
+        Some(m) => assert_eq!(Ok(m), generic, "{text}"),
+        None => {}
+      }
+      assert_eq!(parse_manifest(text.as_bytes()), generic, "{text}");
+    }
   }
 
   #[test]
