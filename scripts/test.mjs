@@ -17,7 +17,7 @@ function bin(pkg, command = pkg) {
   return join(dir, typeof manifest.bin === 'string' ? manifest.bin : manifest.bin[command]);
 }
 const totals = { passed: 0, failed: 0, skipped: 0 };
-let failedSteps = [];
+const failedSteps = [];
 
 function run(label, cmd, args, env = {}) {
   console.log(`\n=== ${label}: ${[cmd, ...args].join(' ')}`);

@@ -8,10 +8,10 @@
 
 // ---- pamiq-core ----------------------------------------------------------------------------------
 import {
-  Agent,
+  type Agent,
   Environment,
   Interaction,
-  FixedIntervalInteraction,
+  type FixedIntervalInteraction,
   IntervalAdjustor,
   SleepIntervalAdjustor,
   ModularEnvironment,
@@ -35,8 +35,8 @@ import {
   TrainingModel,
   LinearModel,
   LinearInferenceModel,
-  Trainer,
-  launch,
+  type Trainer,
+  type launch,
   defineTraining,
   StateStore,
   PeriodicSaveCondition,
@@ -55,7 +55,7 @@ import {
   LaunchConfigError,
   WorkerDiedError,
   KeyError,
-  VERSION,
+  type VERSION,
   type RandomReplacementOptions,
   type TrainingModelOptions,
   type LinearModelOptions,
@@ -75,14 +75,14 @@ import {
 } from '../../src/index.js';
 
 // ---- the subpaths ----------------------------------------------------------------------------------
-import * as interaction from '../../src/interaction/index.js';
+import type * as interaction from '../../src/interaction/index.js';
 import type { InteractionEvents, ThreadEvents, WrapperLike } from '../../src/interaction/index.js';
 import * as data from '../../src/data/index.js';
 import type { CollectedBatch, Named } from '../../src/data/index.js';
-import * as model from '../../src/model/index.js';
+import type * as model from '../../src/model/index.js';
 import type { ParameterArray, Parameters as ModelParameters, LinearParams } from '../../src/model/index.js';
-import * as trainer from '../../src/trainer/index.js';
-import * as state from '../../src/state/index.js';
+import type * as trainer from '../../src/trainer/index.js';
+import type * as state from '../../src/state/index.js';
 import type {
   PendingSave,
   LoadOptions,

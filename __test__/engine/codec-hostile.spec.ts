@@ -17,7 +17,7 @@ const name = backend().name;
 async function saveAndLoad(t: Parameters<typeof tmpDir>[0], items: unknown[]): Promise<unknown[]> {
   const dir = tmpDir(t);
   const buffer = new SequentialBuffer<unknown>(100);
-  items.forEach((x) => buffer.add(x));
+  for (const x of items) buffer.add(x);
   const store = new StateStore({ statesDir: dir });
   store.register('data', DataUsersDict.fromDataBuffers({ buf: buffer }));
   const path = await store.saveState();
@@ -121,7 +121,7 @@ const REFUSED: [string, () => unknown, RegExp][] = [
   ['undefined in an array', () => ({ step: 1, list: [1, undefined] }), /cannot write undefined .* at \[0\]\.list\[1\]/],
   ['a class instance', () => ({ step: 1, p: new Point(1, 2) }), /cannot write an instance of Point .* at \[0\]\.p/],
   ['a short lone surrogate', () => ({ step: 1, s: 'a\ud800' }), /cannot write a string with a lone surrogate .* at \[0\]\.s/],
-  ['a long lone surrogate', () => ({ step: 1, s: 'x'.repeat(500) + '\udc00' }), /cannot write a string with a lone surrogate .* at \[0\]\.s/],
+  ['a long lone surrogate', () => ({ step: 1, s: `${'x'.repeat(500)}\udc00` }), /cannot write a string with a lone surrogate .* at \[0\]\.s/],
   ['a DataView', () => ({ step: 1, v: new DataView(new ArrayBuffer(4)) }), /cannot write a DataView .* at \[0\]\.v/],
 ];
 

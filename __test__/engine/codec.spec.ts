@@ -112,7 +112,7 @@ test('names where an unwritable value sits: functions, symbols, cycles, too deep
     [['a', Symbol('s')], '[1]', /symbol/],
     [[{ a: new Map() }], '[0].a', /Map/],
     [[0, 0, (() => { const o: Record<string, unknown> = {}; o.self = o; return o; })()], '[2].self', /cycle/],
-    [[(() => { let v: unknown = 1; for (let i = 0; i < 150; i++) v = [v]; return v; })()], '[0]' + '[0]'.repeat(100), /deeper than 100/],
+    [[(() => { let v: unknown = 1; for (let i = 0; i < 150; i++) v = [v]; return v; })()], `[0]${'[0]'.repeat(100)}`, /deeper than 100/],
     [[{ 'odd key': () => 0 }], '[0]["odd key"]', /function/],
   ];
   for (const [items, at, what] of cases) {
@@ -142,7 +142,9 @@ test('round-trips a buffer file with aligned tensor columns', (t) => {
   const obs = back.columns[0] as Float32Array[];
   t.is(obs[0]!.buffer, bytes.buffer);
   t.is(obs[0]!.byteOffset % 8, 0);
-  obs.forEach((a, i) => t.is(a.byteOffset, obs[0]!.byteOffset + i * 12));
+  obs.forEach((a, i) => {
+    t.is(a.byteOffset, obs[0]!.byteOffset + i * 12);
+  });
 });
 
 test('round-trips an empty single-column buffer file and rejects damaged ones', (t) => {

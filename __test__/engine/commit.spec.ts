@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { EngineError, type CommitRequest, type Engine } from '../../src/backend/types.js';
+import type { EngineError, CommitRequest, Engine } from '../../src/backend/types.js';
 import { eachEngine, parity, sealManifest, tmp, writeTree } from './vectors.js';
 
 const FILES: Record<string, string> = {
@@ -20,13 +20,13 @@ async function prepare(engine: Engine, statesDir: string, files = FILES, knownPa
   const known: CommitRequest['known'] = {};
   for (const rel of knownPaths) {
     // A known file as a writer produced it (written by the engine's own writer).
-    const w = engine.createWriter(join(tmpDir, ...rel.split('/')) + '.w');
+    const w = engine.createWriter(`${join(tmpDir, ...rel.split('/'))}.w`);
     await w.append([Buffer.from(files[rel]!)]);
     known[rel] = await w.finish();
   }
   for (const rel of knownPaths) {
     const { renameSync } = await import('node:fs');
-    renameSync(join(tmpDir, ...rel.split('/')) + '.w', join(tmpDir, ...rel.split('/')));
+    renameSync(`${join(tmpDir, ...rel.split('/'))}.w`, join(tmpDir, ...rel.split('/')));
   }
   return {
     tmpDir,

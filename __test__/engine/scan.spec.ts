@@ -15,7 +15,9 @@ async function populate(t: ExecutionContext, engine: Engine): Promise<string> {
   ];
   for (const m of made) await makeState(t, engine, { 'time.msgpack': m.name }, { statesDir, ...m });
   // Reverse the mtimes so that an mtime order would be wrong.
-  made.forEach((m, i) => utimesSync(join(statesDir, m.name), 1_700_000_000 - i * 100, 1_700_000_000 - i * 100));
+  made.forEach((m, i) => {
+    utimesSync(join(statesDir, m.name), 1_700_000_000 - i * 100, 1_700_000_000 - i * 100);
+  });
   mkdirSync(join(statesDir, 'no-manifest.state'));
   mkdirSync(join(statesDir, 'garbage.state'));
   writeFileSync(join(statesDir, 'garbage.state', 'manifest.json'), 'not json');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import test from 'ava';
-import { EngineError } from '../../src/backend/types.js';
+import type { EngineError } from '../../src/backend/types.js';
 import { concat, conformanceOutcome, eachEngine, native, nativeSkipReason, parity, rng, randomBytes, tmp } from './vectors.js';
 
 eachEngine('writes segments in order and reports their size and hash', async (t, engine) => {

@@ -39,7 +39,7 @@ function sample(families: Map<string, Family>, name: string, labels: Record<stri
  */
 function singleHistogram(families: Map<string, Family>, name: string) {
   const fam = families.get(name);
-  if (!fam || fam.type !== 'HISTOGRAM' || fam.metrics.length !== 1) throw new Error(`histogram ${name} missing`);
+  if (fam?.type !== 'HISTOGRAM' || fam.metrics.length !== 1) throw new Error(`histogram ${name} missing`);
   return fam.metrics[0]!;
 }
 

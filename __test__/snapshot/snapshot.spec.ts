@@ -30,7 +30,7 @@ function treeOf(root: string): Map<string, Buffer> {
     for (const name of readdirSync(dir)) {
       const p = join(dir, name);
       if (statSync(p).isDirectory()) {
-        out.set(relative(root, p) + '/', Buffer.alloc(0));
+        out.set(`${relative(root, p)}/`, Buffer.alloc(0));
         walk(p);
       } else out.set(relative(root, p), readFileSync(p));
     }

@@ -23,7 +23,9 @@ test('removes the oldest states beyond maxKeep, ordered by creation time and not
   const dir = tmpDir(t);
   const paths = await makeStates(dir, 5);
   // Reverse the mtimes: the oldest state now looks newest to an mtime-based keeper.
-  paths.forEach((p, i) => utimesSync(p, new Date(), new Date(Date.now() - i * 3_600_000)));
+  paths.forEach((p, i) => {
+    utimesSync(p, new Date(), new Date(Date.now() - i * 3_600_000));
+  });
   const keeper = new LatestStatesKeeper({ statesDir: dir, maxKeep: 3 });
   const removed = await keeper.cleanup();
   t.deepEqual(removed, paths.slice(0, 2));
@@ -129,7 +131,9 @@ test('a keeper written like the guide’s SizeBasedStatesKeeper works', async (t
     }
   }
   const paths = await makeStates(dir, 4);
-  paths.forEach((p, i) => utimesSync(p, new Date(), new Date(1_700_000_000_000 + i * 1000)));
+  paths.forEach((p, i) => {
+    utimesSync(p, new Date(), new Date(1_700_000_000_000 + i * 1000));
+  });
   const oneState = (await scanStates(dir)).entries[0]!.size!;
   const keeper = new SizeBasedStatesKeeper(dir, oneState * 2);
   for (const p of paths) keeper.recordSaved(p);
@@ -150,7 +154,7 @@ test('removal is crash-safe: the state leaves the pattern before its files are d
   t.true(statSync(paths[1]!).isDirectory());
 });
 
-const escape = (p: string) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (p: string) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 test.serial('cleanup removes only states inside the keeper’s directory: statesDir, "", "..", outside paths and symlinks are refused', async (t) => {
   const root = tmpDir(t);
@@ -180,10 +184,10 @@ test.serial('cleanup removes only states inside the keeper’s directory: states
   t.is(readFileSync(join(root, 'work', 'unrelated.txt'), 'utf8'), 'keep');
   t.is(readFileSync(join(dir, 'notes', 'todo.txt'), 'utf8'), 'keep');
   t.true(existsSync(outside));
-  t.regex(logs.text(), new RegExp(`Refusing to remove '${escape(dir)}': it is the states directory itself`));
-  t.regex(logs.text(), new RegExp(`Refusing to remove '${escape(outside)}': it is not a state inside`));
-  t.regex(logs.text(), new RegExp(`Refusing to remove '${escape(join(root, 'work'))}': it is not a state inside`));
-  t.regex(logs.text(), new RegExp(`Refusing to remove '${escape(join(dir, 'notes'))}': it has no manifest`));
+  t.regex(logs.text(), new RegExp(`Refusing to remove '${escapeRegExp(dir)}': it is the states directory itself`));
+  t.regex(logs.text(), new RegExp(`Refusing to remove '${escapeRegExp(outside)}': it is not a state inside`));
+  t.regex(logs.text(), new RegExp(`Refusing to remove '${escapeRegExp(join(root, 'work'))}': it is not a state inside`));
+  t.regex(logs.text(), new RegExp(`Refusing to remove '${escapeRegExp(join(dir, 'notes'))}': it has no manifest`));
 });
 
 test('a keeper that does not say which directory it keeps removes nothing, with the reason', async (t) => {
@@ -246,8 +250,14 @@ test.serial('a cleanup scans the directory once and verifies each state once', a
   const e = engine();
   const calls = { scan: 0, verify: [] as string[] };
   const { scanStates: scan, verifyState: verify } = e;
-  (e as { scanStates: typeof scan }).scanStates = (d, p) => (calls.scan++, scan.call(e, d, p));
-  (e as { verifyState: typeof verify }).verifyState = (d) => (calls.verify.push(d), verify.call(e, d));
+  (e as { scanStates: typeof scan }).scanStates = (d, p) => {
+    calls.scan++;
+    return scan.call(e, d, p);
+  };
+  (e as { verifyState: typeof verify }).verifyState = (d) => {
+    calls.verify.push(d);
+    return verify.call(e, d);
+  };
   t.teardown(() => Object.assign(e, { scanStates: scan, verifyState: verify }));
   const keeper = new LatestStatesKeeper({ statesDir: dir, maxKeep: 2 });
   t.deepEqual(await keeper.cleanup(), paths.slice(0, 3));

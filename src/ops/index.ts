@@ -14,7 +14,7 @@ import { formatAddress, isLoopback, type ApiAddress } from './address.js';
 import { CommandQueue, type CommandTarget } from './commands.js';
 import { NO_OBSERVER, fanOut, type OpsObserver } from './observer.js';
 import { InfoRecorder, type ThreadInfo } from './recorder.js';
-import { SystemStatus, deriveStatus, statusName } from './status.js';
+import { type SystemStatus, deriveStatus, statusName } from './status.js';
 
 export { SystemStatus, statusName } from './status.js';
 export type { OpsObserver, SaveReport, SavePhase } from './observer.js';

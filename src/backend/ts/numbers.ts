@@ -21,7 +21,7 @@ function numbers(values: Float64Array, start: number, end: number): number[] {
   const out = new Array<number>(end - start);
   for (let i = start; i < end; i++) {
     const x = values[i]!;
-    out[i - start] = x !== x ? NaN : x;
+    out[i - start] = Number.isNaN(x) ? NaN : x;
   }
   return out;
 }
