@@ -1,5 +1,7 @@
 export { TimeController, realSleep, type TimeState, type ClockName } from './controller.js';
 export { TimeAnchor } from './anchor.js';
+export { realClock, type Clock, type SleepOptions } from './clock.js';
+export { FakeClock, type FakeClockOptions } from './fake-clock.js';
 export {
   getGlobalTimeController,
   setGlobalTimeController,
@@ -15,4 +17,5 @@ export {
   fixedTime,
   fixedSleep,
   fixedPerfCounter,
+  globalClock,
 } from './global.js';
