@@ -49,7 +49,7 @@ test('real time: sleep waits at least the given pamiq time divided by the scale,
   await aborted; // resolves at once (the spec's timeout would catch a sleep that ignored the abort)
 });
 
-test('real time: a sleep adjustor's periods are never shorter than the interval and add up to the real time passed', async (t) => {
+test("real time: a sleep adjustor's periods are never shorter than the interval and add up to the real time passed", async (t) => {
   const adjustor = new SleepIntervalAdjustor(0.02);
   adjustor.reset();
   const start = performance.now();
