@@ -51,8 +51,8 @@ test('real time: sleep waits at least the given pamiq time divided by the scale,
 
 test("real time: a sleep adjustor's periods are never shorter than the interval and add up to the real time passed", async (t) => {
   const adjustor = new SleepIntervalAdjustor(0.02);
-  adjustor.reset();
   const start = performance.now();
+  adjustor.reset();
   const periods: number[] = [];
   for (let i = 0; i < 10; i++) periods.push(await adjustor.adjust());
   const total = performance.now() - start;
