@@ -1,5 +1,6 @@
 //! N-API binding over `pamiq_engine` (crates/engine): a thin conversion layer. The TypeScript adapter
-//! `src/backend/native.ts` turns these raw exports into the `Engine` interface.
+//! `src/backend/native.ts` turns these raw exports into the `Engine` interface; it is typed from the
+//! generated `index.d.ts`, so a changed signature here fails `npm run typecheck` there.
 //!
 //! Conventions:
 //! - Errors are thrown / rejected with the message `CODE: message` (CODE one of docs/engine.md's
@@ -7,13 +8,30 @@
 //! - File work runs in `AsyncTask`s (libuv pool), which fan out on the engine's rayon pool.
 //! - Buffers cross without copies: segments are read in place (the contract is that JavaScript never
 //!   mutates data it handed to a writer), results are `Uint8Array`s that take over Rust's `Vec`s.
-//! - Nothing here panics: every engine call is also wrapped in `catch_unwind`, and the `Task` structs
-//!   (which own the JS references) are dropped on the JS thread.
+//! - Nothing here panics: every engine call is also wrapped in `catch_unwind`, and the tasks (which
+//!   own the JS references) are dropped on the JS thread.
+//!
+//! Adding an asynchronous engine function takes three parts:
+//! 1. a `#[napi(object)]` struct for its result (`RawX`, with `From<engine::X>`), unless one exists;
+//! 2. one line `engine_task!(XTask => RawX);` — the task type that runs the call on the libuv pool;
+//! 3. the exported function, whose `///` docs become the JSDoc of `index.d.ts`:
+//!    ```ignore
+//!    /// What it does.
+//!    #[napi]
+//!    pub fn do_x(dir: String) -> AsyncTask<XTask> {
+//!      XTask::start(move || engine::do_x(Path::new(&dir)).map(RawX::from))
+//!    }
+//!    ```
+//! The closure runs on a worker thread under `guarded` (errors become `CODE: message`, panics `EIO`)
+//! and builds the JavaScript value there; it is called by reference, so what it captures (argument
+//! buffers among it) stays in the task and is dropped with it on the JS thread. Then
+//! `npm run build` regenerates `index.d.ts`, and the adapter in src/backend/native.ts uses the
+//! export. Synchronous functions call `guarded` directly.
 #![deny(clippy::all)]
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use napi::bindgen_prelude::*;
@@ -60,6 +78,51 @@ fn to_u64(x: f64, what: &str) -> engine::Result<u64> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Asynchronous calls: one generic job, one named task type per function
+
+/// The work of one asynchronous call: engine code that runs on a libuv worker thread and returns the
+/// value handed to JavaScript. It is called by reference (`Fn`), so what it captures is dropped with
+/// its task, on the JS thread.
+pub struct Job<T>(Box<dyn Fn() -> engine::Result<T> + Send>);
+
+impl<T> Job<T> {
+  fn run(&self) -> Result<T> {
+    guarded(|| (self.0)())
+  }
+}
+
+/// `engine_task!(XTask => RawX)` declares `XTask`, a `Task` resolving to `RawX`, and
+/// `XTask::start(closure) -> AsyncTask<XTask>`. Each function needs a task type of its own only
+/// because the generated `index.d.ts` names the Promise's value after the `impl Task`'s `JsValue`.
+macro_rules! engine_task {
+  ($task:ident => $($js:tt)+) => {
+    pub struct $task(Job<$($js)+>);
+
+    impl $task {
+      fn start(
+        job: impl Fn() -> engine::Result<$($js)+> + Send + 'static,
+      ) -> AsyncTask<$task> {
+        AsyncTask::new($task(Job(Box::new(job))))
+      }
+    }
+
+    #[napi]
+    impl Task for $task {
+      type Output = $($js)+;
+      type JsValue = $($js)+;
+
+      fn compute(&mut self) -> Result<Self::Output> {
+        self.0.run()
+      }
+
+      fn resolve(&mut self, _env: Env, out: Self::Output) -> Result<Self::JsValue> {
+        Ok(out)
+      }
+    }
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Writer
 
 /// Size and XXH3-64 (16 lowercase hex digits) of a written file.
@@ -90,67 +153,9 @@ fn with_writer<T>(
   f(&mut guard)
 }
 
-pub struct AppendTask {
-  writer: SharedWriter,
-  segments: Vec<Uint8Array>,
-}
-
-#[napi]
-impl Task for AppendTask {
-  type Output = ();
-  type JsValue = ();
-
-  fn compute(&mut self) -> Result<()> {
-    let segments = &self.segments;
-    guarded(|| with_writer(&self.writer, |w| w.append(segments)))
-  }
-
-  fn resolve(&mut self, _env: Env, _out: ()) -> Result<()> {
-    Ok(())
-  }
-}
-
-pub struct FinishTask {
-  writer: SharedWriter,
-}
-
-#[napi]
-impl Task for FinishTask {
-  type Output = engine::Digest;
-  type JsValue = RawDigest;
-
-  fn compute(&mut self) -> Result<engine::Digest> {
-    guarded(|| with_writer(&self.writer, |w| w.finish()))
-  }
-
-  fn resolve(&mut self, _env: Env, out: engine::Digest) -> Result<RawDigest> {
-    Ok(out.into())
-  }
-}
-
-pub struct AbortTask {
-  writer: SharedWriter,
-}
-
-#[napi]
-impl Task for AbortTask {
-  type Output = ();
-  type JsValue = ();
-
-  fn compute(&mut self) -> Result<()> {
-    let _ = guarded(|| {
-      with_writer(&self.writer, |w| {
-        w.abort();
-        Ok(())
-      })
-    });
-    Ok(())
-  }
-
-  fn resolve(&mut self, _env: Env, _out: ()) -> Result<()> {
-    Ok(())
-  }
-}
+engine_task!(AppendTask => ());
+engine_task!(FinishTask => RawDigest);
+engine_task!(AbortTask => ());
 
 /// A streaming writer of one new file. The file is created exclusively by the first `append` (or by
 /// `finish` when nothing was appended). Calls must be awaited one after another.
@@ -175,25 +180,30 @@ impl NativeWriter {
   /// Rejects with `EEXIST: …` if the file existed.
   #[napi]
   pub fn append(&self, segments: Vec<Uint8Array>) -> AsyncTask<AppendTask> {
-    AsyncTask::new(AppendTask {
-      writer: self.inner.clone(),
-      segments,
-    })
+    let writer = self.inner.clone();
+    AppendTask::start(move || with_writer(&writer, |w| w.append(&segments)))
   }
 
   /// Fsyncs and closes the file; resolves to its size and hash.
   #[napi]
   pub fn finish(&self) -> AsyncTask<FinishTask> {
-    AsyncTask::new(FinishTask {
-      writer: self.inner.clone(),
-    })
+    let writer = self.inner.clone();
+    FinishTask::start(move || with_writer(&writer, |w| w.finish()).map(RawDigest::from))
   }
 
   /// Closes and unlinks the file (if this writer created it); never rejects.
   #[napi]
   pub fn abort(&self) -> AsyncTask<AbortTask> {
-    AsyncTask::new(AbortTask {
-      writer: self.inner.clone(),
+    let writer = self.inner.clone();
+    AbortTask::start(move || {
+      // Never rejects: a failure (or panic) while aborting leaves nothing to report.
+      let _ = guarded(|| {
+        with_writer(&writer, |w| {
+          w.abort();
+          Ok(())
+        })
+      });
+      Ok(())
     })
   }
 }
@@ -232,10 +242,6 @@ pub struct RawCommitResult {
   pub sync_error: Option<String>,
 }
 
-pub struct CommitTask {
-  req: Option<RawCommitRequest>,
-}
-
 fn to_engine_request(req: RawCommitRequest) -> engine::Result<engine::CommitRequest> {
   let mut known = HashMap::with_capacity(req.known.len());
   for (path, d) in req.known {
@@ -256,35 +262,30 @@ fn to_engine_request(req: RawCommitRequest) -> engine::Result<engine::CommitRequ
   })
 }
 
-#[napi]
-impl Task for CommitTask {
-  type Output = engine::CommitResult;
-  type JsValue = RawCommitResult;
-
-  fn compute(&mut self) -> Result<engine::CommitResult> {
-    let req = self.req.take();
-    guarded(|| {
-      let req = req.ok_or_else(|| EngineError::new(Code::Io, "commit task ran twice"))?;
-      engine::commit_state(&to_engine_request(req)?)
-    })
-  }
-
-  fn resolve(&mut self, _env: Env, out: engine::CommitResult) -> Result<RawCommitResult> {
-    Ok(RawCommitResult {
+impl From<engine::CommitResult> for RawCommitResult {
+  fn from(out: engine::CommitResult) -> Self {
+    RawCommitResult {
       path: out.path,
       name: out.name,
       manifest_json: out.manifest.to_json(),
       durable: out.durable,
       sync_error: out.sync_error,
-    })
+    }
   }
 }
+
+engine_task!(CommitTask => RawCommitResult);
 
 /// Hashes and fsyncs the files of `req.tmpDir` not in `req.known`, fsyncs every directory, writes
 /// manifest.json and renames the directory to `statesDir/name` (suffixed `_1`, `_2`, … when taken).
 #[napi]
 pub fn commit_state(req: RawCommitRequest) -> AsyncTask<CommitTask> {
-  AsyncTask::new(CommitTask { req: Some(req) })
+  // Converted here (moves only); an invalid request rejects the Promise.
+  let req = to_engine_request(req);
+  CommitTask::start(move || {
+    let req = req.as_ref().map_err(Clone::clone)?;
+    engine::commit_state(req).map(RawCommitResult::from)
+  })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -326,66 +327,46 @@ pub struct RawReadResult {
   pub contents: Vec<Uint8Array>,
 }
 
-pub struct ReadTask {
-  dir: String,
-}
-
-#[napi]
-impl Task for ReadTask {
-  type Output = engine::ReadResult;
-  type JsValue = RawReadResult;
-
-  fn compute(&mut self) -> Result<engine::ReadResult> {
-    guarded(|| engine::read_state(std::path::Path::new(&self.dir)))
-  }
-
-  fn resolve(&mut self, _env: Env, out: engine::ReadResult) -> Result<RawReadResult> {
+impl From<engine::ReadResult> for RawReadResult {
+  fn from(out: engine::ReadResult) -> Self {
     let (paths, contents) = out
       .files
       .into_iter()
       .map(|(p, bytes)| (p, Uint8Array::new(bytes)))
       .unzip();
-    Ok(RawReadResult {
+    RawReadResult {
       manifest_json: out.manifest.to_json(),
       problems: raw_problems(out.problems),
       paths,
       contents,
-    })
+    }
   }
 }
+
+engine_task!(ReadTask => RawReadResult);
 
 /// Reads a state: parses and checks the manifest, reads every listed file in parallel and checks its
 /// size and XXH3.
 #[napi]
 pub fn read_state(dir: String) -> AsyncTask<ReadTask> {
-  AsyncTask::new(ReadTask { dir })
+  ReadTask::start(move || engine::read_state(Path::new(&dir)).map(RawReadResult::from))
 }
 
-pub struct VerifyTask {
-  dir: String,
-}
-
-#[napi]
-impl Task for VerifyTask {
-  type Output = engine::VerifyReport;
-  type JsValue = RawVerifyReport;
-
-  fn compute(&mut self) -> Result<engine::VerifyReport> {
-    guarded(|| engine::verify_state(std::path::Path::new(&self.dir)))
-  }
-
-  fn resolve(&mut self, _env: Env, out: engine::VerifyReport) -> Result<RawVerifyReport> {
-    Ok(RawVerifyReport {
+impl From<engine::VerifyReport> for RawVerifyReport {
+  fn from(out: engine::VerifyReport) -> Self {
+    RawVerifyReport {
       manifest_json: out.manifest.to_json(),
       problems: raw_problems(out.problems),
-    })
+    }
   }
 }
+
+engine_task!(VerifyTask => RawVerifyReport);
 
 /// The checks of `readState`, streaming, without keeping contents.
 #[napi]
 pub fn verify_state(dir: String) -> AsyncTask<VerifyTask> {
-  AsyncTask::new(VerifyTask { dir })
+  VerifyTask::start(move || engine::verify_state(Path::new(&dir)).map(RawVerifyReport::from))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -413,22 +394,9 @@ pub struct RawScanResult {
   pub leftovers: Vec<String>,
 }
 
-pub struct ScanTask {
-  dir: String,
-  pattern: String,
-}
-
-#[napi]
-impl Task for ScanTask {
-  type Output = engine::ScanResult;
-  type JsValue = RawScanResult;
-
-  fn compute(&mut self) -> Result<engine::ScanResult> {
-    guarded(|| engine::scan_states(std::path::Path::new(&self.dir), &self.pattern))
-  }
-
-  fn resolve(&mut self, _env: Env, out: engine::ScanResult) -> Result<RawScanResult> {
-    Ok(RawScanResult {
+impl From<engine::ScanResult> for RawScanResult {
+  fn from(out: engine::ScanResult) -> Self {
+    RawScanResult {
       entries: out
         .entries
         .into_iter()
@@ -446,16 +414,18 @@ impl Task for ScanTask {
         })
         .collect(),
       leftovers: out.leftovers,
-    })
+    }
   }
 }
+
+engine_task!(ScanTask => RawScanResult);
 
 /// Lists `dir`: skips names starting with `.` (reporting `.pamiq-tmp-*` / `.pamiq-trash-*` as
 /// leftovers), matches the glob `pattern` on the names, stats and parses each manifest in parallel.
 /// Entries: valid by (seq, createdAtNs, name), then invalid by name.
 #[napi]
 pub fn scan_states(dir: String, pattern: String) -> AsyncTask<ScanTask> {
-  AsyncTask::new(ScanTask { dir, pattern })
+  ScanTask::start(move || engine::scan_states(Path::new(&dir), &pattern).map(RawScanResult::from))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -469,66 +439,34 @@ pub struct RawRemoveOutcome {
   pub error: Option<String>,
 }
 
-pub struct RemoveTask {
-  paths: Vec<String>,
-}
-
-#[napi]
-impl Task for RemoveTask {
-  type Output = Vec<engine::RemoveOutcome>;
-  type JsValue = Vec<RawRemoveOutcome>;
-
-  fn compute(&mut self) -> Result<Vec<engine::RemoveOutcome>> {
-    guarded(|| engine::remove_states(&self.paths))
-  }
-
-  fn resolve(
-    &mut self,
-    _env: Env,
-    out: Vec<engine::RemoveOutcome>,
-  ) -> Result<Vec<RawRemoveOutcome>> {
-    Ok(
-      out
-        .into_iter()
-        .map(|o| RawRemoveOutcome {
-          path: o.path,
-          removed: o.removed,
-          error: o.error,
-        })
-        .collect(),
-    )
+impl From<engine::RemoveOutcome> for RawRemoveOutcome {
+  fn from(o: engine::RemoveOutcome) -> Self {
+    RawRemoveOutcome {
+      path: o.path,
+      removed: o.removed,
+      error: o.error,
+    }
   }
 }
+
+engine_task!(RemoveTask => Vec<RawRemoveOutcome>);
 
 /// Removes states crash-safely (rename to `.pamiq-trash-<name>-<8 hex>`, fsync the parent, delete),
 /// in parallel; one outcome per path, in order.
 #[napi]
 pub fn remove_states(paths: Vec<String>) -> AsyncTask<RemoveTask> {
-  AsyncTask::new(RemoveTask { paths })
+  RemoveTask::start(move || {
+    let out = engine::remove_states(&paths)?;
+    Ok(out.into_iter().map(RawRemoveOutcome::from).collect())
+  })
 }
 
-pub struct RemoveLeftoversTask {
-  dir: String,
-}
-
-#[napi]
-impl Task for RemoveLeftoversTask {
-  type Output = Vec<String>;
-  type JsValue = Vec<String>;
-
-  fn compute(&mut self) -> Result<Vec<String>> {
-    guarded(|| engine::remove_leftovers(std::path::Path::new(&self.dir)))
-  }
-
-  fn resolve(&mut self, _env: Env, out: Vec<String>) -> Result<Vec<String>> {
-    Ok(out)
-  }
-}
+engine_task!(RemoveLeftoversTask => Vec<String>);
 
 /// Deletes the `.pamiq-tmp-*` and `.pamiq-trash-*` entries of `dir`; resolves to the names removed.
 #[napi]
 pub fn remove_leftovers(dir: String) -> AsyncTask<RemoveLeftoversTask> {
-  AsyncTask::new(RemoveLeftoversTask { dir })
+  RemoveLeftoversTask::start(move || engine::remove_leftovers(Path::new(&dir)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -744,76 +682,28 @@ fn listing_from_raw(l: &RawSnapshotListing) -> engine::Result<engine::SnapshotLi
   })
 }
 
-pub struct SnapshotCloneTask {
-  src: String,
-  dest: String,
-}
-
-#[napi]
-impl Task for SnapshotCloneTask {
-  type Output = engine::SnapshotListing;
-  type JsValue = RawSnapshotListing;
-
-  fn compute(&mut self) -> Result<engine::SnapshotListing> {
-    guarded(|| {
-      engine::snapshot_clone(
-        std::path::Path::new(&self.src),
-        std::path::Path::new(&self.dest),
-      )
-    })
-  }
-
-  fn resolve(&mut self, _env: Env, out: engine::SnapshotListing) -> Result<RawSnapshotListing> {
-    Ok(listing_to_raw(out))
-  }
-}
+engine_task!(SnapshotCloneTask => RawSnapshotListing);
 
 /// Phase one of a directory snapshot (during the pause): lists `src`, creates `dest` with its
 /// directories, clones the files copy-on-write where the file system can.
 #[napi]
 pub fn snapshot_clone(src: String, dest: String) -> AsyncTask<SnapshotCloneTask> {
-  AsyncTask::new(SnapshotCloneTask { src, dest })
+  SnapshotCloneTask::start(move || {
+    engine::snapshot_clone(Path::new(&src), Path::new(&dest)).map(listing_to_raw)
+  })
 }
 
-pub struct SnapshotCopyTask {
-  src: String,
-  dest: String,
-  listing: std::result::Result<engine::SnapshotListing, EngineError>,
-}
-
-#[napi]
-impl Task for SnapshotCopyTask {
-  type Output = Vec<engine::SnapshotDigest>;
-  type JsValue = Vec<RawSnapshotDigest>;
-
-  fn compute(&mut self) -> Result<Vec<engine::SnapshotDigest>> {
-    let listing = self.listing.clone().map_err(js_error)?;
-    guarded(|| {
-      engine::snapshot_copy(
-        std::path::Path::new(&self.src),
-        std::path::Path::new(&self.dest),
-        &listing,
-      )
-    })
-  }
-
-  fn resolve(
-    &mut self,
-    _env: Env,
-    out: Vec<engine::SnapshotDigest>,
-  ) -> Result<Vec<RawSnapshotDigest>> {
-    Ok(
-      out
-        .into_iter()
-        .map(|d| RawSnapshotDigest {
-          path: d.path,
-          size: d.digest.size as f64,
-          xxh3: d.digest.xxh3,
-        })
-        .collect(),
-    )
+impl From<engine::SnapshotDigest> for RawSnapshotDigest {
+  fn from(d: engine::SnapshotDigest) -> Self {
+    RawSnapshotDigest {
+      path: d.path,
+      size: d.digest.size as f64,
+      xxh3: d.digest.xxh3,
+    }
   }
 }
+
+engine_task!(SnapshotCopyTask => Vec<RawSnapshotDigest>);
 
 /// Phase two of a directory snapshot (after the pause): copies what was not cloned, checks the
 /// sources did not change since the listing, hashes and fsyncs everything; resolves to the digests.
@@ -823,6 +713,11 @@ pub fn snapshot_copy(
   dest: String,
   listing: RawSnapshotListing,
 ) -> AsyncTask<SnapshotCopyTask> {
+  // Converted here; an invalid listing rejects the Promise.
   let listing = listing_from_raw(&listing);
-  AsyncTask::new(SnapshotCopyTask { src, dest, listing })
+  SnapshotCopyTask::start(move || {
+    let listing = listing.as_ref().map_err(Clone::clone)?;
+    let out = engine::snapshot_copy(Path::new(&src), Path::new(&dest), listing)?;
+    Ok(out.into_iter().map(RawSnapshotDigest::from).collect())
+  })
 }

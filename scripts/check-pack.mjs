@@ -4,7 +4,8 @@
 //   - no lifecycle script a consumer's npm (or pnpm, yarn, bun, an audit tool) would run or flag at
 //     install: preinstall, install, postinstall, prepare — and no binding.gyp, which implies
 //     `node-gyp rebuild`;
-//   - the entry points exist in the tarball: dist/index.js and .d.ts, the bin, the native loader;
+//   - the entry points exist in the tarball: dist/index.js and .d.ts, every `exports` target (each
+//     subpath's module and declarations), the bin, the native loader;
 //   - no sources, specs or binaries in the main package (binaries travel in the platform packages);
 //   - the registry metadata: repository, bugs, keywords, license, engines.
 // Usage: node scripts/check-pack.mjs [--dir DIR]   (DIR: the package directory, default this checkout)
@@ -39,6 +40,13 @@ if (files.has('binding.gyp')) problems.push('binding.gyp is packed: npm would ru
 const bins = typeof manifest.bin === 'string' ? [manifest.bin] : Object.values(manifest.bin ?? {});
 for (const need of ['dist/index.js', 'dist/index.d.ts', 'index.js', 'index.d.ts', 'README.md', 'LICENSE', ...bins.map((b) => b.replace(/^\.\//, ''))]) {
   if (!files.has(need)) problems.push(`${need} is not in the package`);
+}
+// Every entry point of `exports` (the root and each subpath): its module and its declarations.
+for (const [entry, target] of Object.entries(manifest.exports ?? {})) {
+  const targets = typeof target === 'string' ? [target] : Object.values(target);
+  for (const t of targets) {
+    if (typeof t === 'string' && !files.has(t.replace(/^\.\//, ''))) problems.push(`exports["${entry}"] → ${t} is not in the package`);
+  }
 }
 for (const f of files) {
   if (/^(src|__test__|crates|binding|scripts|samples)\//.test(f) || f.endsWith('.node') || f.endsWith('.rs')) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type-check, `cargo test` for the engine crate (when cargo exists), then the ava suite
+// `npm test`: type-check, the import-cycle check, `cargo test` for the engine crate (when cargo exists), then the ava suite
 // against the native backend (when it loads) and against the TypeScript twin (always).
 // Extra arguments are passed to ava (e.g. `npm test -- __test__/state/store.spec.ts`).
 import { spawn, spawnSync } from 'node:child_process';
@@ -54,6 +54,12 @@ function countAva(label, out) {
 }
 
 await run('typecheck', process.execPath, [bin('typescript', 'tsc'), '--noEmit', '-p', 'tsconfig.json']);
+// No import cycles among the modules of src/ (`npm run check:cycles`); `-T` compiles each module first,
+// so type-only imports, which vanish at run time, do not count.
+await run('import cycles', process.execPath, [
+  bin('dpdm'),
+  ...['--no-warning', '--no-tree', '--no-progress', '-T', '--exit-code', 'circular:1', 'src/**/*.ts'],
+]);
 
 const cargo = spawnSync('cargo', ['--version']);
 if (!cargo.error && cargo.status === 0) {

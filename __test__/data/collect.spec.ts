@@ -11,7 +11,7 @@ import {
 } from '../../src/data/index.js';
 import { captureLogs } from '../../src/log.js';
 import { TimeController, setGlobalTimeController } from '../../src/time/index.js';
-import { readMsgpack } from '../../src/state/files.js';
+import { readMsgpack } from '../../src/persistence/component-files.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 /** Installs a paused global clock for the test; `at(t)` moves it to pamiq time t. */

@@ -2,7 +2,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { backend } from '../../src/backend/select.js';
-import { decodeBufferFile } from '../../src/codec/buffer-file.js';
+import { decodeBufferFile } from '../../src/codec/buffer-format.js';
 import { isRecordList } from '../../src/codec/record-list.js';
 import { decodeRecords, encodeRecords, narrowNumbers, packTensorColumn } from '../../src/codec/records.js';
 import { skipValue } from '../../src/backend/ts/list-scan.js';

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { decodeBufferFile, encodeBufferFile, encodeBufferFileBatches } from '../../src/codec/buffer-file.js';
+import { decodeBufferFile, encodeBufferFile, encodeBufferFileBatches } from '../../src/codec/buffer-format.js';
 import { BATCH_BYTES, BATCH_SEGMENTS } from '../../src/codec/segments.js';
 
 const concat = (parts: ArrayBufferView[]) => Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));

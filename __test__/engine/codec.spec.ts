@@ -1,7 +1,7 @@
 import { encode } from '@msgpack/msgpack';
 import test from 'ava';
 import { engine } from '../../src/backend/select.js';
-import { decodeBufferFile, encodeBufferFile } from '../../src/codec/buffer-file.js';
+import { decodeBufferFile, encodeBufferFile } from '../../src/codec/buffer-format.js';
 import { classifyList, decodeList, encodeList } from '../../src/codec/list.js';
 import { SerializationError, decodeValue, encodeValue, extensionCodec } from '../../src/codec/values.js';
 import { concat, mixedValues, typedArraysOfEveryDtype } from './vectors.js';

@@ -1,7 +1,7 @@
 import { encode } from '@msgpack/msgpack';
 import test from 'ava';
 import type { Engine } from '../../src/backend/types.js';
-import { decodeBufferFile } from '../../src/codec/buffer-file.js';
+import { decodeBufferFile } from '../../src/codec/buffer-format.js';
 import { decodeList, encodeList } from '../../src/codec/list.js';
 import { concat, eachEngine, mixedValues, parity, randomBytes, rng, typedArraysOfEveryDtype } from './vectors.js';
 

@@ -1,7 +1,7 @@
 import { encode } from '@msgpack/msgpack';
 import test from 'ava';
 import type { Engine } from '../../src/backend/types.js';
-import { EDGE_NUMBERS, codeOf, concat, eachEngine, parity, randomNumbers, rng } from './vectors.js';
+import { EDGE_NUMBERS, codeOf, concat, conformanceOutcome, eachEngine, parity, randomNumbers, rng } from './vectors.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -33,7 +33,9 @@ eachEngine('encodes rows of equal width byte-identically to @msgpack/msgpack', (
 });
 
 eachEngine('writes -0 as 0 and every NaN as 0x7ff8000000000000', (t, engine) => {
-  t.is(hex(engine.encodeNumbers(new Float64Array([-0]), 0)), '00');
+  const zero = conformanceOutcome<{ hex: string }>('encode-numbers', 'scalar -0').expect.hex;
+  const nan = conformanceOutcome<{ hex: string }>('encode-numbers', 'scalar NaN').expect.hex;
+  t.is(hex(engine.encodeNumbers(new Float64Array([-0]), 0)), zero);
   const nans = new Float64Array(3);
   const words = new Uint32Array(nans.buffer);
   words[1] = 0x7ff80000; // canonical
@@ -41,7 +43,7 @@ eachEngine('writes -0 as 0 and every NaN as 0x7ff8000000000000', (t, engine) => 
   words[3] = 0x7ff80000;
   words[5] = 0xfff80000; // negative NaN (x86's default NaN)
   t.true(nans.every((x) => Number.isNaN(x)));
-  t.is(hex(engine.encodeNumbers(nans, 0)), 'cb7ff8000000000000'.repeat(3));
+  t.is(hex(engine.encodeNumbers(nans, 0)), nan.repeat(3));
 });
 
 eachEngine('rejects a width that does not divide the values with EINVAL', async (t, engine) => {
@@ -49,8 +51,8 @@ eachEngine('rejects a width that does not divide the values with EINVAL', async 
 });
 
 eachEngine('hashes with XXH3-64 as 16 lowercase hex digits', (t, engine) => {
-  t.is(engine.xxh3(new Uint8Array(0)), '2d06800538d394c2');
-  t.is(engine.xxh3(Buffer.from('abc')), '78af5f94892f3950');
+  t.is(engine.xxh3(new Uint8Array(0)), conformanceOutcome<{ xxh3: string }>('xxh3', 'empty').expect.xxh3);
+  t.is(engine.xxh3(Buffer.from('abc')), conformanceOutcome<{ xxh3: string }>('xxh3', 'abc').expect.xxh3);
   const big = new Uint8Array(1 << 20).map((_, i) => (i * 31) & 255);
   t.regex(engine.xxh3(big), /^[0-9a-f]{16}$/);
   t.is(engine.xxh3(big.subarray(1)), engine.xxh3(big.slice(1)), 'views hash their own bytes only');

@@ -1,6 +1,8 @@
 /**
  * Shared vectors and helpers of the engine specs: both backends, skipped-with-reason registration of
  * native cases, temporary directories, a seeded PRNG and the value vectors the codec and parity specs use.
+ * Recorded expected outputs (bytes, hashes) are not written here: they come from the conformance data
+ * (conformance/vectors/, see {@link conformanceOutcome}).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +12,8 @@ import { nativeEngine, typescriptEngine } from '../../src/backend/select.js';
 import type { Engine } from '../../src/backend/types.js';
 import { concat } from '../helpers/bytes.js';
 import { rng } from '../helpers/rng.js';
+import { readJson, readNumber, type NumberNote } from '../conformance/data.js';
+import type { Vector } from '../conformance/evaluate.js';
 
 export { concat, rng };
 
@@ -68,13 +72,25 @@ export function randomBytes(next: () => number, n: number): Uint8Array {
   return out;
 }
 
-/** Numbers at every boundary of msgpack's integer forms, plus floats and specials. */
-export const EDGE_NUMBERS: readonly number[] = [
-  0, -0, 1, 31, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1, 2 ** 53, 2 ** 53 + 2, 2 ** 64, 1e300,
-  -1, -31, -32, -33, -127, -128, -129, -32767, -32768, -32769, -(2 ** 31), -(2 ** 31) - 1, -(2 ** 53) + 1, -(2 ** 53),
-  -12345678901234, 0.5, -0.5, 1.5, 3.141592653589793, Number.MIN_VALUE, Number.MAX_VALUE, -Number.MAX_VALUE,
-  Number.EPSILON, NaN, Infinity, -Infinity,
-];
+/** The vectors of conformance/vectors/<kind>.json. */
+export function conformanceVectors(kind: string): Vector[] {
+  return readJson<{ vectors: Vector[] }>(`vectors/${kind}.json`).vectors;
+}
+
+/** The recorded outcome (`expect`) of the conformance vector `name` of `kind`. */
+export function conformanceOutcome<T = unknown>(kind: string, name: string): { input: any; expect: T } {
+  const v = conformanceVectors(kind).find((x) => x.name === name);
+  if (!v) throw new Error(`no conformance vector ${JSON.stringify(name)} in vectors/${kind}.json`);
+  return { input: v.input, expect: v.expect as T };
+}
+
+/**
+ * Numbers at every boundary of msgpack's integer forms, plus floats and specials: the inputs of the
+ * conformance vector "every edge number as scalars" (conformance/vectors/encode-numbers.json).
+ */
+export const EDGE_NUMBERS: readonly number[] = (
+  conformanceOutcome('encode-numbers', 'every edge number as scalars').input.values as NumberNote[]
+).map(readNumber);
 
 /** Random numbers mixing small ints, big ints, fractions and specials. */
 export function randomNumbers(next: () => number, n: number): Float64Array {

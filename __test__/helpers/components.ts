@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readMsgpack, stageMsgpack } from '../../src/state/files.js';
-import type { PersistentState } from '../../src/state/persistent.js';
+import { readMsgpack, stageMsgpack } from '../../src/persistence/component-files.js';
+import type { PersistentState } from '../../src/persistence/persistent.js';
 
 /** A component that stages one msgpack file and records every call. */
 export class Counter implements PersistentState {

@@ -14,9 +14,9 @@ import {
   launch,
   LaunchConfigError,
   StateNotFoundError,
-  captureLogs,
   type DataCollector,
 } from '../../src/index.js';
+import { captureLogs } from '../../src/log.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { drive, installFakeClock, until } from '../helpers/fake-time.js';
 

@@ -10,11 +10,10 @@ import {
   FixedIntervalInteraction,
   LaunchConfigError,
   SequentialBuffer,
-  captureLogs,
   launch,
-  resolveLaunchConfig,
-  setLogLevel,
 } from '../../src/index.js';
+import { captureLogs, setLogLevel } from '../../src/log.js';
+import { resolveLaunchConfig } from '../../src/launch/config.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { Counting, GatedAgent, PERIOD, launchFixture, until } from './fixture.js';
 

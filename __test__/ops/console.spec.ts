@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { COMMANDS, ConsoleSession, WELCOME } from '../../src/cli/console.js';
-import { setLogLevel } from '../../src/index.js';
+import { setLogLevel } from '../../src/log.js';
 import { WebApiClient } from '../../src/ops/client.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { launchFixture, until } from './fixture.js';

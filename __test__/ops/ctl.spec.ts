@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { setLogLevel } from '../../src/index.js';
+import { setLogLevel } from '../../src/log.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { launchFixture, until } from './fixture.js';
 

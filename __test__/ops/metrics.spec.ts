@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { setLogLevel } from '../../src/index.js';
+import { setLogLevel } from '../../src/log.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { PERIOD, launchFixture, until } from './fixture.js';
 

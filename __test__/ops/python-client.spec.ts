@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { setLogLevel } from '../../src/index.js';
+import { setLogLevel } from '../../src/log.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { launchFixture, until } from './fixture.js';
 

@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import { connect } from 'node:net';
-import { setLogLevel } from '../../src/index.js';
+import { setLogLevel } from '../../src/log.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { launchFixture, until } from './fixture.js';
 

@@ -4,8 +4,9 @@
  * checkout, the files are type-checked, and `main.ts` runs with tsx — twice, the second run continuing
  * from the first one's newest state. The backend is the one PAMIQ_BACKEND selects for the spec run.
  *
- * `pamiq-core` resolves to the sources (src/index.ts through tsx), not to dist/: the package's exports
- * point at dist/, which only `prepare` refreshes, so a spec on dist could pass on a stale build.
+ * `pamiq-core` and its subpaths resolve to the sources (package.json's `exports` with src/…ts for
+ * dist/…js, run through tsx), not to dist/: the package's exports point at dist/, which only `prepare`
+ * refreshes, so a spec on dist could pass on a stale build (`__test__/api/require.spec.ts` covers dist).
  * The published entry point itself is checked by the build (`npm run build:ts`) and `scripts/check-pack.mjs`.
  */
 import test from 'ava';
@@ -43,17 +44,31 @@ function project(t: import('ava').ExecutionContext): string {
   const pkg = join(dir, 'node_modules', 'pamiq-core');
   mkdirSync(pkg, { recursive: true });
   symlinkSync(join(root, 'src'), join(pkg, 'src'), 'junction');
-  writeFileSync(
-    join(pkg, 'package.json'),
-    JSON.stringify({ name: 'pamiq-core', type: 'module', exports: { '.': { types: './src/index.ts', default: './src/index.ts' } } }),
-  );
+  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'pamiq-core', type: 'module', exports: sourceExports() }));
   return dir;
+}
+
+/** The package's `exports` with every dist/ target mapped to its source (./dist/x.js → ./src/x.ts). */
+function sourceExports(): Record<string, { types: string; default: string }> {
+  const { exports } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    exports: Record<string, string | { types: string; default: string }>;
+  };
+  const entries = Object.entries(exports).flatMap(([name, entry]) => {
+    if (typeof entry === 'string') return [];
+    const src = entry.default.replace(/^\.\/dist\//, './src/').replace(/\.js$/, '.ts');
+    return [[name, { types: src, default: src }] as const];
+  });
+  return Object.fromEntries(entries);
 }
 
 test('the README has a Quick start of two files, main.ts and the module it imports', (t) => {
   const files = quickStartFiles(readFileSync(join(root, 'README.md'), 'utf8'));
   t.true(files.has('main.ts'), [...files.keys()].join(', '));
-  for (const [name, text] of files) t.regex(text, /from 'pamiq-core'/, `${name} imports the package by its name`);
+  for (const [name, text] of files) {
+    t.regex(text, /from 'pamiq-core'/, `${name} imports the package by its name`);
+    // The root export holds everything a Quick start program needs.
+    for (const m of text.matchAll(/from '(pamiq-core[^']*)'/g)) t.is(m[1], 'pamiq-core', `${name} imports only the root`);
+  }
 });
 
 test('the README Quick start type-checks, runs, saves states, and continues from them when run again', async (t) => {

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { engine } from '../../src/backend/select.js';
 import { EngineError } from '../../src/backend/types.js';
-import { stageFile } from '../../src/state/files.js';
-import type { PersistentState } from '../../src/state/persistent.js';
+import { stageFile } from '../../src/persistence/component-files.js';
+import type { PersistentState } from '../../src/persistence/persistent.js';
 import { statePhases, type StatePhaseEvent } from '../../src/state/phases.js';
 import { latestState, scanStates } from '../../src/state/scan.js';
 import { StateStore } from '../../src/state/store.js';
@@ -22,7 +22,7 @@ import { tmpDir } from '../helpers/tmp.js';
 
 const backend = engine().name;
 const here = fileURLToPath(new URL('.', import.meta.url));
-const FIXTURE_V1 = join(here, '..', 'fixtures', 'format-1');
+const FIXTURE_V1 = join(here, '..', '..', 'conformance', 'states', 'format-1', 'counter.state');
 
 /** Resolves when the next phase `phase` of a save is published. */
 function onPhase(phase: StatePhaseEvent['phase']): Promise<void> {
@@ -151,8 +151,8 @@ test(`${backend}: a clock that was ahead and then corrected does not make the ol
 
 test(`${backend}: a state of format 1 still loads`, async (t) => {
   const statesDir = tmpDir(t);
-  cpSync(FIXTURE_V1, statesDir, { recursive: true });
   const path = join(statesDir, 'counter.state');
+  cpSync(FIXTURE_V1, path, { recursive: true });
   const report = await engine().verifyState(path);
   t.is(report.manifest.formatVersion, 1);
   t.is(report.manifest.seq, undefined);

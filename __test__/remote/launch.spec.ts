@@ -14,11 +14,11 @@ import {
   LinearModel,
   PeriodicSaveCondition,
   SequentialBuffer,
-  captureLogs,
   launch,
   LaunchConfigError,
   type DataCollector,
 } from '../../src/index.js';
+import { captureLogs } from '../../src/log.js';
 import { engine } from '../../src/backend/select.js';
 import { RemoteStore } from '../../src/remote/store.js';
 import { tmpDir } from '../helpers/tmp.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { goAvailable, startS3Server, type S3ServerHandle } from '../../scripts/s3-server.mjs';
 import { resolveRemoteConfig, type RemoteConfig, type ResolvedRemoteConfig } from '../../src/remote/config.js';
-import type { PersistentState } from '../../src/state/persistent.js';
+import type { PersistentState } from '../../src/persistence/persistent.js';
 import { StateStore } from '../../src/state/store.js';
 
 /** Why the S3 specs cannot run here, or undefined when they can. */

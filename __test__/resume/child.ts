@@ -15,7 +15,7 @@ import { Agent, Environment, Interaction } from '../../src/interaction/index.js'
 import { wireSystem } from '../../src/launch/wiring.js';
 import { LinearModel } from '../../src/model/index.js';
 import { globalRandom, seedGlobalRandom } from '../../src/random/index.js';
-import { readMsgpack, stageMsgpack } from '../../src/state/files.js';
+import { readMsgpack, stageMsgpack } from '../../src/persistence/component-files.js';
 import { TimeController } from '../../src/time/index.js';
 import { Trainer } from '../../src/trainer/index.js';
 

@@ -13,12 +13,12 @@ import {
   LaunchConfigError,
   launch,
   LinearModel,
-  TrainingModuleError,
   type LinearInferenceModel,
   WorkerDiedError,
   type LaunchResult,
 } from '../../src/index.js';
-import { readMsgpack } from '../../src/state/files.js';
+import { TrainingModuleError } from '../../src/launch/index.js';
+import { readMsgpack } from '../../src/persistence/component-files.js';
 import { engine } from '../../src/backend/select.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { probeInteraction } from './fixtures/interaction.js';

@@ -2,7 +2,7 @@ import test from 'ava';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, unlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { StateStore } from '../../src/state/store.js';
-import { stageFile } from '../../src/state/files.js';
+import { stageFile } from '../../src/persistence/component-files.js';
 import { SaveError, StateCorruptError, StateMismatchError, StateNotFoundError } from '../../src/state/errors.js';
 import { EngineError } from '../../src/backend/types.js';
 import { Counter, EpisodeStats, Failing } from '../helpers/components.js';

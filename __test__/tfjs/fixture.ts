@@ -58,13 +58,13 @@ export class MlpTrainer extends TfjsTrainer {
 
   override async saveState(path: string): Promise<void> {
     await super.saveState(path);
-    const { stageMsgpack } = await import('../../src/state/files.js');
+    const { stageMsgpack } = await import('../../src/persistence/component-files.js');
     await stageMsgpack(`${path}/step.msgpack`, this.step);
   }
 
   override async loadState(path: string): Promise<void> {
     await super.loadState(path);
-    const { readMsgpack } = await import('../../src/state/files.js');
+    const { readMsgpack } = await import('../../src/persistence/component-files.js');
     this.step = await readMsgpack<number>(`${path}/step.msgpack`);
   }
 }

@@ -127,7 +127,7 @@ tfTest(`loading weights of another shape or another optimizer class fails with t
   await t.throwsAsync(b.store.loadState(state), { instanceOf: TypeError, message: /mlp\.msgpack: weight 0 is float32\[4,8\], this model's .* is float32\[4,3\]/ });
   t.deepEqual(weightsOf(b.model), before);
   const { loadOptimizer } = await import('../../src/tfjs/index.js');
-  const { withLoad } = await import('../../src/state/files.js');
+  const { withLoad } = await import('../../src/persistence/capture.js');
   const { readFileSync } = await import('node:fs');
   const file = join(state, 'trainers', 'fit', 'optimizer.main.msgpack');
   const sgd = tf.train.sgd(0.1);

@@ -5,7 +5,8 @@
  */
 import test from 'ava';
 import { performance } from 'node:perf_hooks';
-import { TimeController, fixedPerfCounter, realClock } from '../../src/time/index.js';
+import { TimeController, fixedPerfCounter } from '../../src/time/index.js';
+import { realClock } from '../../src/time/clock.js';
 import { SleepIntervalAdjustor } from '../../src/interaction/index.js';
 import { EventLoopRunner } from '../../src/launch/loop.js';
 
@@ -64,7 +65,12 @@ test("real time: a sleep adjustor's periods are never shorter than the interval 
 
 test('real time: an idle loop keeps stepping, and waitPaused gives up no earlier than its timeout', async (t) => {
   let steps = 0;
-  const loop = new EventLoopRunner('idle', { step: () => (steps++, 'idle') }, realClock);
+  const loop = new EventLoopRunner('idle', {
+    step: () => {
+      steps++;
+      return 'idle';
+    },
+  }, realClock);
   loop.start();
   await realWait(50);
   t.true(steps >= 1, `${steps} steps`);

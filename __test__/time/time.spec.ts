@@ -1,9 +1,9 @@
 import test from 'ava';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { TimeAnchor } from '../../src/time/anchor.js';
 import {
   FakeClock,
-  TimeAnchor,
   TimeController,
   fixedTime,
   getGlobalTimeController,

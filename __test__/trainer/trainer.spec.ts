@@ -5,7 +5,7 @@ import { DataUsersDict, KeyError, SequentialBuffer } from '../../src/data/index.
 import { InferenceModel, TrainingModel, TrainingModelsDict } from '../../src/model/index.js';
 import { TimeController, setGlobalTimeController } from '../../src/time/index.js';
 import { Trainer, TrainersDict, type TrainerOptions } from '../../src/trainer/index.js';
-import { readMsgpack } from '../../src/state/files.js';
+import { readMsgpack } from '../../src/persistence/component-files.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 class NullInference extends InferenceModel {

@@ -20,7 +20,6 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import {
   Agent,
-  backend,
   Environment,
   FixedIntervalInteraction,
   LatestStatesKeeper,
@@ -28,11 +27,11 @@ import {
   PeriodicSaveCondition,
   readMsgpack,
   stageMsgpack,
-  statePhases,
-  type StatePhaseEvent,
   type DataCollector,
   type LinearInferenceModel,
-} from '../../src/index.js';
+} from '../../src/index.js'; // pamiq-core
+import { backend } from '../../src/backend/index.js'; // pamiq-core/engine
+import { statePhases, type StatePhaseEvent } from '../../src/state/index.js'; // pamiq-core/state
 import { DIM } from './training.js';
 
 /** A small seeded PRNG (mulberry32) so the drift is reproducible and its position can be saved. */

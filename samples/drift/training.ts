@@ -2,7 +2,7 @@
  * The training side of the drift sample: the model, the buffer and the trainer. launch() imports this
  * module in the training worker (and the main thread builds `models` too, for the inference model).
  */
-import { defineTraining, DictSequentialBuffer, LinearModel, Trainer } from '../../src/index.js';
+import { defineTraining, DictSequentialBuffer, LinearModel, Trainer } from '../../src/index.js'; // pamiq-core
 
 export const DIM = 8;
 

@@ -15,20 +15,19 @@ import * as tf from '@tensorflow/tfjs';
 import { Command, InvalidArgumentError } from 'commander';
 import {
   Agent,
-  backend,
   Environment,
   FixedIntervalInteraction,
-  globalRandom,
   LatestStatesKeeper,
   launch,
   PeriodicSaveCondition,
   readMsgpack,
   stageMsgpack,
-  statePhases,
   type DataCollector,
-  type StatePhaseEvent,
-} from '../../src/index.js';
-import type { TfjsInferenceModel } from '../../src/tfjs/index.js';
+} from '../../src/index.js'; // pamiq-core
+import { backend } from '../../src/backend/index.js'; // pamiq-core/engine
+import { globalRandom } from '../../src/random/index.js'; // pamiq-core/random
+import { statePhases, type StatePhaseEvent } from '../../src/state/index.js'; // pamiq-core/state
+import type { TfjsInferenceModel } from '../../src/tfjs/index.js'; // pamiq-core/tfjs
 import training, { INPUT, type OnlineTrainer } from './training.js';
 
 const target = (x: Float32Array) => Math.sin(3 * x[0]!) * Math.cos(2 * x[1]!);

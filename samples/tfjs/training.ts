@@ -3,8 +3,9 @@
  * (main.ts) so that it can run in a training worker: each function builds fresh instances.
  */
 import * as tf from '@tensorflow/tfjs';
-import { DictSequentialBuffer, globalRandom } from '../../src/index.js';
-import { TfjsModel, TfjsTrainer } from '../../src/tfjs/index.js';
+import { DictSequentialBuffer } from '../../src/index.js'; // pamiq-core
+import { globalRandom } from '../../src/random/index.js'; // pamiq-core/random
+import { TfjsModel, TfjsTrainer } from '../../src/tfjs/index.js'; // pamiq-core/tfjs
 
 export const INPUT = 2;
 

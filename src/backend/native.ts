@@ -1,6 +1,7 @@
 /**
  * The native backend: wraps the raw N-API binding (the generated root `index.js`, Rust sources in
- * `binding/` over `crates/engine`) into the {@link Engine} interface.
+ * `binding/` over `crates/engine`) into the {@link Engine} interface. The binding's types come from the
+ * generated `index.d.ts` ({@link NativeBinding}), never from copies kept here.
  *
  * What the adapter does on top of the binding:
  * - errors: the binding throws `CODE: message`; those become `EngineError(code, message)`. Errors without
@@ -16,6 +17,7 @@ import type {
   CommitRequest,
   CommitResult,
   Engine,
+  FaultKind,
   FileDigest,
   FileWriter,
   ListScan,
@@ -32,51 +34,21 @@ import type {
 } from './types.js';
 import { EngineError } from './types.js';
 import { checkSegments, detachedError } from './segments.js';
+import type * as Binding from '../../index.js';
 
 /** Segments handed to one native `append` call at most. */
 export const MAX_SEGMENTS_PER_CALL = 4096;
 
-interface RawProblem {
-  path: string;
-  fault: string;
-  detail: string;
-}
+/**
+ * The exports of the generated loader, typed by its generated declarations (`index.d.ts`, written by
+ * `napi build` from the Rust signatures in binding/): a changed signature there fails the type-check
+ * here.
+ */
+export type NativeBinding = typeof Binding;
 
-interface RawListScan {
-  kind: string;
-  count: number;
-  end: number;
-  width?: number;
-  values?: Float64Array;
-  dtypes?: Uint8Array;
-  offsets?: Float64Array;
-  byteLengths?: Float64Array;
-}
+type RawWriter = Binding.NativeWriter;
 
-interface RawWriter {
-  append(segments: Uint8Array[]): Promise<void>;
-  finish(): Promise<FileDigest>;
-  abort(): Promise<void>;
-}
-
-/** The exports of the generated loader (see index.d.ts), as far as the adapter uses them. */
-interface RawBinding {
-  NativeWriter: new (path: string) => RawWriter;
-  commitState(req: CommitRequest): Promise<{ path: string; name: string; manifestJson: string; durable: boolean; syncError?: string | null }>;
-  readState(dir: string): Promise<{ manifestJson: string; problems: RawProblem[]; paths: string[]; contents: Uint8Array[] }>;
-  verifyState(dir: string): Promise<{ manifestJson: string; problems: RawProblem[] }>;
-  scanStates(dir: string, pattern: string): Promise<ScanResult>;
-  removeStates(paths: string[]): Promise<RemoveOutcome[]>;
-  removeLeftovers(dir: string): Promise<string[]>;
-  encodeNumbers(values: Float64Array, width: number): Uint8Array;
-  scanList(bytes: Uint8Array, offset: number): RawListScan;
-  xxh3(bytes: Uint8Array): string;
-  NativeClaimLock: new (path: string, contents: string) => { release(): void };
-  probeClaimLock(path: string): string;
-  snapshotClone?(src: string, dest: string): Promise<SnapshotListing>;
-  snapshotCopy?(src: string, dest: string, listing: SnapshotListing): Promise<SnapshotDigest[]>;
-}
-
+/** Checked at load: a binary built from older sources lacks some (the loader exports them as undefined). */
 const FUNCTIONS = [
   'commitState',
   'readState',
@@ -88,7 +60,9 @@ const FUNCTIONS = [
   'scanList',
   'xxh3',
   'probeClaimLock',
-] as const;
+  'snapshotClone',
+  'snapshotCopy',
+] as const satisfies readonly (keyof NativeBinding)[];
 
 const CODED = /^(E[A-Z]+): ([\s\S]*)$/;
 
@@ -122,8 +96,9 @@ function asU8(view: ArrayBufferView): Uint8Array {
   return view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
 
-function problems(raw: RawProblem[]): Problem[] {
-  return raw as Problem[];
+function problems(raw: Binding.RawProblem[]): Problem[] {
+  // The engine only reports the fault kinds of FaultKind.
+  return raw.map((p) => ({ path: p.path, fault: p.fault as FaultKind, detail: p.detail }));
 }
 
 function manifestOf(json: string): Manifest {
@@ -163,7 +138,7 @@ class NativeFileWriter implements FileWriter {
   }
 }
 
-function scanListResult(r: RawListScan): ListScan {
+function scanListResult(r: Binding.RawListScan): ListScan {
   switch (r.kind) {
     case 'numbers':
       return { kind: 'numbers', count: r.count, width: r.width ?? 0, values: r.values ?? new Float64Array(0), end: r.end };
@@ -181,9 +156,9 @@ function scanListResult(r: RawListScan): ListScan {
   }
 }
 
-/** Wraps the raw N-API binding (root index.js) into the {@link Engine} interface. */
-export function createNativeEngine(binding: unknown): Engine {
-  const b = binding as RawBinding;
+/** Wraps the raw N-API binding (the generated root index.js) into the {@link Engine} interface. */
+export function createNativeEngine(b: NativeBinding): Engine {
+  // The types hold for a binary built from these sources; check the exports for an older one.
   if (typeof b !== 'object' || b === null || typeof b.NativeWriter !== 'function' || typeof b.NativeClaimLock !== 'function' || FUNCTIONS.some((f) => typeof b[f] !== 'function')) {
     throw new Error('the native binding lacks engine exports (stale build? run `npm run build`)');
   }
@@ -241,19 +216,10 @@ export function createNativeEngine(binding: unknown): Engine {
     },
 
     probeLockClaim: (path: string): ClaimProbe => callSync(() => b.probeClaimLock(path)) as ClaimProbe,
-    snapshotClone(src: string, dest: string): Promise<SnapshotListing> {
-      if (!b.snapshotClone) return Promise.reject(missingSnapshot());
-      return call(() => b.snapshotClone!(src, dest));
-    },
 
-    snapshotCopy(src: string, dest: string, listing: SnapshotListing): Promise<SnapshotDigest[]> {
-      if (!b.snapshotCopy) return Promise.reject(missingSnapshot());
-      return call(() => b.snapshotCopy!(src, dest, listing));
-    },
+    snapshotClone: (src: string, dest: string): Promise<SnapshotListing> => call(() => b.snapshotClone(src, dest)),
+
+    snapshotCopy: (src: string, dest: string, listing: SnapshotListing): Promise<SnapshotDigest[]> =>
+      call(() => b.snapshotCopy(src, dest, listing)),
   };
-}
-
-/** An addon built before directory snapshots existed: rebuild it with `npm run build`. */
-function missingSnapshot(): EngineError {
-  return new EngineError('EIO', 'the native addon has no directory snapshots; rebuild it with `npm run build`');
 }

@@ -1,10 +1,15 @@
 /**
  * Backend selection, in one place: the platform package or a locally built `.node` (both found by the
  * generated loader `index.js`), else the TypeScript twin. `PAMIQ_BACKEND=native|ts` forces one.
+ *
+ * Selection is synchronous (no top-level await), so that `require('pamiq-core')` works.
  */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { BackendName, Engine } from './types.js';
 import { tsEngine } from './ts/index.js';
-import { nativeInstallAdvice } from './advice.js';
+import { currentPlatform, nativeInstallAdvice, platformSuffix } from './advice.js';
+import { createNativeEngine, type NativeBinding } from './native.js';
 
 export interface BackendInfo {
   /** The active backend. */
@@ -38,11 +43,40 @@ export function describeLoadError(err: unknown): string {
   return causes.join(' <- ');
 }
 
-async function loadNative(): Promise<{ engine?: Engine; error?: string }> {
+/**
+ * The binding, through the generated loader (an ES module without top-level await, which `require`
+ * loads on Node ≥ 20.19 and ≥ 22.12). A Node without `require(esm)` gets the loader's two usual places
+ * directly: the locally built `pamiq-core.<platform>.node` beside package.json, then the platform package.
+ */
+function requireBinding(): NativeBinding {
+  const require = createRequire(import.meta.url);
   try {
-    const binding: unknown = await import('../../index.js');
-    const { createNativeEngine } = await import('./native.js');
-    return { engine: createNativeEngine(binding) };
+    return require('../../index.js') as NativeBinding;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_REQUIRE_ESM') throw err;
+    const suffix = platformSuffix(currentPlatform());
+    try {
+      return require(fileURLToPath(new URL(`../../pamiq-core.${suffix}.node`, import.meta.url))) as NativeBinding;
+    } catch (local) {
+      try {
+        return require(`pamiq-core-${suffix}`) as NativeBinding;
+      } catch (pkg) {
+        throw new Error('Cannot load native binding', { cause: new AggregateCause(local, pkg) });
+      }
+    }
+  }
+}
+
+/** Chains two load failures as error → cause, the shape {@link describeLoadError} reads. */
+class AggregateCause extends Error {
+  constructor(first: unknown, second: unknown) {
+    super(first instanceof Error ? first.message : String(first), { cause: second });
+  }
+}
+
+function loadNative(): { engine?: Engine; error?: string } {
+  try {
+    return { engine: createNativeEngine(requireBinding()) };
   } catch (err) {
     return { error: describeLoadError(err) };
   }
@@ -53,7 +87,7 @@ if (requested !== undefined && requested !== 'native' && requested !== 'ts') {
   throw new Error(`PAMIQ_BACKEND must be "native" or "ts" (or unset), got "${requested}"`);
 }
 
-const native = requested === 'ts' ? { error: 'not loaded: PAMIQ_BACKEND=ts' } : await loadNative();
+const native = requested === 'ts' ? { error: 'not loaded: PAMIQ_BACKEND=ts' } : loadNative();
 
 if (requested === 'native' && !native.engine) {
   throw new Error(`PAMIQ_BACKEND=native, but the native backend could not be loaded: ${native.error}`);

@@ -1,4 +1,4 @@
-import type { PersistentState } from '../state/persistent.js';
+import type { PersistentState } from '../persistence/persistent.js';
 import { getLogger } from '../log.js';
 
 const log = getLogger('data.DataBuffer');

@@ -1,5 +1,5 @@
 import { DataBuffer } from './buffer.js';
-import { loadBufferFile, saveBufferFile } from './buffer-file.js';
+import { loadBufferFile, saveBufferFile } from './buffer-state.js';
 import { checkedRow, normalizeKeys, toColumns, toRows } from './dict-keys.js';
 
 /** What a dict buffer needs of the record buffer it wraps (SequentialBuffer, RandomReplacementBuffer). */

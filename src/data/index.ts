@@ -1,11 +1,14 @@
+/**
+ * `pamiq-core/data`: buffers, the collectors an agent fills and the users a trainer reads.
+ */
 export { KeyError } from './key-error.js';
 export { DataBuffer } from './buffer.js';
 export { DataCollector, type CollectedBatch } from './collector.js';
 export { DataCollectorsDict } from './collectors-dict.js';
 export { DataUser } from './user.js';
 export { DataUsersDict } from './users-dict.js';
-export { namedEntries, type Named } from './named.js';
-export { BufferStateMismatchError } from './buffer-file.js';
+export type { Named } from './named.js';
+export { BufferStateMismatchError } from './buffer-state.js';
 export { SequentialBuffer } from './sequential-buffer.js';
 export { RandomReplacementBuffer, type RandomReplacementOptions } from './random-replacement-buffer.js';
 export { DictSequentialBuffer } from './dict-sequential-buffer.js';

@@ -1,6 +1,6 @@
 import { globalRandom } from '../random/global.js';
 import { DataBuffer } from './buffer.js';
-import { keepNewest, loadBufferFile, saveBufferFile } from './buffer-file.js';
+import { keepNewest, loadBufferFile, saveBufferFile } from './buffer-state.js';
 import { checkMaxSize } from './sequential-buffer.js';
 
 /** The Euler–Mascheroni constant. */

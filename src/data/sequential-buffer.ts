@@ -1,5 +1,5 @@
 import { DataBuffer } from './buffer.js';
-import { keepNewest, loadBufferFileDeferred, saveBufferFile } from './buffer-file.js';
+import { keepNewest, loadBufferFileDeferred, saveBufferFile } from './buffer-state.js';
 import { DeferredItems } from '../codec/records.js';
 
 /** Validates a buffer's `maxSize`. @throws RangeError unless it is a positive integer. */

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PersistentState } from '../state/persistent.js';
-import { readMsgpack, readStateFile, stageFile } from '../state/files.js';
-import { decodeBufferFile, encodeBufferFileBatches } from '../codec/buffer-file.js';
+import type { PersistentState } from '../persistence/persistent.js';
+import { readMsgpack, readStateFile, stageFile } from '../persistence/component-files.js';
+import { decodeBufferFile, encodeBufferFileBatches } from '../codec/buffer-format.js';
 import { typedArrayValueSegments } from '../codec/values.js';
 import type { DataBuffer } from './buffer.js';
 import { DataCollector } from './collector.js';

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PersistentState } from '../state/persistent.js';
+import type { PersistentState } from '../persistence/persistent.js';
 import type { DataBuffer } from './buffer.js';
 import { DataCollectorsDict } from './collectors-dict.js';
 import { DataUser } from './user.js';

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PersistentState } from '../state/persistent.js';
+import type { PersistentState } from '../persistence/persistent.js';
 
 /** Called by the inference thread when it starts and when it ends. */
 export interface InteractionEvents {

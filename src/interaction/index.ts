@@ -14,6 +14,6 @@ export { SensorsDict } from './sensors-dict.js';
 export { ActuatorsDict } from './actuators-dict.js';
 export { ModularEnvironment } from './modular-environment.js';
 export { Wrapper, LambdaWrapper, toWrapper, type WrapperLike } from './wrapper.js';
-export { SensorWrapper } from './sensor-wrapper.js';
-export { ActuatorWrapper } from './actuator-wrapper.js';
+export { SensorWrapper } from './wrapper.js';
+export { ActuatorWrapper } from './wrapper.js';
 export { EnvironmentWrapper } from './environment-wrapper.js';

@@ -3,11 +3,12 @@
  * before anything starts.
  */
 import { statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { toSaveCondition, type SaveCondition, type SaveConditionLike } from '../state/conditions.js';
 import { LatestStatesKeeper, StatesKeeper } from '../state/keeper.js';
 import { checkRemoteConfig, type RemoteConfig, type ResolvedRemoteConfig } from '../remote/config.js';
 import { DEFAULT_STATE_NAME_FORMAT, formatStateName, nameMatches, nowNs } from '../state/names.js';
+import { DEFAULT_STATES_DIR, resolveStatesDir } from '../state/statesdir.js';
 import {
   TOKEN_ENV,
   defaultApiAddress,
@@ -98,7 +99,7 @@ export interface ResolvedLaunchConfig {
 }
 
 const DEFAULTS = {
-  statesDir: './states',
+  statesDir: DEFAULT_STATES_DIR,
   stateNameFormat: DEFAULT_STATE_NAME_FORMAT,
   savedStatePath: undefined,
   partialLoad: false,
@@ -158,12 +159,18 @@ export function resolveLaunchConfig(input: LaunchConfig = {}): Readonly<Resolved
   if (!Number.isInteger(c.maxAttemptsToPauseAllThreads) || c.maxAttemptsToPauseAllThreads < 1) {
     problems.push(`maxAttemptsToPauseAllThreads must be an integer ≥ 1, got ${String(c.maxAttemptsToPauseAllThreads)}`);
   }
-  if (typeof c.statesDir !== 'string' || c.statesDir.length === 0) problems.push('statesDir must be a non-empty path');
-  else {
-    const blocker = nonDirectoryOnPath(resolve(c.statesDir));
+  // The config's statesDir, else DEFAULT_STATES_DIR (see resolveStatesDir for the whole precedence).
+  let statesDir: string | undefined;
+  try {
+    statesDir = resolveStatesDir(c.statesDir);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  if (statesDir !== undefined) {
+    const blocker = nonDirectoryOnPath(statesDir);
     if (blocker !== undefined) {
       problems.push(
-        blocker === resolve(c.statesDir)
+        blocker === statesDir
           ? `statesDir '${c.statesDir}' exists and is not a directory`
           : `statesDir '${c.statesDir}' cannot be created: '${blocker}' is not a directory`,
       );
@@ -225,9 +232,9 @@ export function resolveLaunchConfig(input: LaunchConfig = {}): Readonly<Resolved
   if (keeper !== undefined && !(keeper instanceof StatesKeeper)) {
     problems.push('statesKeeper must be an instance of a StatesKeeper subclass');
   }
-  if (keeper instanceof LatestStatesKeeper && typeof c.statesDir === 'string') {
-    if (resolve(keeper.statesDir) !== resolve(c.statesDir)) {
-      problems.push(`statesKeeper watches '${keeper.statesDir}' but states are written to '${resolve(c.statesDir)}'`);
+  if (keeper instanceof LatestStatesKeeper && statesDir !== undefined) {
+    if (keeper.statesDir !== statesDir) {
+      problems.push(`statesKeeper watches '${keeper.statesDir}' but states are written to '${statesDir}'`);
     }
     if (sampleName !== undefined && !nameMatches(keeper.stateNamePattern, sampleName)) {
       problems.push(
@@ -246,7 +253,7 @@ export function resolveLaunchConfig(input: LaunchConfig = {}): Readonly<Resolved
 
   if (problems.length) throw new LaunchConfigError(problems);
   return Object.freeze({
-    statesDir: resolve(c.statesDir),
+    statesDir: statesDir!,
     stateNameFormat: c.stateNameFormat,
     savedStatePath: c.savedStatePath,
     partialLoad: c.partialLoad,

@@ -15,6 +15,7 @@ import { StateNotDurableError } from '../state/errors.js';
 import type { StateStore } from '../state/store.js';
 import * as clock from '../time/index.js';
 import type { Clock } from '../time/clock.js';
+import { globalClock } from '../time/global.js';
 import type { ResolvedLaunchConfig } from './config.js';
 import type { LoopRunner } from './loop.js';
 import { NO_OBSERVER, type OpsObserver } from '../ops/observer.js';
@@ -63,7 +64,7 @@ export class ControlLoop {
     /** Told about every committed state (uploads it in the background). */
     private readonly remote?: { afterCommit(path: string): void },
     /** The real time the control interval waits on (save durations are always measured in real time). */
-    private readonly realTime: Clock = clock.globalClock(),
+    private readonly realTime: Clock = globalClock(),
   ) {}
 
   attachLoops(loops: LoopRunner[]): void {

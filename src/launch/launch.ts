@@ -20,7 +20,8 @@ import { StepTimeStatistics } from './stats.js';
 import type { SystemComponents } from './wiring.js';
 import { setLogFormat } from '../log.js';
 import { FixedIntervalInteraction } from '../interaction/fixed-interval-interaction.js';
-import { NO_OBSERVER, startOperations, type Operations } from '../ops/index.js';
+import { startOperations, type Operations } from '../ops/index.js';
+import { NO_OBSERVER } from '../ops/observer.js';
 
 const log = getLogger('launch');
 

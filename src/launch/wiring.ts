@@ -10,7 +10,7 @@ import type { Interaction } from '../interaction/interaction.js';
 import type { TrainingModel } from '../model/training-model.js';
 import { TrainingModelsDict } from '../model/training-models-dict.js';
 import { RandomSources } from '../random/component.js';
-import type { PersistentState } from '../state/persistent.js';
+import type { PersistentState } from '../persistence/persistent.js';
 import { StateStore, type StateStoreOptions } from '../state/store.js';
 import { getGlobalTimeController } from '../time/index.js';
 import type { Trainer } from '../trainer/trainer.js';

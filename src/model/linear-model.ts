@@ -1,4 +1,4 @@
-import { readMsgpack, stageMsgpack } from '../state/files.js';
+import { readMsgpack, stageMsgpack } from '../persistence/component-files.js';
 import { InferenceModel } from './inference-model.js';
 import { TrainingModel, type ParameterSet, type TrainingModelOptions } from './training-model.js';
 

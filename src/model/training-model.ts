@@ -1,4 +1,4 @@
-import type { PersistentState } from '../state/persistent.js';
+import type { PersistentState } from '../persistence/persistent.js';
 import type { InferenceModel } from './inference-model.js';
 
 /** Any typed array a model's parameters may be held in. */

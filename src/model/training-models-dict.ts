@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PersistentState } from '../state/persistent.js';
+import type { PersistentState } from '../persistence/persistent.js';
 import { KeyError } from '../data/key-error.js';
 import { namedEntries, type Named } from '../data/named.js';
 import { InferenceModelsDict } from './inference-models-dict.js';

@@ -1,5 +1,5 @@
 /**
- * Operations of a running system: the web API (PAMIQ-Core's control endpoints and more), its command
+ * `pamiq-core/ops`. Operations of a running system: the web API (PAMIQ-Core's control endpoints and more), its command
  * queue, `/api/info`, `/api/states` and Prometheus `/metrics`. {@link startOperations} is the one call
  * that wires them to a system; launch() makes it once the control loop exists and closes the result
  * after the final save.
@@ -16,11 +16,11 @@ import { NO_OBSERVER, fanOut, type OpsObserver } from './observer.js';
 import { InfoRecorder, type ThreadInfo } from './recorder.js';
 import { SystemStatus, deriveStatus, statusName } from './status.js';
 
-export { SystemStatus, statusName, statusFromValue } from './status.js';
+export { SystemStatus, statusName } from './status.js';
 export type { OpsObserver, SaveReport, SavePhase } from './observer.js';
-export { NO_OBSERVER } from './observer.js';
 export type { ThreadInfo, TrainerInfo, SavesInfo, SaveInfo, Stats } from './recorder.js';
-export { parseApiAddress, isLoopback, formatAddress, type ApiAddress, type ApiAddressLike } from './address.js';
+export { parseApiAddress, type ApiAddress, type ApiAddressLike } from './address.js';
+export { WebApiClient, type ClientOptions, type Command, type Answer } from './client.js';
 
 const log = getLogger('ops');
 

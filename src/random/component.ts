@@ -10,8 +10,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readStateFile } from '../state/files.js';
-import type { PersistentState } from '../state/persistent.js';
+import { readStateFile } from '../persistence/component-files.js';
+import type { PersistentState } from '../persistence/persistent.js';
 import { globalRandom } from './global.js';
 
 /** True when `path` (a state file) exists in the load in progress (or on disk outside one). */

@@ -10,8 +10,8 @@ import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
-import { readMsgpack, stageMsgpack } from '../state/files.js';
-import type { PersistentState } from '../state/persistent.js';
+import { readMsgpack, stageMsgpack } from '../persistence/component-files.js';
+import type { PersistentState } from '../persistence/persistent.js';
 
 const ALGORITHM = 'xoroshiro128plus';
 

@@ -32,6 +32,7 @@ import { engine } from '../backend/select.js';
 import type { Manifest } from '../backend/types.js';
 import { getLogger } from '../log.js';
 import { nameMatches } from '../state/names.js';
+import { resolveStatesDir } from '../state/statesdir.js';
 import { createS3Client } from './client.js';
 import type { ResolvedRemoteConfig } from './config.js';
 import { RemoteError, RemoteStateCorruptError, RemoteStateNotFoundError, describeRemoteError, errorCode, httpStatus } from './errors.js';
@@ -317,7 +318,7 @@ export class RemoteStore {
    * @throws RemoteStateNotFoundError, RemoteStateCorruptError (nothing is committed locally), RemoteError.
    */
   async pull(name: string, statesDir: string): Promise<string> {
-    const dir = resolve(statesDir);
+    const dir = resolveStatesDir(statesDir);
     const target = join(dir, name);
     const markerBytes = await this.readMarker(name);
     if (!markerBytes) throw new RemoteStateNotFoundError(name, this.where);

@@ -7,8 +7,9 @@
 import { mkdirSync } from 'node:fs';
 
 import type { TrainingModelsDict } from '../model/training-models-dict.js';
-import { captureRoot, loadedFilesUnder, stageExternal } from '../state/files.js';
-import type { PersistentState } from '../state/persistent.js';
+import { captureRoot, loadedFilesUnder } from '../persistence/capture.js';
+import { stageExternal } from '../persistence/component-files.js';
+import type { PersistentState } from '../persistence/persistent.js';
 import { globalRandom } from '../random/global.js';
 import type { TrainingWorker } from './host.js';
 

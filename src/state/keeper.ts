@@ -11,6 +11,7 @@ import type { ScanResult, StateEntry } from '../backend/types.js';
 import { getLogger } from '../log.js';
 import { DEFAULT_STATE_NAME_PATTERN } from './names.js';
 import { scanStates } from './scan.js';
+import { resolveStatesDir } from './statesdir.js';
 import { publishPhase } from './phases.js';
 
 const log = getLogger('state.keeper');
@@ -62,13 +63,13 @@ export abstract class StatesKeeper {
    * {@link LatestStatesKeeper} does; that one wins.
    */
   useStatesDir(dir: string): void {
-    this.assignedDir = resolve(dir);
+    this.assignedDir = resolveStatesDir(dir);
   }
 
   /** The directory whose states cleanup may remove; undefined when unknown (cleanup then refuses all). */
   keptStatesDir(): string | undefined {
     const own = (this as { statesDir?: unknown }).statesDir;
-    return typeof own === 'string' && own.length > 0 ? resolve(own) : this.assignedDir;
+    return typeof own === 'string' && own.length > 0 ? resolveStatesDir(own) : this.assignedDir;
   }
 
   /** True when cleanup will refuse to remove `path`. */
@@ -220,7 +221,7 @@ export class LatestStatesKeeper extends StatesKeeper {
     if (typeof pattern !== 'string' || pattern.length === 0) {
       throw new RangeError('LatestStatesKeeper stateNamePattern must be a non-empty glob');
     }
-    this.statesDir = resolve(options.statesDir);
+    this.statesDir = resolveStatesDir(options.statesDir);
     this.maxKeep = options.maxKeep;
     this.stateNamePattern = pattern;
   }

@@ -33,12 +33,12 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, renameSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { engine } from '../backend/select.js';
 import type { LockClaim } from '../backend/types.js';
 import { getLogger } from '../log.js';
 import { StatesDirLockedError } from './errors.js';
-import { ensureStatesDir } from './statesdir.js';
+import { ensureStatesDir, resolveStatesDir } from './statesdir.js';
 
 const log = getLogger('state.lock');
 
@@ -190,7 +190,7 @@ export class StatesDirLock {
    * @throws the fs / EngineError of creating the directory or the claim file.
    */
   static acquire(statesDir: string): StatesDirLock {
-    const dir = resolve(statesDir);
+    const dir = resolveStatesDir(statesDir);
     ensureStatesDir(dir);
     const me = self();
     const token = `${String(Date.now()).padStart(15, '0')}-${process.pid}-${randomBytes(8).toString('hex')}`;

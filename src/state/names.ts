@@ -1,7 +1,7 @@
 /**
  * State directory names: strftime-style formats evaluated in UTC, and the creation clock.
  */
-import picomatch from 'picomatch';
+import { compileGlob } from '../backend/glob.js';
 
 /** PAMIQ-Core's default format, in UTC: `2025-02-27_12-00-00,000000.state`. */
 export const DEFAULT_STATE_NAME_FORMAT = '%Y-%m-%d_%H-%M-%S,%f.state';
@@ -49,7 +49,7 @@ export function formatStateName(format: string, createdAtNs: bigint): string {
 
 /** True when `name` matches the keeper glob `pattern` (as the engine's scans match it). */
 export function nameMatches(pattern: string, name: string): boolean {
-  return !name.startsWith('.') && picomatch(pattern, { dot: true })(name);
+  return !name.startsWith('.') && compileGlob(pattern)(name);
 }
 
 let lastNs = 0n;

@@ -3,11 +3,11 @@
  * verifies.
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { engine } from '../backend/select.js';
 import type { ScanResult, StateEntry } from '../backend/types.js';
 import { getLogger } from '../log.js';
 import { DEFAULT_STATE_NAME_PATTERN } from './names.js';
+import { resolveStatesDir } from './statesdir.js';
 
 const log = getLogger('state.scan');
 
@@ -17,7 +17,7 @@ const log = getLogger('state.scan');
  * lists as empty.
  */
 export async function scanStates(statesDir: string, pattern = DEFAULT_STATE_NAME_PATTERN): Promise<ScanResult> {
-  const dir = resolve(statesDir);
+  const dir = resolveStatesDir(statesDir);
   if (!existsSync(dir)) return { entries: [], leftovers: [] };
   return engine().scanStates(dir, pattern);
 }

@@ -23,7 +23,7 @@ import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { engine } from '../backend/select.js';
 import type { FileDigest, SnapshotDigest } from '../backend/types.js';
-import { deferWrite } from './files.js';
+import { deferWrite } from '../persistence/component-files.js';
 
 export interface SnapshotOptions {
   /**

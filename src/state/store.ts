@@ -3,14 +3,14 @@
  *
  * A save has two phases. {@link StateStore.capture} runs while the loops are paused: it calls every
  * component's saveState into a hidden temporary directory; built-in components only stage their
- * files there (see files.ts), custom ones may write directly. {@link PendingSave.commit} runs after
- * the loops resumed: it encodes and writes the staged files, hashes and fsyncs everything, writes the
- * manifest last and renames the directory into place. A failure at any point removes the temporary
+ * files there (see persistence/component-files.ts), custom ones may write directly.
+ * {@link PendingSave.commit} runs after the loops resumed: it encodes and writes the staged files,
+ * hashes and fsyncs everything, writes the manifest last and renames the directory into place. A failure at any point removes the temporary
  * directory and leaves every earlier state as it was.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
-import { ensureStatesDir } from './statesdir.js';
+import { ensureStatesDir, resolveStatesDir } from './statesdir.js';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { engine } from '../backend/select.js';
@@ -18,9 +18,9 @@ import type { FileDigest } from '../backend/types.js';
 import { getLogger } from '../log.js';
 import { LIBRARY } from '../version.js';
 import { SaveError, StateCorruptError, StateMismatchError, StateNotDurableError, StateNotFoundError } from './errors.js';
-import { type DeferredWrite, type ExternalPart, type Producer, withCapture, withLoad, writeCaptured } from './files.js';
+import { type DeferredWrite, type ExternalPart, type Producer, withCapture, withLoad, writeCaptured } from '../persistence/capture.js';
 import { DEFAULT_STATE_NAME_FORMAT, formatStateName, nowNs } from './names.js';
-import type { PersistentState } from './persistent.js';
+import type { PersistentState } from '../persistence/persistent.js';
 import { publishPhase } from './phases.js';
 
 const log = getLogger('state.store');
@@ -137,7 +137,7 @@ export class StateStore {
    *   EACCES) when the directory cannot be created.
    */
   constructor(options: StateStoreOptions) {
-    this.statesDir = resolve(options.statesDir);
+    this.statesDir = resolveStatesDir(options.statesDir);
     this.stateNameFormat = options.stateNameFormat ?? DEFAULT_STATE_NAME_FORMAT;
     formatStateName(this.stateNameFormat, nowNs()); // validate early
     mkdirSync(this.statesDir, { recursive: true });

@@ -4,8 +4,8 @@
  * the engine writes zero-copy, 8-byte aligned). Used for tfjs weights and optimizer state.
  */
 import type { Segment } from '../backend/types.js';
-import { decodeBufferFile, encodeBufferFileBatches } from '../codec/buffer-file.js';
-import { readStateFile, stageFile } from '../state/files.js';
+import { decodeBufferFile, encodeBufferFileBatches } from '../codec/buffer-format.js';
+import { readStateFile, stageFile } from '../persistence/component-files.js';
 
 export type TensorDtype = 'float32' | 'int32' | 'bool';
 

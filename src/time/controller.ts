@@ -12,8 +12,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { realClock, type Clock } from './clock.js';
-import type { PersistentState } from '../state/persistent.js';
-import { readMsgpack, stageMsgpack } from '../state/files.js';
+import type { PersistentState } from '../persistence/persistent.js';
+import { readMsgpack, stageMsgpack } from '../persistence/component-files.js';
 
 /** The saved form of the clock: the scaled readings at the moment of the save. */
 export interface TimeState {

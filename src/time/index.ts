@@ -1,7 +1,10 @@
-export { TimeController, realSleep, type TimeState, type ClockName } from './controller.js';
-export { TimeAnchor } from './anchor.js';
-export { realClock, type Clock, type SleepOptions } from './clock.js';
+/**
+ * `pamiq-core/time`: the pamiq clock — scaled, pausable time shared by every loop (PAMIQ-Core's
+ * `pamiq_core.time`), as module functions over the global {@link TimeController}.
+ */
+export { TimeController, type TimeState, type ClockName } from './controller.js';
 export { FakeClock, type FakeClockOptions } from './fake-clock.js';
+export type { Clock, SleepOptions } from './clock.js';
 export {
   getGlobalTimeController,
   setGlobalTimeController,
@@ -17,5 +20,4 @@ export {
   fixedTime,
   fixedSleep,
   fixedPerfCounter,
-  globalClock,
 } from './global.js';

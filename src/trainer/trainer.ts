@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PersistentState } from '../state/persistent.js';
-import { readMsgpack, stageMsgpack } from '../state/files.js';
+import type { PersistentState } from '../persistence/persistent.js';
+import { readMsgpack, stageMsgpack } from '../persistence/component-files.js';
 import { KeyError } from '../data/key-error.js';
 import type { DataUser } from '../data/user.js';
 import type { DataUsersDict } from '../data/users-dict.js';

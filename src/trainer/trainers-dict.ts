@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PersistentState } from '../state/persistent.js';
+import type { PersistentState } from '../persistence/persistent.js';
 import { namedEntries, type Named } from '../data/named.js';
 import type { DataUsersDict } from '../data/users-dict.js';
 import type { TrainingModelsDict } from '../model/training-models-dict.js';

@@ -13,7 +13,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { backend, engine } from '../../../src/backend/select.js';
-import { encodeBufferFile } from '../../../src/codec/buffer-file.js';
+import { encodeBufferFile } from '../../../src/codec/buffer-format.js';
 import { childArgs, gc, now, num, PhaseClock, Recorder, RssPeak, str, treeSize } from '../lib/common.js';
 import { filledBuffer, storeFor, tensorItem } from '../lib/data.js';
 

@@ -24,7 +24,7 @@ import { backend, engine } from '../../../src/backend/select.js';
 import { resolveRemoteConfig } from '../../../src/remote/config.js';
 import { latestWithRemote } from '../../../src/remote/launch.js';
 import { RemoteStore } from '../../../src/remote/store.js';
-import type { PersistentState } from '../../../src/state/persistent.js';
+import type { PersistentState } from '../../../src/persistence/persistent.js';
 import { StateStore } from '../../../src/state/store.js';
 import { childArgs, num, now, Recorder, str } from '../lib/common.js';
 

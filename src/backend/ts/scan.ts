@@ -1,8 +1,8 @@
 /** scanStates: list a states directory, match names, parse manifests; report leftovers. */
+import { compileGlob } from '../glob.js';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import picomatch from 'picomatch';
-import type { ScanResult, StateEntry } from '../types.js';
+import { EngineError, type ScanResult, type StateEntry } from '../types.js';
 import { CONCURRENCY, compareUtf8, fsError, isOutOfFds, mapLimit, osText } from './fsutil.js';
 import { ManifestRejection, parseManifest, readManifestBytes } from './manifest.js';
 
@@ -87,9 +87,9 @@ function compareNs(a: string, b: string): number {
 }
 
 export async function scanStates(dirIn: string, pattern: string): Promise<ScanResult> {
+  const isMatch = compileGlob(pattern);
   const dir = resolve(dirIn);
   const names = await listNames(dir);
-  const isMatch = picomatch(pattern);
   const leftovers: string[] = [];
   const candidates: string[] = [];
   for (const name of names) {

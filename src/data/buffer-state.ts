@@ -1,12 +1,13 @@
 /**
- * How the built-in buffers write and read `${path}.msgpack` (docs/engine.md, "Buffer file").
+ * How the built-in buffers save and load their state: `${path}.msgpack` in the buffer file format
+ * (codec/buffer-format.ts, docs/engine.md "Buffer file"), checked against the loading buffer.
  *
  * Saving captures only the array of item references: items are immutable by contract, so the
  * producer — which runs later, in the background, while training continues — can encode them safely.
  */
-import { readStateFile, stageFile } from '../state/files.js';
+import { readStateFile, stageFile } from '../persistence/component-files.js';
 import type { Segment } from '../backend/types.js';
-import { decodeBufferFileDeferred, encodeBufferFileBatches, type BufferFileMeta } from '../codec/buffer-file.js';
+import { decodeBufferFileDeferred, encodeBufferFileBatches, type BufferFileMeta } from '../codec/buffer-format.js';
 import { DeferredItems } from '../codec/records.js';
 
 /** The saved buffer does not fit the buffer loading it (another kind, other keys). */

@@ -1,5 +1,6 @@
 /**
- * Buffer files (docs/engine.md, "Buffer file"): a msgpack sequence of a meta map, then one list per column.
+ * The buffer file format (docs/engine.md, "Buffer file"), encoding and decoding: a msgpack sequence of
+ * a meta map, then one list per column.
  * Offsets are tracked so typed-array payloads align to 8 within the file.
  */
 import type { Segment } from '../backend/types.js';

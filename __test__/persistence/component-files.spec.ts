@@ -1,7 +1,7 @@
 import test from 'ava';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readMsgpack, readStateFile, stageFile, stageMsgpack } from '../../src/state/files.js';
+import { readMsgpack, readStateFile, stageFile, stageMsgpack } from '../../src/persistence/component-files.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 test('msgpack helpers round-trip values, typed arrays included', async (t) => {

@@ -1,21 +1,18 @@
 /**
- * How built-in components write and read their files.
+ * The StateStore's side of component files: the capture and load sessions that component-files.ts
+ * stages into and reads from, and the write phase of a capture.
  *
- * During a StateStore capture (the loops are paused), {@link stageFile} only records the file: its
- * `produce` callback runs in the write phase, after the loops resumed, so it must read nothing but
- * what was captured when stageFile was called (copy what can still change; reference what cannot).
- * Outside a capture the file is written at once, atomically (temporary name, fsync, rename).
- * {@link readStateFile} serves the bytes that the StateStore already read and verified while a load
- * is in progress, and reads from disk otherwise.
+ * A save opens a capture session ({@link withCapture}) for the state's temporary directory while the
+ * loops are paused; every file a component stages under it is recorded, not written. The write phase
+ * ({@link writeCaptured}) then encodes and writes the recorded files after the loops resumed. A load
+ * opens a load session ({@link withLoad}) that serves the bytes the store already read and verified.
+ * Sessions follow the async context of the save or load that opened them, so concurrent stores (and
+ * code outside any save) never see each other's session.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import { readFile, rename } from 'node:fs/promises';
-import { dirname, relative, resolve, sep } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { engine } from '../backend/select.js';
 import type { FileDigest, Segment } from '../backend/types.js';
-import { decodeValue, encodeValue } from '../codec/values.js';
 
 /**
  * What a staged file's producer returns: all its segments at once, or batches of segments (a sync or
@@ -35,7 +32,8 @@ export interface ExternalPart {
   discard(): Promise<void>;
 }
 
-interface CaptureSession {
+/** A capture in progress: the files staged under `root` so far. */
+export interface CaptureSession {
   root: string;
   staged: Map<string, Producer>;
   external: ExternalPart[];
@@ -48,39 +46,35 @@ interface CaptureSession {
  */
 export type DeferredWrite = () => Promise<Map<string, FileDigest>>;
 
-interface LoadSession {
+/** A load in progress: the verified bytes of the state at `root`, by `/`-separated relative path. */
+export interface LoadSession {
   root: string;
   files: Map<string, Uint8Array>;
 }
 
-// Sessions follow the async context of the save or load that opened them, so concurrent stores (and
-// code outside any save) never see each other's session.
 const captures = new AsyncLocalStorage<CaptureSession>();
 const loads = new AsyncLocalStorage<LoadSession>();
 
 /** `rel` with `/` separators when `abs` lies inside `root`, else undefined. */
-function inside(root: string, abs: string): string | undefined {
+export function inside(root: string, abs: string): string | undefined {
   const rel = relative(root, abs);
   if (rel === '' || rel.startsWith('..') || resolve(root, rel) !== abs) return undefined;
   return sep === '/' ? rel : rel.split(sep).join('/');
 }
 
-/** Writes (or, inside a capture, stages) the file `path`, creating its parent directory. */
-export async function stageFile(path: string, produce: Producer): Promise<void> {
-  const abs = resolve(path);
-  mkdirSync(dirname(abs), { recursive: true });
+/**
+ * The capture in progress in this async context, or undefined outside one. With `abs` (an absolute
+ * path): only when `abs` lies inside the capture's root.
+ */
+export function activeCapture(abs?: string): CaptureSession | undefined {
   const capture = captures.getStore();
-  if (capture && inside(capture.root, abs) !== undefined) {
-    if (capture.staged.has(abs) || existsSync(abs)) {
-      throw new Error(`State file '${abs}' is written twice in one save`);
-    }
-    capture.staged.set(abs, produce);
-    return;
-  }
-  // Outside a capture: write beside the target and rename over it, so a crash never leaves half a file.
-  const tmp = `${abs}.tmp-${randomBytes(4).toString('hex')}`;
-  await writeSegments(tmp, produce());
-  await rename(tmp, abs);
+  if (!capture || (abs !== undefined && inside(capture.root, abs) === undefined)) return undefined;
+  return capture;
+}
+
+/** The load in progress in this async context, or undefined outside one. */
+export function activeLoad(): LoadSession | undefined {
+  return loads.getStore();
 }
 
 /**
@@ -89,16 +83,6 @@ export async function stageFile(path: string, produce: Producer): Promise<void> 
  */
 export function captureRoot(): string | undefined {
   return captures.getStore()?.root;
-}
-
-/**
- * Adds files written by another thread to the capture in progress.
- * @throws Error outside a capture.
- */
-export function stageExternal(part: ExternalPart): void {
-  const capture = captures.getStore();
-  if (!capture) throw new Error('stageExternal() called outside a state capture');
-  capture.external.push(part);
 }
 
 /**
@@ -114,33 +98,6 @@ export function loadedFilesUnder(dir: string): Map<string, Uint8Array> | undefin
   const out = new Map<string, Uint8Array>();
   for (const [path, bytes] of load.files) if (path.startsWith(prefix)) out.set(path.slice(prefix.length), bytes);
   return out;
-}
-
-/** Stages `value` as one generic msgpack value (encoded in the write phase). */
-export async function stageMsgpack(path: string, value: unknown): Promise<void> {
-  await stageFile(path, () => [encodeValue(value)]);
-}
-
-/** The bytes of a state file: from the verified load in progress, else from disk. */
-export async function readStateFile(path: string): Promise<Uint8Array> {
-  const abs = resolve(path);
-  const load = loads.getStore();
-  const rel = load ? inside(load.root, abs) : undefined;
-  if (load && rel !== undefined) {
-    const bytes = load.files.get(rel);
-    if (!bytes) {
-      const err = new Error(`State file '${rel}' is not in the state '${load.root}'`) as NodeJS.ErrnoException;
-      err.code = 'ENOENT';
-      throw err;
-    }
-    return bytes;
-  }
-  return readFile(abs);
-}
-
-/** Reads and decodes a file written by {@link stageMsgpack}. */
-export async function readMsgpack<T = unknown>(path: string): Promise<T> {
-  return decodeValue(await readStateFile(path)) as T;
 }
 
 async function* batchesOf(source: SegmentSource): AsyncGenerator<Segment[]> {
@@ -166,17 +123,6 @@ export async function writeSegments(path: string, source: SegmentSource | Promis
     await writer.abort();
     throw err;
   }
-}
-
-/**
- * Inside a capture whose root contains `path`: records `write` to run in the save's write phase and
- * returns true. Outside one, returns false (the caller does the work at once).
- */
-export function deferWrite(path: string, write: DeferredWrite): boolean {
-  const capture = captures.getStore();
-  if (!capture || inside(capture.root, resolve(path)) === undefined) return false;
-  capture.deferred.push(write);
-  return true;
 }
 
 /** How {@link writeCaptured} names a failure. */
@@ -238,12 +184,10 @@ export async function writeCaptured(
   return known;
 }
 
-// ---- used by StateStore only ----
-
 /**
  * Runs `fn` with a capture session for `root`: every stageFile under `root` inside `fn`'s async
  * context is recorded instead of written. Returns what `fn` returned and the staged files
- * (absolute path → producer), and the deferred writes (see {@link deferWrite}).
+ * (absolute path → producer), and the deferred writes (component-files.ts's `deferWrite`).
  */
 export async function withCapture<T>(
   root: string,
