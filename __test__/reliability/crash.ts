@@ -73,7 +73,7 @@ export interface RunningChild {
   /** Called for every line as it arrives. */
   onLine: (fn: (line: ChildLine) => void) => void;
   kill: (signal?: NodeJS.Signals) => void;
-  /** Resolves with the first line of `kind` (rejects when the child exits first). */
+  /** Resolves with the first line of `kind` (rejects when the child exits first, or after `timeoutMs`: a hang detector). */
   waitFor: (kind: string, timeoutMs?: number) => Promise<ChildLine>;
 }
 
@@ -116,7 +116,7 @@ export function startChild(config: ChildConfig, env: Record<string, string | und
     kill: (signal = 'SIGKILL') => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
     },
-    waitFor: (kind, timeoutMs = 30_000) =>
+    waitFor: (kind, timeoutMs = 120_000) =>
       new Promise<ChildLine>((resolve, reject) => {
         const found = lines.find((l) => l.kind === kind);
         if (found) return resolve(found);
