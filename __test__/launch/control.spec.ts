@@ -137,7 +137,12 @@ test.serial('the pause and resume around each save log at DEBUG, not at the defa
     const clock = fakeTime(t);
     const a = stepping('inference');
     let once = true;
-    const control = setup(t, [a.loop], { controlInterval: 0.01, maxUptime: 0.3, saveStateCondition: () => once && !(once = false) });
+    const saveOnce = () => {
+      const first = once;
+      once = false;
+      return first;
+    };
+    const control = setup(t, [a.loop], { controlInterval: 0.01, maxUptime: 0.3, saveStateCondition: saveOnce });
     a.loop.start();
     setLogLevel(level);
     const logs = captureLogs();

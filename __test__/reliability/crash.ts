@@ -104,8 +104,14 @@ export function startChild(config: ChildConfig, env: Record<string, string | und
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     let closed = false;
     const done = () => exit && closed && resolve(exit);
-    proc.on('exit', (code, signal) => ((exit = { code, signal }), done()));
-    rl.on('close', () => ((closed = true), done()));
+    proc.on('exit', (code, signal) => {
+      exit = { code, signal };
+      done();
+    });
+    rl.on('close', () => {
+      closed = true;
+      done();
+    });
   });
   return {
     pid: proc.pid!,
