@@ -46,7 +46,7 @@ const expected: Record<string, string[]> = {
   ],
   './launch': ['LaunchConfigError', 'TrainingModuleError', 'WorkerDiedError', 'WorkerError', 'defineTraining', 'launch', 'wireSystem'],
   './time': [
-    'TimeController', 'fixedPerfCounter', 'fixedSleep', 'fixedTime', 'getGlobalTimeController', 'getTimeScale',
+    'FakeClock', 'TimeController', 'fixedPerfCounter', 'fixedSleep', 'fixedTime', 'getGlobalTimeController', 'getTimeScale',
     'isPaused', 'monotonic', 'pause', 'perfCounter', 'resume', 'setGlobalTimeController', 'setTimeScale', 'sleep', 'time',
   ],
   './engine': ['EngineError', 'backend', 'engine'],

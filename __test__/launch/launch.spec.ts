@@ -18,6 +18,7 @@ import {
 } from '../../src/index.js';
 import { captureLogs } from '../../src/log.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { drive, installFakeClock, until } from '../helpers/fake-time.js';
 
 class CountingAgent extends Agent<number, number> {
   steps = 0;
@@ -116,9 +117,10 @@ test.serial('rejects a keeper whose directory or pattern cannot match the states
 
 test.serial('runs both loops, saves PAMIQ-Core’s tree, and logs the original’s lines', async (t) => {
   const dir = tmpDir(t);
+  const clock = installFakeClock(t);
   const { agent, environment, trainer, options } = system();
   const logs = captureLogs();
-  const result = await launch({ ...options, config: { statesDir: dir, maxUptime: 0.6, timeScale: 2, handleSignals: false } });
+  const result = await drive(clock, launch({ ...options, config: { statesDir: dir, maxUptime: 0.6, timeScale: 2, handleSignals: false } }));
   logs.stop();
   t.is(result.reason, 'maxUptime');
   t.true(agent.steps > 10, `agent stepped ${agent.steps} times`);
@@ -165,7 +167,7 @@ test.serial('a paused system stays paused after a save and resumes on request', 
   const dir = tmpDir(t);
   const { agent, options } = system();
   const run = launch({ ...options, config: { statesDir: dir, handleSignals: false } });
-  await new Promise((r) => setTimeout(r, 200));
+  await until(() => agent.steps > 0, 'the first step');
   t.true(await run.system.pause());
   t.true(run.system.paused);
   t.is(agent.paused, 1);
@@ -175,8 +177,7 @@ test.serial('a paused system stays paused after a save and resumes on request', 
   t.true(run.system.paused, 'still paused after the save');
   t.is(agent.steps, before, 'no step while paused');
   run.system.resume();
-  await new Promise((r) => setTimeout(r, 100));
-  t.true(agent.steps > before);
+  await until(() => agent.steps > before, 'a step after resume');
   run.system.shutdown();
   const result = await run;
   t.is(result.savedStates.length, 2, 'the requested save and the final save');
@@ -186,14 +187,19 @@ test.serial('hands the final save to the keeper, so maxKeep states remain after 
   const dir = tmpDir(t);
   const { options } = system();
   const keeper = new LatestStatesKeeper({ statesDir: dir, maxKeep: 2 });
-  let n = 0;
-  const result = await launch({
+  let conditionSaves = 1; // one save comes from saveStateCondition, the others are requested
+  const run = launch({
     ...options,
-    config: { statesDir: dir, statesKeeper: keeper, saveStateCondition: () => ++n % 5 === 0, maxUptime: 0.5, handleSignals: false },
+    config: { statesDir: dir, statesKeeper: keeper, saveStateCondition: () => conditionSaves-- > 0, handleSignals: false },
   });
+  const requested = [await run.system.saveState(), await run.system.saveState()];
+  run.system.shutdown();
+  const result = await run;
   t.true(result.savedStates.length >= 3, `${result.savedStates.length} saves`);
+  t.is(result.savedStates.at(-1)?.path, result.finalStatePath);
   t.deepEqual(states(dir).length, 2);
   t.true(existsSync(result.finalStatePath!));
+  t.false(existsSync(requested[0]!), 'the keeper removed the oldest requested state after the final save');
 });
 
 test.serial('an exception in a loop shuts the system down with a final save and rejects with it', async (t) => {
@@ -226,8 +232,7 @@ test.serial('a save that fails does not stop the system, and the next one succee
   const path = await run.system.saveState();
   t.true(existsSync(join(path, 'manifest.json')));
   const stepsAfter = agent.steps;
-  await new Promise((r) => setTimeout(r, 100));
-  t.true(agent.steps > stepsAfter, 'still stepping');
+  await until(() => agent.steps > stepsAfter, 'a step after the saves');
   run.system.shutdown();
   const result = await run;
   t.is(result.failedSaves.length, 1);
@@ -267,9 +272,10 @@ test.serial('a save requested before the loops start is served, and one left ope
 
 test.serial('logs the step-time statistics line at the configured interval', async (t) => {
   const dir = tmpDir(t);
+  const clock = installFakeClock(t);
   const { options } = system();
   const logs = captureLogs();
-  await launch({ ...options, config: { statesDir: dir, maxUptime: 0.5, logTickTimeStatisticsInterval: 0.1, handleSignals: false } });
+  await drive(clock, launch({ ...options, config: { statesDir: dir, maxUptime: 0.5, logTickTimeStatisticsInterval: 0.1, handleSignals: false } }));
   logs.stop();
   const lines = logs.lines.filter((l) => /Step time: \S+ ± \S+ \[s\] in \d+ steps\./.test(l));
   t.true(lines.length >= 2, logs.text());

@@ -4,9 +4,13 @@
  *
  * A round starts `child.ts` on a states directory shared by all rounds of a run (frequent saves of a
  * several-MB state, a LatestStatesKeeper with maxKeep 2, `savedStatePath: "latest"`), watches the
- * phases it prints, and SIGKILLs it at a random moment inside the target phase (the delay is drawn
- * from the durations this child showed for that phase in its earlier saves). Then it checks, in this
- * process:
+ * phases it prints, and SIGKILLs it inside the target phase, in one of two ways:
+ *   - `marker`: the child SIGKILLs itself from its phase hook at the start of the target phase, in a
+ *     randomly chosen save (its 2nd or 3rd). Lands in the phase however loaded the machine is.
+ *   - `timed`: this process SIGKILLs it at a random moment inside the target phase (the delay is drawn
+ *     from the durations this child showed for that phase in its earlier saves). Reaches any point of
+ *     a phase, but on a loaded machine the kill may land after it: it is tallied where it landed.
+ * Then it checks, in this process:
  *   - every `*.state` directory verifies (manifest, sizes, checksums);
  *   - the newest state whose `commit:end` the child printed still exists and verifies;
  *   - latestState() finds a state at least as new, and it loads into a fresh system whose contents are
@@ -69,7 +73,7 @@ export interface RunningChild {
   /** Called for every line as it arrives. */
   onLine: (fn: (line: ChildLine) => void) => void;
   kill: (signal?: NodeJS.Signals) => void;
-  /** Resolves with the first line of `kind` (rejects when the child exits first). */
+  /** Resolves with the first line of `kind` (rejects when the child exits first, or after `timeoutMs`: a hang detector). */
   waitFor: (kind: string, timeoutMs?: number) => Promise<ChildLine>;
 }
 
@@ -100,8 +104,14 @@ export function startChild(config: ChildConfig, env: Record<string, string | und
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     let closed = false;
     const done = () => exit && closed && resolve(exit);
-    proc.on('exit', (code, signal) => ((exit = { code, signal }), done()));
-    rl.on('close', () => ((closed = true), done()));
+    proc.on('exit', (code, signal) => {
+      exit = { code, signal };
+      done();
+    });
+    rl.on('close', () => {
+      closed = true;
+      done();
+    });
   });
   return {
     pid: proc.pid!,
@@ -112,7 +122,7 @@ export function startChild(config: ChildConfig, env: Record<string, string | und
     kill: (signal = 'SIGKILL') => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
     },
-    waitFor: (kind, timeoutMs = 30_000) =>
+    waitFor: (kind, timeoutMs = 120_000) =>
       new Promise<ChildLine>((resolve, reject) => {
         const found = lines.find((l) => l.kind === kind);
         if (found) return resolve(found);
@@ -131,6 +141,9 @@ export function startChild(config: ChildConfig, env: Record<string, string | und
   };
 }
 
+/** How a round places its kill (see the top of this file). */
+export type KillMode = 'marker' | 'timed';
+
 export interface RoundResult {
   target: Phase;
   /** Where the kill landed (the phase of the last line the child printed). */
@@ -147,7 +160,7 @@ export interface CrashRunOptions {
   /** Milliseconds; the child saves every saveEveryMs[0] + random × (saveEveryMs[1] − saveEveryMs[0]). */
   saveEveryMs?: [number, number];
   maxKeep?: number;
-  /** Give up on a round whose target phase never came (ms). */
+  /** Give up on a round whose target phase never came (ms): a hang detector, generous for loaded machines. */
   roundTimeoutMs?: number;
   /** Where the child trains (see child.ts); in worker mode the child reports the main thread's part only. */
   threading?: 'main' | 'worker';
@@ -170,7 +183,7 @@ export class CrashRun {
       size: 'large',
       saveEveryMs: [50, 100],
       maxKeep: 2,
-      roundTimeoutMs: 20_000,
+      roundTimeoutMs: 120_000,
       threading: 'main',
       ...options,
     };
@@ -183,17 +196,21 @@ export class CrashRun {
     return JSON.stringify({ agentSteps: s.agentSteps, envObservations: s.envObservations, episodeCount: s.episodeCount });
   }
 
-  /** One round: start, kill inside `target`, check. */
-  async round(target: Phase): Promise<RoundResult> {
+  /** One round: start, kill inside `target` (see {@link KillMode}), check. */
+  async round(target: Phase, mode: KillMode = 'timed'): Promise<RoundResult> {
     const failures: string[] = [];
     const { saveEveryMs, maxKeep, size, threading } = this.options;
+    const saveEvery = saveEveryMs[0] + this.random() * (saveEveryMs[1] - saveEveryMs[0]);
+    // Never in the child's first save, as in timed mode: a state it committed must exist to be kept.
+    const killAt = mode === 'marker' ? { phase: START_OF[target], occurrence: 2 + Math.floor(this.random() * 2) } : undefined;
     const child = startChild({
       statesDir: this.statesDir,
-      saveEveryMs: saveEveryMs[0] + this.random() * (saveEveryMs[1] - saveEveryMs[0]),
+      saveEveryMs: saveEvery,
       maxKeep,
       savedStatePath: 'latest',
       size,
       threading,
+      killAt,
     });
 
     // Phase durations seen in this child (child clock), to place the kill inside the target.
@@ -223,7 +240,7 @@ export class CrashRun {
       }
       previous = { p, t };
       if (p === 'commit:end') this.lastCommitted = s;
-      if (armed || p !== START_OF[target]) return;
+      if (mode === 'marker' || armed || p !== START_OF[target]) return;
       const seen = durations.get(p);
       if (!seen?.length) return; // learn this phase's duration from one full occurrence first
       armed = true;

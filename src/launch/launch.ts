@@ -22,7 +22,6 @@ import { setLogFormat } from '../log.js';
 import { FixedIntervalInteraction } from '../interaction/fixed-interval-interaction.js';
 import { startOperations, type Operations } from '../ops/index.js';
 import { NO_OBSERVER } from '../ops/observer.js';
-import { stateBytes } from './control.js';
 
 const log = getLogger('launch');
 
@@ -277,26 +276,9 @@ async function run(
         log.error(`No final save: ${blocked.message}`);
         control.settleWaiting(undefined, blocked);
       } else if (started && control && system) {
-        log.info('Saving final system state');
-        const begin = performance.now();
-        observer.onSaveStart(true);
-        try {
-          finalPath = await system.store.saveState();
-          control.saved.push({ path: finalPath, pausedMs: performance.now() - begin, totalMs: performance.now() - begin });
-          if (observer !== NO_OBSERVER) {
-            const ms = performance.now() - begin;
-            observer.onSave({ ok: true, final: true, path: finalPath, durationMs: ms, phases: {}, bytes: await stateBytes(finalPath) });
-          }
-          log.info(`Final state saved to '${finalPath}'`);
-          control.settleWaiting(finalPath);
-          await control.afterCommit(finalPath);
-        } catch (err) {
-          finalSaveError = err;
-          control.failedSaves.push(err);
-          observer.onSave({ ok: false, final: true, error: String(err), durationMs: performance.now() - begin, phases: {} });
-          control.settleWaiting(undefined, err);
-          log.error(`The final save failed; the earlier states are intact. ${err instanceof Error ? err.message : String(err)}`);
-        }
+        const outcome = await control.finalSave();
+        finalPath = outcome.path;
+        if (outcome.path === undefined) finalSaveError = outcome.error;
       }
       control?.settleWaiting(undefined);
       if (setupDone) await interaction.teardown();

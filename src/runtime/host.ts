@@ -7,6 +7,7 @@ import { getLogger, getLogLevel, writeRawLog } from '../log.js';
 import type { LoopRunner } from '../launch/loop.js';
 import type { FileDigest } from '../backend/types.js';
 import { getGlobalTimeController } from '../time/index.js';
+import { globalClock } from '../time/global.js';
 import type { FromWorker, ReadyMessage, Request, ToWorker, TrainingStats, WorkerInit } from './protocol.js';
 import { WorkerError } from './protocol.js';
 import { TrainingModuleError } from './definition.js';
@@ -115,19 +116,23 @@ class WorkerLoop implements LoopRunner {
     this.send({ t: 'pause', epoch: this.epoch });
   }
 
+  /** The timeout runs on the global time controller's clock, as the main-thread loop's does. */
   waitPaused(timeoutMs: number): Promise<boolean> {
     return new Promise((resolve) => {
+      const ac = new AbortController();
       const check = () => {
         if (this.paused || this.exited) {
-          clearTimeout(timer);
+          ac.abort();
           this.listeners.delete(check);
           resolve(true);
         }
       };
-      const timer = setTimeout(() => {
-        this.listeners.delete(check);
-        resolve(this.paused || this.exited);
-      }, timeoutMs);
+      void globalClock()
+        .sleep(timeoutMs, { signal: ac.signal })
+        .then(() => {
+          this.listeners.delete(check);
+          resolve(this.paused || this.exited);
+        });
       this.listeners.add(check);
       check();
     });
