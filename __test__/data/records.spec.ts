@@ -18,7 +18,9 @@ const name = backend().name;
 async function roundTrip<T>(t: Parameters<typeof tmpDir>[0], items: T[]): Promise<{ back: T[]; file: Uint8Array }> {
   const dir = tmpDir(t);
   const buffer = new SequentialBuffer<T>(items.length + 1);
-  items.forEach((x) => buffer.add(x));
+  items.forEach((x) => {
+    buffer.add(x);
+  });
   const store = new StateStore({ statesDir: dir });
   store.register('data', DataUsersDict.fromDataBuffers({ buf: buffer }));
   const path = await store.saveState();

@@ -62,7 +62,7 @@ function corruptedCopies(pristine: string, dir: string): Case[] {
     }
   });
   const manifestCases: [string, (m: string) => void, string][] = [
-    ['flip', (p) => writeFileSync(p, '[' + readFileSync(p, 'utf8').slice(1)), 'EBADMANIFEST'],
+    ['flip', (p) => writeFileSync(p, `[${readFileSync(p, 'utf8').slice(1)}`), 'EBADMANIFEST'],
     ['truncate', (p) => truncateSync(p, Math.floor(readFileSync(p).length / 2)), 'EBADMANIFEST'],
     ['delete', (p) => unlinkSync(p), 'ENOTSTATE'],
   ];

@@ -253,7 +253,7 @@ test(`${backend}: a file name that is not UTF-8 fails a save with EBADENTRY`, as
   const statesDir = tmpDir(t);
   const tmp = join(statesDir, '.pamiq-tmp-u');
   mkdirSync(tmp);
-  writeFileSync(Buffer.concat([Buffer.from(tmp + '/bad-'), Buffer.from([0xff, 0xfe]), Buffer.from('.bin')]), 'x');
+  writeFileSync(Buffer.concat([Buffer.from(`${tmp}/bad-`), Buffer.from([0xff, 0xfe]), Buffer.from('.bin')]), 'x');
   const req = { tmpDir: tmp, statesDir, name: 'u.state', known: {}, library: { name: 'x', version: '1' }, createdAtNs: '1', components: [] };
   const err = await t.throwsAsync(engine().commitState(req), { instanceOf: EngineError });
   t.is(err!.code, 'EBADENTRY');
