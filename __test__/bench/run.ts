@@ -212,7 +212,8 @@ async function largeSave(rounds: number, keep: boolean): Promise<LargeSaveOutcom
         out.stateBytes ||= result.samples.stateBytes?.[0] ?? 0;
         if (typeof result.facts.statePath === 'string') out.kept[b] = result.facts.statePath;
       }
-      (out.results[b] ??= []).push(result);
+      out.results[b] ??= [];
+      out.results[b].push(result);
     });
   }
   return out;
@@ -298,7 +299,8 @@ async function largeLoad(o: LargeSaveOutcome, rounds: number): Promise<void> {
         if (!state) throw new Error('no saved state to load');
         result = await child('large-load', b, ['--state', state, '--records', String(SIZES.tensors), '--width', String(SIZES.width), '--reps', '1', '--cold'], label);
       }
-      (results[b] ??= []).push(result);
+      results[b] ??= [];
+      results[b].push(result);
     });
   }
   const tp: Partial<Record<Column, number>> = {};
@@ -531,7 +533,11 @@ async function loopTraining(): Promise<void> {
                 ? ['--per-step', '2000']
                 : [];
         const args = ['--dir', dir, '--threading', threading, '--scenario', scenario, '--seconds', String(seconds), '--burn', '100', ...extra];
-        ((res[`${threading} ${scenario}`] ??= {})[b] ??= []).push(await child('loop-training', b, args, `${name} (${threading}, ${scenario})`));
+        const key = `${threading} ${scenario}`;
+        res[key] ??= {};
+        const byBackend = res[key];
+        byBackend[b] ??= [];
+        byBackend[b].push(await child('loop-training', b, args, `${name} (${threading}, ${scenario})`));
         rmSync(dir, { recursive: true, force: true });
       }
     }
@@ -683,7 +689,8 @@ async function recordCases(): Promise<void> {
           res = await child('records', m, [...args, '--mode', 'ours'], label);
         }
         rmSync(dir, { recursive: true, force: true });
-        (results[m] ??= []).push(res);
+        results[m] ??= [];
+        results[m].push(res);
       });
     }
     const col = (m: RecordMode): Column => m;
@@ -807,7 +814,8 @@ async function snapshotDir(): Promise<void> {
       await rotated(cols, r, async (c) => {
         const mode = c === 'limit' ? 'limit' : 'engine';
         const res = await child('snapshot-dir', c, ['--mode', mode, '--dir', src, '--out', out], `${name} ${shape.label} ${c} ${r + 1}/${reps}`);
-        (results[c] ??= []).push(res);
+        results[c] ??= [];
+        results[c].push(res);
       });
     }
     rmSync(src, { recursive: true, force: true });

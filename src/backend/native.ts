@@ -179,7 +179,9 @@ export function createNativeEngine(b: NativeBinding): Engine {
     async readState(dir: string): Promise<ReadStateResult> {
       const r = await call(() => b.readState(dir));
       const files = new Map<string, Uint8Array>();
-      r.paths.forEach((p, i) => files.set(p, r.contents[i]!));
+      r.paths.forEach((p, i) => {
+        files.set(p, r.contents[i]!);
+      });
       return { manifest: manifestOf(r.manifestJson), problems: problems(r.problems), files };
     },
 

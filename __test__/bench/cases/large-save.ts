@@ -24,7 +24,7 @@ const width = num(args, 'width', 1024);
 const reps = num(args, 'reps', 1);
 const rec = new Recorder();
 
-let t = now();
+const t = now();
 const { buffer, users } = filledBuffer(records, (i) => tensorItem(i, width));
 rec.fact('generateMs', now() - t);
 const store = storeFor(dir, users);

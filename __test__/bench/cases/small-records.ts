@@ -17,7 +17,7 @@ const records = num(args, 'records');
 const reps = num(args, 'reps', 1);
 const rec = new Recorder();
 
-let t = now();
+const t = now();
 const { users } = filledBuffer(records, recordItem);
 rec.fact('generateMs', now() - t);
 const store = storeFor(dir, users);

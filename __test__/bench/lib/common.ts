@@ -26,7 +26,8 @@ export class Recorder {
   readonly facts: Record<string, number | string | boolean> = {};
 
   add(metric: string, value: number): void {
-    (this.samples[metric] ??= []).push(value);
+    this.samples[metric] ??= [];
+    this.samples[metric].push(value);
   }
 
   fact(name: string, value: number | string | boolean): void {
