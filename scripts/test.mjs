@@ -72,7 +72,8 @@ if (!cargo.error && cargo.status === 0) {
 // spec waits for a build. Without Go the S3 specs skip and say why.
 {
   const { goAvailable } = await import('./s3-server.mjs');
-  if (goAvailable()) await run('s3 server (versitygw) install', process.execPath, [join(root, 'scripts', 's3-server.mjs'), 'install']);
+  if (goAvailable())
+    await run('s3 server (versitygw) install', process.execPath, [join(root, 'scripts', 's3-server.mjs'), 'install']);
   else console.log('\n=== s3 server: skipped, no Go toolchain (the S3 specs skip)');
 }
 

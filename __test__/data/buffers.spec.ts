@@ -158,7 +158,9 @@ test('a probability derived from the survival length lies in [0, 1]', (t) => {
     t.true(p >= 0 && p <= 1, `maxSize ${maxSize}, length ${length}: p = ${p}`);
   }
   const expected = (100 / 1000) * (Math.log(100) + 0.5772156649015329);
-  t.true(Math.abs(new RandomReplacementBuffer(100, { expectedSurvivalLength: 1000 }).replaceProbability - expected) < 1e-12);
+  t.true(
+    Math.abs(new RandomReplacementBuffer(100, { expectedSurvivalLength: 1000 }).replaceProbability - expected) < 1e-12,
+  );
 });
 
 test('the static computeReplaceProbabilityFromExpectedSurvivalLength gives PAMIQ-Core’s values', (t) => {
@@ -168,8 +170,15 @@ test('the static computeReplaceProbabilityFromExpectedSurvivalLength gives PAMIQ
   t.is(f(1, 10), 0.05772156649015329);
   t.is(f(1000, 100), 1, 'clamped to 1');
   t.is(f(10, 1e12), (10 / 1e12) * (Math.log(10) + 0.5772156649015329));
-  t.is(new RandomReplacementBuffer(100, { expectedSurvivalLength: 1000 }).replaceProbability, f(100, 1000), 'the constructor uses it');
-  t.throws(() => f(100, 0), { instanceOf: RangeError, message: /expectedSurvivalLength must be greater than 0, got 0/ });
+  t.is(
+    new RandomReplacementBuffer(100, { expectedSurvivalLength: 1000 }).replaceProbability,
+    f(100, 1000),
+    'the constructor uses it',
+  );
+  t.throws(() => f(100, 0), {
+    instanceOf: RangeError,
+    message: /expectedSurvivalLength must be greater than 0, got 0/,
+  });
   t.throws(() => f(100, -5), { instanceOf: RangeError });
   t.throws(() => f(100, Number.NaN), { instanceOf: RangeError });
   t.throws(() => f(0, 10), { instanceOf: RangeError, message: /maxSize must be a positive integer/ });

@@ -12,7 +12,10 @@ function* inputs(seed: number, n: number): Generator<Uint8Array> {
     concat(encodeList(typedArraysOfEveryDtype(), 0)),
     concat(encodeList(mixedValues(), 0)),
     encode([1, 2.5, -3, 70000, 2 ** 40]),
-    encode([[1, 2], [3, 4]]),
+    encode([
+      [1, 2],
+      [3, 4],
+    ]),
   ];
   for (let i = 0; i < n; i++) {
     const r = next();

@@ -12,8 +12,35 @@ import { specSeed } from '../helpers/seed.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { parity, rng } from './vectors.js';
 
-const PIECES = ['a', 'b', 'é', 'ñ', '!', '^', '-', ',', '*', '**', '?', '[', ']', '{', '}', '\\', '/', '(', ')', '@', '+',
-  '[:alpha:]', '[:x:]', '[é-ñ]', '[a-é]', '.state', '1'];
+const PIECES = [
+  'a',
+  'b',
+  'é',
+  'ñ',
+  '!',
+  '^',
+  '-',
+  ',',
+  '*',
+  '**',
+  '?',
+  '[',
+  ']',
+  '{',
+  '}',
+  '\\',
+  '/',
+  '(',
+  ')',
+  '@',
+  '+',
+  '[:alpha:]',
+  '[:x:]',
+  '[é-ñ]',
+  '[a-é]',
+  '.state',
+  '1',
+];
 const NAME_PIECES = ['a', 'b', 'é', 'ñ', '!', '^', '-', ',', '{', '}', '[', ']', '(', ')', '@', '+', '1', '.state'];
 
 parity('random patterns accept, refuse and match alike on both backends', async (t, nat, ts) => {

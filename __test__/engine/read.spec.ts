@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSyn
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import type { EngineError, Engine } from '../../src/backend/types.js';
-import { codeOf, eachEngine, makeState, parity, plain, sealManifest, } from './vectors.js';
+import { codeOf, eachEngine, makeState, parity, plain, sealManifest } from './vectors.js';
 
 const FILES = {
   'time.msgpack': 'time',

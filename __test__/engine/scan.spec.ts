@@ -22,7 +22,10 @@ async function populate(t: ExecutionContext, engine: Engine): Promise<string> {
   mkdirSync(join(statesDir, 'garbage.state'));
   writeFileSync(join(statesDir, 'garbage.state', 'manifest.json'), 'not json');
   mkdirSync(join(statesDir, 'newer.state'));
-  writeFileSync(join(statesDir, 'newer.state', 'manifest.json'), JSON.stringify({ format: 'pamiq-state', formatVersion: 3 }));
+  writeFileSync(
+    join(statesDir, 'newer.state', 'manifest.json'),
+    JSON.stringify({ format: 'pamiq-state', formatVersion: 3 }),
+  );
   writeFileSync(join(statesDir, 'file.state'), 'a file is no state');
   mkdirSync(join(statesDir, 'other-dir'));
   mkdirSync(join(statesDir, '.pamiq-tmp-e.state-123-deadbeef'));
@@ -83,7 +86,10 @@ eachEngine('reports leftovers and skips dot names before matching', async (t, en
   t.false(r.entries.some((e) => e.name.startsWith('.')));
   t.true(r.entries.some((e) => e.name === 'other-dir' && !e.valid));
   const only = await engine.scanStates(statesDir, '{a,d}.state');
-  t.deepEqual(only.entries.map((e) => e.name), ['a.state', 'd.state']);
+  t.deepEqual(
+    only.entries.map((e) => e.name),
+    ['a.state', 'd.state'],
+  );
 });
 
 eachEngine('fails with ENOENT for a missing states dir and returns nothing for an empty one', async (t, engine) => {

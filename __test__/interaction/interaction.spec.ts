@@ -106,10 +106,14 @@ test('lifecycle events reach the agent, then the environment', async (t) => {
   await interaction.onResumed();
   await interaction.teardown();
   t.deepEqual(log, [
-    'agent.setup', 'env.setup',
-    'agent.onPaused', 'env.onPaused',
-    'agent.onResumed', 'env.onResumed',
-    'agent.teardown', 'env.teardown',
+    'agent.setup',
+    'env.setup',
+    'agent.onPaused',
+    'env.onPaused',
+    'agent.onResumed',
+    'env.onResumed',
+    'agent.teardown',
+    'env.teardown',
   ]);
 });
 
@@ -121,8 +125,10 @@ test('an interaction saves into agent/ and environment/, creating the directory'
   t.true(existsSync(path));
   await interaction.loadState(path);
   t.deepEqual(log, [
-    `agent.save ${join(path, 'agent')}`, `env.save ${join(path, 'environment')}`,
-    `agent.load ${join(path, 'agent')}`, `env.load ${join(path, 'environment')}`,
+    `agent.save ${join(path, 'agent')}`,
+    `env.save ${join(path, 'environment')}`,
+    `agent.load ${join(path, 'agent')}`,
+    `env.load ${join(path, 'environment')}`,
   ]);
 });
 
@@ -241,7 +247,13 @@ test('the offset shortens only the first period after a reset', async (t) => {
 test('a fixed-interval interaction built with a sleep adjustor steps once per period', async (t) => {
   const { clock, time } = fakeTime();
   const log: string[] = [];
-  const interaction = FixedIntervalInteraction.withSleepAdjustor(new LogAgent('a', log), new LogEnv(log), 0.01, 0, time);
+  const interaction = FixedIntervalInteraction.withSleepAdjustor(
+    new LogAgent('a', log),
+    new LogEnv(log),
+    0.01,
+    0,
+    time,
+  );
   await interaction.setup();
   let running = true;
   const loop = (async () => {

@@ -27,7 +27,11 @@ async function turns(n: number): Promise<void> {
 function setup(t: import('ava').ExecutionContext, loops: LoopRunner[], config = {}) {
   const store = new StateStore({ statesDir: tmpDir(t) });
   store.register('c', new Counter());
-  const control = new ControlLoop(store, resolveLaunchConfig({ timeoutForAllThreadsPause: 0.1, maxAttemptsToPauseAllThreads: 2, ...config }), undefined);
+  const control = new ControlLoop(
+    store,
+    resolveLaunchConfig({ timeoutForAllThreadsPause: 0.1, maxAttemptsToPauseAllThreads: 2, ...config }),
+    undefined,
+  );
   control.attachLoops(loops);
   return control;
 }
@@ -84,32 +88,35 @@ test.serial('tryPause on a paused system returns true at once', async (t) => {
   a.loop.stop();
 });
 
-test.serial('tryPause gives up after the configured attempts, resumes the loops that paused, and leaves the clock running', async (t) => {
-  const clock = fakeTime(t);
-  const a = stepping('inference');
-  const control = setup(t, [a.loop, stuck('training')]);
-  a.loop.start();
-  const logs = captureLogs();
-  let outcome: boolean | undefined;
-  void control.tryPause().then((ok) => (outcome = ok));
-  await clock.advance(100);
-  t.is(outcome, undefined, 'the second attempt is still waiting');
-  t.regex(logs.text(), /Attempting retry 1 \/ 2/);
-  await clock.advance(99);
-  t.is(outcome, undefined, 'two attempts of 0.1 s each');
-  await clock.advance(1);
-  logs.stop();
-  t.is(outcome, false);
-  t.false(getGlobalTimeController().isPaused());
-  t.false(a.loop.paused);
-  const text = logs.text();
-  t.regex(text, /Timeout waiting for the 'training' loop to pause after 0\.1 seconds\./);
-  t.regex(text, /Failed to pause the loops in timeout 0\.1 seconds\./);
-  t.regex(text, /Attempting retry 1 \/ 2 \.\.\./);
-  t.regex(text, /Attempting retry 2 \/ 2 \.\.\./);
-  t.regex(text, /Failed to pause\.\.\./);
-  a.loop.stop();
-});
+test.serial(
+  'tryPause gives up after the configured attempts, resumes the loops that paused, and leaves the clock running',
+  async (t) => {
+    const clock = fakeTime(t);
+    const a = stepping('inference');
+    const control = setup(t, [a.loop, stuck('training')]);
+    a.loop.start();
+    const logs = captureLogs();
+    let outcome: boolean | undefined;
+    void control.tryPause().then((ok) => (outcome = ok));
+    await clock.advance(100);
+    t.is(outcome, undefined, 'the second attempt is still waiting');
+    t.regex(logs.text(), /Attempting retry 1 \/ 2/);
+    await clock.advance(99);
+    t.is(outcome, undefined, 'two attempts of 0.1 s each');
+    await clock.advance(1);
+    logs.stop();
+    t.is(outcome, false);
+    t.false(getGlobalTimeController().isPaused());
+    t.false(a.loop.paused);
+    const text = logs.text();
+    t.regex(text, /Timeout waiting for the 'training' loop to pause after 0\.1 seconds\./);
+    t.regex(text, /Failed to pause the loops in timeout 0\.1 seconds\./);
+    t.regex(text, /Attempting retry 1 \/ 2 \.\.\./);
+    t.regex(text, /Attempting retry 2 \/ 2 \.\.\./);
+    t.regex(text, /Failed to pause\.\.\./);
+    a.loop.stop();
+  },
+);
 
 test.serial('a save whose pause fails stays requested and nothing is written', async (t) => {
   const clock = fakeTime(t);

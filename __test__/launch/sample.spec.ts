@@ -58,7 +58,10 @@ async function runSampleUntil(
 
 test('the drift sample learns, saves, and continues from the latest state', async (t) => {
   const states = join(tmpDir(t), 'states');
-  const first = await runSampleUntil((p) => p.steps > 30 && p.saves >= 2 && p.loss < 1, ['--states-dir', states, '--save-every', '0.5']);
+  const first = await runSampleUntil(
+    (p) => p.steps > 30 && p.saves >= 2 && p.loss < 1,
+    ['--states-dir', states, '--save-every', '0.5'],
+  );
   t.is(first.reason, 'signal');
   t.true(first.steps > 30, `${first.steps} steps`);
   t.true(first.saves >= 3, `${first.saves} saves: two periodic ones and the final one`);
@@ -72,7 +75,10 @@ test('the drift sample learns, saves, and continues from the latest state', asyn
 
 test('the drift sample in main threading mode resumes a state saved in worker mode', async (t) => {
   const states = join(tmpDir(t), 'states');
-  const first = await runSampleUntil((p) => p.steps > 0 && p.saves >= 1, ['--states-dir', states, '--save-every', '0.5']);
+  const first = await runSampleUntil(
+    (p) => p.steps > 0 && p.saves >= 1,
+    ['--states-dir', states, '--save-every', '0.5'],
+  );
   const second = runSample('--seconds', '1', '--states-dir', states, '--resume', 'latest', '--threading', 'main');
   t.regex(second.stdout, /training on the main thread/);
   t.regex(second.stdout, /resumed from .*\.state/);

@@ -85,7 +85,11 @@ const launchConfig: LaunchConfig = {
 const describe = (err: unknown) => {
   const e = err as { name?: string; code?: string; message?: string; cause?: unknown };
   const causes: string[] = [];
-  for (let c = e?.cause as { message?: string; code?: string; cause?: unknown } | undefined; c; c = c.cause as typeof c) {
+  for (
+    let c = e?.cause as { message?: string; code?: string; cause?: unknown } | undefined;
+    c;
+    c = c.cause as typeof c
+  ) {
     causes.push(`${c.code ?? ''}:${c.message ?? String(c)}`);
   }
   return { name: e?.name, code: e?.code, message: e?.message ?? String(err), causes };
@@ -148,7 +152,12 @@ async function enospc() {
   delete process.env.PAMIQ_FAULT_ENOSPC_AFTER_BYTES;
   const before2 = commits.length;
   await system.saveState();
-  emit('step', { name: 'space returned', committed: commits.length > before2, commits: [...commits], leftovers: leftoversOf() });
+  emit('step', {
+    name: 'space returned',
+    committed: commits.length > before2,
+    commits: [...commits],
+    leftovers: leftoversOf(),
+  });
   system.shutdown();
 }
 

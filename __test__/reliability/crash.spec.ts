@@ -24,22 +24,26 @@ const cases: [Phase, string][] = [
 ];
 
 for (const threading of ['main', 'worker'] as const)
-for (const [phase, title] of cases) {
-  test.serial(`${threading} mode: ${title}`, async (t) => {
-    const seed = specSeed(t, import.meta.url);
-    const dir = tmpDir(t, `pamiq-crash-${phase}-`);
-    const run = new CrashRun(dir, rng(seed), { threading });
-    const tally = new CrashTally();
-    let markerHits = 0;
-    for (let i = 0; i < ROUNDS_PER_PHASE[threading]; i++) {
-      const result = await run.round(phase, i % 2 === 0 ? 'marker' : 'timed');
-      if (i % 2 === 0 && result.hit === phase) markerHits++;
-      tally.add(result);
-    }
-    const last = await run.finish();
-    t.log(`${tally.summary(backend().name)}, ${threading} mode (seed ${seed})`);
-    t.deepEqual([...tally.failures, ...last], [], `seed ${seed}`);
-    t.is(markerHits, Math.ceil(ROUNDS_PER_PHASE[threading] / 2), `every marker kill lands in the ${phase} phase: ${JSON.stringify(tally.kills)}`);
-    t.true(tally.verified >= ROUNDS_PER_PHASE[threading]);
-  });
-}
+  for (const [phase, title] of cases) {
+    test.serial(`${threading} mode: ${title}`, async (t) => {
+      const seed = specSeed(t, import.meta.url);
+      const dir = tmpDir(t, `pamiq-crash-${phase}-`);
+      const run = new CrashRun(dir, rng(seed), { threading });
+      const tally = new CrashTally();
+      let markerHits = 0;
+      for (let i = 0; i < ROUNDS_PER_PHASE[threading]; i++) {
+        const result = await run.round(phase, i % 2 === 0 ? 'marker' : 'timed');
+        if (i % 2 === 0 && result.hit === phase) markerHits++;
+        tally.add(result);
+      }
+      const last = await run.finish();
+      t.log(`${tally.summary(backend().name)}, ${threading} mode (seed ${seed})`);
+      t.deepEqual([...tally.failures, ...last], [], `seed ${seed}`);
+      t.is(
+        markerHits,
+        Math.ceil(ROUNDS_PER_PHASE[threading] / 2),
+        `every marker kill lands in the ${phase} phase: ${JSON.stringify(tally.kills)}`,
+      );
+      t.true(tally.verified >= ROUNDS_PER_PHASE[threading]);
+    });
+  }

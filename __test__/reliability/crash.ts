@@ -126,7 +126,10 @@ export function startChild(config: ChildConfig, env: Record<string, string | und
       new Promise<ChildLine>((resolve, reject) => {
         const found = lines.find((l) => l.kind === kind);
         if (found) return resolve(found);
-        const timer = setTimeout(() => reject(new Error(`no '${kind}' line within ${timeoutMs} ms; stderr:\n${err}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`no '${kind}' line within ${timeoutMs} ms; stderr:\n${err}`)),
+          timeoutMs,
+        );
         listeners.push((l) => {
           if (l.kind === kind) {
             clearTimeout(timer);
@@ -193,7 +196,11 @@ export class CrashRun {
   private reported(s: Snapshot | undefined): string {
     if (s === undefined) return 'undefined';
     if (this.options.threading === 'main') return JSON.stringify(s);
-    return JSON.stringify({ agentSteps: s.agentSteps, envObservations: s.envObservations, episodeCount: s.episodeCount });
+    return JSON.stringify({
+      agentSteps: s.agentSteps,
+      envObservations: s.envObservations,
+      episodeCount: s.episodeCount,
+    });
   }
 
   /** One round: start, kill inside `target` (see {@link KillMode}), check. */
@@ -202,7 +209,8 @@ export class CrashRun {
     const { saveEveryMs, maxKeep, size, threading } = this.options;
     const saveEvery = saveEveryMs[0] + this.random() * (saveEveryMs[1] - saveEveryMs[0]);
     // Never in the child's first save, as in timed mode: a state it committed must exist to be kept.
-    const killAt = mode === 'marker' ? { phase: START_OF[target], occurrence: 2 + Math.floor(this.random() * 2) } : undefined;
+    const killAt =
+      mode === 'marker' ? { phase: START_OF[target], occurrence: 2 + Math.floor(this.random() * 2) } : undefined;
     const child = startChild({
       statesDir: this.statesDir,
       saveEveryMs: saveEvery,
@@ -257,10 +265,14 @@ export class CrashRun {
     clearTimeout(watchdog);
     clearTimeout(killTimer);
     if (signal !== 'SIGKILL') {
-      failures.push(`the child exited by itself (code ${code}, signal ${signal}); stderr:\n${child.stderr().slice(-2000)}`);
+      failures.push(
+        `the child exited by itself (code ${code}, signal ${signal}); stderr:\n${child.stderr().slice(-2000)}`,
+      );
     }
     if (this.killedBefore && !/Taking over the lock .* left by process \d+/.test(child.stderr())) {
-      failures.push(`the lock of the killed process was not taken over with a warning; stderr:\n${child.stderr().slice(-1000)}`);
+      failures.push(
+        `the lock of the killed process was not taken over with a warning; stderr:\n${child.stderr().slice(-1000)}`,
+      );
     }
     this.killedBefore = true;
     const phases = child.lines.filter((l) => l.kind === 'phase');
@@ -334,7 +346,8 @@ export class CrashRun {
     });
     try {
       const ready = await child.waitFor('ready');
-      if (ready.data.leftovers.length) failures.push(`leftovers survived the start: ${ready.data.leftovers.join(', ')}`);
+      if (ready.data.leftovers.length)
+        failures.push(`leftovers survived the start: ${ready.data.leftovers.join(', ')}`);
       if (this.expected && JSON.stringify(ready.data.snapshot) !== this.reported(this.expected)) {
         failures.push('the relaunched system did not load the latest state as loaded in-process');
       }
@@ -366,7 +379,8 @@ export class CrashTally {
     this.kills[r.hit]++;
     this.verified += r.verified;
     this.leftovers += r.leftovers;
-    for (const f of r.failures) this.failures.push(`round ${this.rounds}${label} (target ${r.target}, hit ${r.hit}): ${f}`);
+    for (const f of r.failures)
+      this.failures.push(`round ${this.rounds}${label} (target ${r.target}, hit ${r.hit}): ${f}`);
   }
 
   summary(backend: string): string {

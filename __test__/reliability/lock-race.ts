@@ -134,7 +134,9 @@ export async function runLockRace(pairs: number, native = true): Promise<RaceRes
       a.send({ release: true });
       b.send({ release: true });
       await Promise.all([a.next(), b.next()]);
-      result.leftoverClaims += readdirSync(dir).filter((n) => n.startsWith('.pamiq.lock.') || n.startsWith('.pamiq-lock')).length;
+      result.leftoverClaims += readdirSync(dir).filter(
+        (n) => n.startsWith('.pamiq.lock.') || n.startsWith('.pamiq-lock'),
+      ).length;
       rmSync(dir, { recursive: true, force: true });
     }
   } finally {

@@ -10,7 +10,8 @@ import { startChild } from './crash.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const claims = (dir: string) => readdirSync(dir).filter((n) => n.startsWith(CLAIM_PREFIX));
-const claimPids = (dir: string) => claims(dir).map((n) => (JSON.parse(readFileSync(join(dir, n), 'utf8')) as { pid: number }).pid);
+const claimPids = (dir: string) =>
+  claims(dir).map((n) => (JSON.parse(readFileSync(join(dir, n), 'utf8')) as { pid: number }).pid);
 
 test.serial('a second process launching on the same states directory fails, naming the holder’s pid', async (t) => {
   const dir = tmpDir(t, 'pamiq-lock-');
@@ -23,7 +24,10 @@ test.serial('a second process launching on the same states directory fails, nami
   t.is(error.code, 'ELOCKED');
   t.true(error.message.includes(`process ${holder.pid}`), error.message);
   t.true(error.message.includes(dir), error.message);
-  t.false(second.lines.some((l) => l.kind === 'ready' || l.kind === 'phase'), 'the second system never started');
+  t.false(
+    second.lines.some((l) => l.kind === 'ready' || l.kind === 'phase'),
+    'the second system never started',
+  );
 
   // The holder was not disturbed and shuts down cleanly, releasing the lock.
   holder.kill('SIGTERM');
@@ -49,5 +53,8 @@ test.serial('takes over the lock left by a killed process with a warning naming 
   next.kill('SIGTERM');
   await next.waitFor('done');
   t.is((await next.exited).code, 0, next.stderr());
-  t.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.pamiq')), []);
+  t.deepEqual(
+    readdirSync(dir).filter((n) => n.startsWith('.pamiq')),
+    [],
+  );
 });

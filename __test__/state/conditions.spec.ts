@@ -11,18 +11,21 @@ function fakeTime(t: import('ava').ExecutionContext): { clock: FakeClock; contro
   return { clock, controller };
 }
 
-test.serial('PeriodicSaveCondition is false at first, true once the interval has passed, then false again', async (t) => {
-  const { clock } = fakeTime(t);
-  const condition = new PeriodicSaveCondition(0.05);
-  t.false(condition.check());
-  await clock.advance(45);
-  t.false(condition.check(), 'not before the interval');
-  await clock.advance(10);
-  t.true(condition.check());
-  t.false(condition.check());
-  await clock.advance(55);
-  t.true(condition.asFunction()());
-});
+test.serial(
+  'PeriodicSaveCondition is false at first, true once the interval has passed, then false again',
+  async (t) => {
+    const { clock } = fakeTime(t);
+    const condition = new PeriodicSaveCondition(0.05);
+    t.false(condition.check());
+    await clock.advance(45);
+    t.false(condition.check(), 'not before the interval');
+    await clock.advance(10);
+    t.true(condition.check());
+    t.false(condition.check());
+    await clock.advance(55);
+    t.true(condition.asFunction()());
+  },
+);
 
 test.serial('PeriodicSaveCondition is not delayed by a clock restored after it anchored', async (t) => {
   const { clock, controller } = fakeTime(t);

@@ -1,5 +1,14 @@
 import test from 'ava';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { StateStore } from '../../src/state/store.js';
 import { LatestStatesKeeper, StatesKeeper } from '../../src/state/keeper.js';
@@ -17,7 +26,10 @@ async function makeStates(dir: string, n: number): Promise<string[]> {
   return paths;
 }
 
-const states = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.state')).sort();
+const states = (dir: string) =>
+  readdirSync(dir)
+    .filter((n) => n.endsWith('.state'))
+    .sort();
 
 test('removes the oldest states beyond maxKeep, ordered by creation time and not by mtime', async (t) => {
   const dir = tmpDir(t);
@@ -29,7 +41,13 @@ test('removes the oldest states beyond maxKeep, ordered by creation time and not
   const keeper = new LatestStatesKeeper({ statesDir: dir, maxKeep: 3 });
   const removed = await keeper.cleanup();
   t.deepEqual(removed, paths.slice(0, 2));
-  t.deepEqual(states(dir), paths.slice(2).map((p) => basename(p)).sort());
+  t.deepEqual(
+    states(dir),
+    paths
+      .slice(2)
+      .map((p) => basename(p))
+      .sort(),
+  );
 });
 
 test('ignores directories without a valid manifest and never lets them displace a valid state', async (t) => {
@@ -93,7 +111,9 @@ test('rejects maxKeep below 1 and an empty pattern', (t) => {
   for (const maxKeep of [0, -1, 1.5, Number.NaN]) {
     t.throws(() => new LatestStatesKeeper({ statesDir: 'x', maxKeep }), { instanceOf: RangeError, message: /maxKeep/ });
   }
-  t.throws(() => new LatestStatesKeeper({ statesDir: 'x', maxKeep: 1, stateNamePattern: '' }), { message: /stateNamePattern/ });
+  t.throws(() => new LatestStatesKeeper({ statesDir: 'x', maxKeep: 1, stateNamePattern: '' }), {
+    message: /stateNamePattern/,
+  });
 });
 
 test('scans the directory at cleanup, not at construction', async (t) => {
@@ -156,39 +176,45 @@ test('removal is crash-safe: the state leaves the pattern before its files are d
 
 const escapeRegExp = (p: string) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-test.serial('cleanup removes only states inside the keeper’s directory: statesDir, "", "..", outside paths and symlinks are refused', async (t) => {
-  const root = tmpDir(t);
-  const dir = join(root, 'states');
-  const paths = await makeStates(dir, 3);
-  const outside = join(root, 'outside');
-  await makeStates(outside, 1);
-  mkdirSync(join(root, 'work'));
-  writeFileSync(join(root, 'work', 'unrelated.txt'), 'keep');
-  mkdirSync(join(dir, 'notes'));
-  writeFileSync(join(dir, 'notes', 'todo.txt'), 'keep');
-  symlinkSync(outside, join(dir, 'link.state'));
-  const cwd = process.cwd();
-  process.chdir(join(root, 'work'));
-  t.teardown(() => process.chdir(cwd));
-  class Hostile extends StatesKeeper {
-    readonly statesDir = dir;
-    override selectRemovalStates() {
-      return [dir, '', '..', '../..', outside, join(outside, '..'), join(dir, 'link.state', 'x'), join(dir, 'notes')];
+test.serial(
+  'cleanup removes only states inside the keeper’s directory: statesDir, "", "..", outside paths and symlinks are refused',
+  async (t) => {
+    const root = tmpDir(t);
+    const dir = join(root, 'states');
+    const paths = await makeStates(dir, 3);
+    const outside = join(root, 'outside');
+    await makeStates(outside, 1);
+    mkdirSync(join(root, 'work'));
+    writeFileSync(join(root, 'work', 'unrelated.txt'), 'keep');
+    mkdirSync(join(dir, 'notes'));
+    writeFileSync(join(dir, 'notes', 'todo.txt'), 'keep');
+    symlinkSync(outside, join(dir, 'link.state'));
+    const cwd = process.cwd();
+    process.chdir(join(root, 'work'));
+    t.teardown(() => process.chdir(cwd));
+    class Hostile extends StatesKeeper {
+      readonly statesDir = dir;
+      override selectRemovalStates() {
+        return [dir, '', '..', '../..', outside, join(outside, '..'), join(dir, 'link.state', 'x'), join(dir, 'notes')];
+      }
     }
-  }
-  const logs = captureLogs();
-  const removed = await new Hostile().cleanup();
-  logs.stop();
-  t.deepEqual(removed, []);
-  for (const p of paths) t.true(existsSync(join(p, 'manifest.json')), p);
-  t.is(readFileSync(join(root, 'work', 'unrelated.txt'), 'utf8'), 'keep');
-  t.is(readFileSync(join(dir, 'notes', 'todo.txt'), 'utf8'), 'keep');
-  t.true(existsSync(outside));
-  t.regex(logs.text(), new RegExp(`Refusing to remove '${escapeRegExp(dir)}': it is the states directory itself`));
-  t.regex(logs.text(), new RegExp(`Refusing to remove '${escapeRegExp(outside)}': it is not a state inside`));
-  t.regex(logs.text(), new RegExp(`Refusing to remove '${escapeRegExp(join(root, 'work'))}': it is not a state inside`));
-  t.regex(logs.text(), new RegExp(`Refusing to remove '${escapeRegExp(join(dir, 'notes'))}': it has no manifest`));
-});
+    const logs = captureLogs();
+    const removed = await new Hostile().cleanup();
+    logs.stop();
+    t.deepEqual(removed, []);
+    for (const p of paths) t.true(existsSync(join(p, 'manifest.json')), p);
+    t.is(readFileSync(join(root, 'work', 'unrelated.txt'), 'utf8'), 'keep');
+    t.is(readFileSync(join(dir, 'notes', 'todo.txt'), 'utf8'), 'keep');
+    t.true(existsSync(outside));
+    t.regex(logs.text(), new RegExp(`Refusing to remove '${escapeRegExp(dir)}': it is the states directory itself`));
+    t.regex(logs.text(), new RegExp(`Refusing to remove '${escapeRegExp(outside)}': it is not a state inside`));
+    t.regex(
+      logs.text(),
+      new RegExp(`Refusing to remove '${escapeRegExp(join(root, 'work'))}': it is not a state inside`),
+    );
+    t.regex(logs.text(), new RegExp(`Refusing to remove '${escapeRegExp(join(dir, 'notes'))}': it has no manifest`));
+  },
+);
 
 test('a keeper that does not say which directory it keeps removes nothing, with the reason', async (t) => {
   const dir = tmpDir(t);

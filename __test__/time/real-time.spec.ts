@@ -65,12 +65,16 @@ test("real time: a sleep adjustor's periods are never shorter than the interval 
 
 test('real time: an idle loop keeps stepping, and waitPaused gives up no earlier than its timeout', async (t) => {
   let steps = 0;
-  const loop = new EventLoopRunner('idle', {
-    step: () => {
-      steps++;
-      return 'idle';
+  const loop = new EventLoopRunner(
+    'idle',
+    {
+      step: () => {
+        steps++;
+        return 'idle';
+      },
     },
-  }, realClock);
+    realClock,
+  );
   loop.start();
   await realWait(50);
   t.true(steps >= 1, `${steps} steps`);

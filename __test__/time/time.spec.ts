@@ -83,7 +83,10 @@ test('time starts at the wall clock', (t) => {
   real.pause();
   const after = Date.now();
   // Date.now() has millisecond resolution: allow one on each side.
-  t.true(real.time() * 1000 >= before - 1 && real.time() * 1000 <= after + 1, `${real.time()} vs [${before}, ${after}] ms`);
+  t.true(
+    real.time() * 1000 >= before - 1 && real.time() * 1000 <= after + 1,
+    `${real.time()} vs [${before}, ${after}] ms`,
+  );
   const clock = new FakeClock({ wall: 1_700_000_000_000 });
   t.is(new TimeController(clock).time(), 1_700_000_000);
 });

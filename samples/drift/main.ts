@@ -85,7 +85,9 @@ class DriftingTarget extends Environment<Observation, number> {
   }
 
   override async loadState(path: string) {
-    const s = await readMsgpack<{ weights: Float32Array; rng: number; pending: number | null; step: number }>(`${path}.msgpack`);
+    const s = await readMsgpack<{ weights: Float32Array; rng: number; pending: number | null; step: number }>(
+      `${path}.msgpack`,
+    );
     this.weights = s.weights;
     this.rng = new Rng(s.rng);
     this.pending = s.pending ?? undefined;

@@ -169,7 +169,7 @@ export function slotRanks(ages: readonly number[]): Int32Array {
   const order = ages.map((_, i) => i).sort((a, b) => ages[a]! - ages[b]!);
   const ranks = new Int32Array(ages.length);
   order.forEach((slot, rank) => {
-    (ranks[slot] = rank);
+    ranks[slot] = rank;
   });
   return ranks;
 }

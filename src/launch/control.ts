@@ -72,7 +72,9 @@ export class ControlLoop {
     for (const loop of loops) {
       loop.done.catch((err) => {
         if (this.loopError === undefined) this.loopError = err;
-        log.error(`An exception occurred in the '${loop.name}' loop. The system will terminate immediately. ${describe(err)}`);
+        log.error(
+          `An exception occurred in the '${loop.name}' loop. The system will terminate immediately. ${describe(err)}`,
+        );
         this.requestShutdown('error');
       });
     }
@@ -237,7 +239,12 @@ export class ControlLoop {
       this.observer.onSaveStart();
       if (!(await this.tryPause('debug'))) {
         log.error('Failed to pause. The save stays requested and is retried on the next tick.');
-        this.observer.onSave({ ok: false, error: 'the loops did not pause', durationMs: performance.now() - requested, phases: {} });
+        this.observer.onSave({
+          ok: false,
+          error: 'the loops did not pause',
+          durationMs: performance.now() - requested,
+          phases: {},
+        });
         return;
       }
       this.saveRequested = false;
@@ -249,7 +256,12 @@ export class ControlLoop {
         pending = await this.store.capture();
       } catch (err) {
         this.failedSaves.push(err);
-        this.observer.onSave({ ok: false, error: describe(err), durationMs: performance.now() - requested, phases: {} });
+        this.observer.onSave({
+          ok: false,
+          error: describe(err),
+          durationMs: performance.now() - requested,
+          phases: {},
+        });
         log.error(`Saving a state failed while capturing; earlier states are intact. ${describe(err)}`);
         for (const w of served) w.reject(err);
         return;
@@ -273,7 +285,12 @@ export class ControlLoop {
         await this.afterCommit(path);
       } catch (err) {
         this.failedSaves.push(err);
-        this.observer.onSave({ ok: false, error: describe(err), durationMs: performance.now() - requested, phases: {} });
+        this.observer.onSave({
+          ok: false,
+          error: describe(err),
+          durationMs: performance.now() - requested,
+          phases: {},
+        });
         if (err instanceof StateNotDurableError) {
           // Committed but maybe not durable: the keeper learns about it (so it is protected and
           // counted) but removes nothing this time, so older durable states survive a power loss.
@@ -312,7 +329,13 @@ export class ControlLoop {
       path = await this.store.saveState();
     } catch (err) {
       this.failedSaves.push(err);
-      this.observer.onSave({ ok: false, final: true, error: String(err), durationMs: performance.now() - begin, phases: {} });
+      this.observer.onSave({
+        ok: false,
+        final: true,
+        error: String(err),
+        durationMs: performance.now() - begin,
+        phases: {},
+      });
       this.settleWaiting(undefined, err);
       log.error(`The final save failed; the earlier states are intact. ${describe(err)}`);
       return { error: err };

@@ -126,11 +126,16 @@ export function launch(options: LaunchOptions): LaunchedSystem {
     },
   };
   let operations: Operations | undefined;
-  const promise = run(options, system, (o) => (operations = o), (c) => {
-    control = c;
-    for (const w of early.saves.splice(0)) c.requestSave().then(w.resolve, w.reject);
-    if (early.shutdown) c.requestShutdown('request');
-  });
+  const promise = run(
+    options,
+    system,
+    (o) => (operations = o),
+    (c) => {
+      control = c;
+      for (const w of early.saves.splice(0)) c.requestSave().then(w.resolve, w.reject);
+      if (early.shutdown) c.requestShutdown('request');
+    },
+  );
   // A launch that fails before its control loop exists cannot serve early save requests.
   promise.catch((err) => {
     for (const w of early.saves.splice(0)) w.reject(err);
@@ -196,7 +201,12 @@ async function run(
 
     if (config.remote) {
       const { openLaunchRemote } = await import('../remote/launch.js'); // the S3 client loads only when used
-      remote = await openLaunchRemote(config.remote, config.statesDir, config.statesKeeper, statePattern(config.statesKeeper));
+      remote = await openLaunchRemote(
+        config.remote,
+        config.statesDir,
+        config.statesKeeper,
+        statePattern(config.statesKeeper),
+      );
     }
     loadedStatePath = await resolveSavedState(config.savedStatePath, config.statesDir, config.statesKeeper, remote);
     if (loadedStatePath !== undefined) {

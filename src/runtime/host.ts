@@ -60,7 +60,8 @@ function revive(err: unknown): Error {
   const e = err as { name?: unknown; message?: unknown; stack?: unknown } | null;
   const name = typeof e?.name === 'string' ? e.name : 'Error';
   const message = typeof e?.message === 'string' ? e.message : String(err);
-  const revived = name === 'TrainingModuleError' ? new TrainingModuleError(message) : new WorkerError({ name, message });
+  const revived =
+    name === 'TrainingModuleError' ? new TrainingModuleError(message) : new WorkerError({ name, message });
   if (typeof e?.stack === 'string') revived.stack = `${e.stack}\n    (in the training worker)`;
   return revived;
 }
@@ -300,7 +301,7 @@ export class TrainingWorker {
     return this.death;
   }
 
-  post(msg: ToWorker, transfer: import("node:worker_threads").TransferListItem[] = []): void {
+  post(msg: ToWorker, transfer: import('node:worker_threads').TransferListItem[] = []): void {
     if (this.death) return;
     this.worker.postMessage(msg, transfer as never);
   }
@@ -309,7 +310,10 @@ export class TrainingWorker {
    * Sends a request and waits for its reply.
    * @throws the worker's error (as a WorkerError with its name and stack), or WorkerDiedError.
    */
-  request(req: Request, transfer: import("node:worker_threads").TransferListItem[] = []): Promise<Record<string, FileDigest> | undefined> {
+  request(
+    req: Request,
+    transfer: import('node:worker_threads').TransferListItem[] = [],
+  ): Promise<Record<string, FileDigest> | undefined> {
     if (this.death) return Promise.reject(this.death);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

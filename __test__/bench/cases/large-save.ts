@@ -65,7 +65,9 @@ if (args.diagnose) {
     gc();
     const items = buffer.getData();
     const t0 = now();
-    const segments = encodeBufferFile({ kind: 'SequentialBuffer', config: { maxSize: records }, columns: ['items'] }, [items]);
+    const segments = encodeBufferFile({ kind: 'SequentialBuffer', config: { maxSize: records }, columns: ['items'] }, [
+      items,
+    ]);
     const t1 = now();
     const file = join(dir, `writer-only-${r}.bin`);
     const writer = engine().createWriter(file);

@@ -24,7 +24,8 @@ const reps = num(args, 'reps', 1);
 const shape = str(args, 'shape');
 const mode = str(args, 'mode');
 if (shape !== 'fields' && shape !== 'bytes') throw new Error(`--shape must be fields or bytes, got ${shape}`);
-if (mode !== 'ours' && mode !== 'v8' && mode !== 'msgpackr') throw new Error(`--mode must be ours, v8 or msgpackr, got ${mode}`);
+if (mode !== 'ours' && mode !== 'v8' && mode !== 'msgpackr')
+  throw new Error(`--mode must be ours, v8 or msgpackr, got ${mode}`);
 const rec = new Recorder();
 const { bytesRecord, fieldRecord } = await import('../lib/data.js');
 const make: (i: number) => Record<string, unknown> = shape === 'fields' ? fieldRecord : bytesRecord;
@@ -68,7 +69,8 @@ if (mode === 'ours') {
   const timer = setInterval(() => ticks.push(now()), 10);
   const longestGap = (from: number, to: number) => {
     let gap = 0;
-    for (let k = 1; k < ticks.length; k++) if (ticks[k]! > from && ticks[k - 1]! < to) gap = Math.max(gap, ticks[k]! - ticks[k - 1]!);
+    for (let k = 1; k < ticks.length; k++)
+      if (ticks[k]! > from && ticks[k - 1]! < to) gap = Math.max(gap, ticks[k]! - ticks[k - 1]!);
     return gap;
   };
   for (let r = 0; r < reps; r++) {
@@ -114,7 +116,8 @@ if (mode === 'ours') {
   for (let i = 0; i < records; i++) items.push(make(i));
   const packr = new Packr({ useRecords: true });
   const encode = mode === 'v8' ? (v: unknown) => v8.serialize(v) : (v: unknown) => packr.pack(v);
-  const decode = mode === 'v8' ? (b: Buffer) => v8.deserialize(b) as unknown[] : (b: Buffer) => packr.unpack(b) as unknown[];
+  const decode =
+    mode === 'v8' ? (b: Buffer) => v8.deserialize(b) as unknown[] : (b: Buffer) => packr.unpack(b) as unknown[];
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `items.${mode}`);
   for (let r = 0; r < reps; r++) {
