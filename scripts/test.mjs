@@ -60,6 +60,8 @@ await run('import cycles', process.execPath, [
   bin('dpdm'),
   ...['--no-warning', '--no-tree', '--no-progress', '-T', '--exit-code', 'circular:1', 'src/**/*.ts'],
 ]);
+// Lint and format (Biome, `npm run lint`): a lint error or an unformatted file fails this step.
+await run('lint and format', process.execPath, [bin('@biomejs/biome', 'biome'), 'check', '--error-on-warnings', '.']);
 
 const cargo = spawnSync('cargo', ['--version']);
 if (!cargo.error && cargo.status === 0) {
