@@ -22,6 +22,7 @@ import { extensionCodec } from '../src/codec/values.js';
 import { sealManifest } from '../__test__/helpers/seal.js';
 import { CONFORMANCE, hex, noteNumber, noteValue, type TreeNote } from '../__test__/conformance/data.js';
 import { evaluate, type Vector } from '../__test__/conformance/evaluate.js';
+import { typedArraysOfEveryDtype } from '../__test__/helpers/typed-arrays.js';
 
 const twin = typescriptEngine();
 const native = nativeEngine();
@@ -122,22 +123,6 @@ function encodeNumbersVectors(): Vector[] {
     { name: 'fractional width', input: { values: [1, 2], width: 1.5 } },
   );
   return v;
-}
-
-function typedArraysOfEveryDtype(): ArrayBufferView[] {
-  return [
-    new Int8Array([-128, -1, 0, 1, 127]),
-    new Uint8Array([0, 1, 254, 255]),
-    new Uint8ClampedArray([0, 128, 255]),
-    new Int16Array([-32768, -1, 0, 32767]),
-    new Uint16Array([0, 1, 65535]),
-    new Int32Array([-(2 ** 31), -1, 0, 2 ** 31 - 1]),
-    new Uint32Array([0, 1, 2 ** 32 - 1]),
-    new Float32Array([0, -1.5, 3.25, Infinity, NaN]),
-    new Float64Array([0, -1.5, Math.PI, -Infinity, NaN, 2 ** 60]),
-    new BigInt64Array([-(2n ** 63n), -1n, 0n, 2n ** 63n - 1n]),
-    new BigUint64Array([0n, 1n, 2n ** 64n - 1n]),
-  ];
 }
 
 const concat = (parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));

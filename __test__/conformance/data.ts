@@ -5,6 +5,7 @@
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DTYPE_CTORS, type TypedArrayCtor } from '../../src/codec/typed-arrays.js';
 
 /** The repository's conformance/ directory. */
 export const CONFORMANCE = fileURLToPath(new URL('../../conformance/', import.meta.url));
@@ -59,20 +60,10 @@ export function readBytes(b: BytesNote): Uint8Array {
   return out;
 }
 
-const TYPED = {
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-} as const;
-type TypedName = keyof typeof TYPED;
+/** The typed-array constructors by name, from the codec's dtype table. */
+const TYPED: Record<string, TypedArrayCtor> = Object.fromEntries(
+  DTYPE_CTORS.filter((c): c is TypedArrayCtor => c !== undefined).map((c) => [c.name, c]),
+);
 
 /**
  * A decoded value in JSON: null, booleans, strings, arrays and plain objects as themselves; a number
@@ -86,7 +77,7 @@ export function noteValue(v: unknown): unknown {
   if (typeof v === 'bigint') return { $bigint: v.toString() };
   if (v instanceof Date) return { $date: v.getTime() };
   if (ArrayBuffer.isView(v)) {
-    const name = v.constructor.name as TypedName;
+    const name = v.constructor.name;
     if (!(name in TYPED)) throw new Error(`no notation for ${name}`);
     const items = Array.from(v as unknown as ArrayLike<number | bigint>);
     return { $typed: name, values: items.map((x) => (typeof x === 'bigint' ? x.toString() : noteNumber(x))) };
@@ -111,10 +102,16 @@ export function readValue(j: unknown): unknown {
   if ('$bigint' in o) return BigInt(o.$bigint as string);
   if ('$date' in o) return new Date(o.$date as number);
   if ('$typed' in o) {
-    const name = o.$typed as TypedName;
+    const name = o.$typed as string;
     const values = o.values as (NumberNote | string)[];
-    if (name === 'BigInt64Array' || name === 'BigUint64Array') return new TYPED[name](values.map((x) => BigInt(x)));
-    return new TYPED[name](values.map((x) => readNumber(x)));
+    const ctor = TYPED[name];
+    if (!ctor) throw new Error(`no typed array named ${name}`);
+    const big = name === 'BigInt64Array' || name === 'BigUint64Array';
+    const out = new ctor(values.length) as unknown as { [i: number]: number | bigint };
+    values.forEach((x, i) => {
+      out[i] = big ? BigInt(x as string) : readNumber(x);
+    });
+    return out;
   }
   return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, readValue(x)]));
 }

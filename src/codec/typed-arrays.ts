@@ -13,7 +13,7 @@ export type TypedArray =
   | BigInt64Array
   | BigUint64Array;
 
-type TypedArrayCtor = {
+export type TypedArrayCtor = {
   new (length: number): TypedArray;
   new (buffer: ArrayBufferLike, byteOffset: number, length: number): TypedArray;
   readonly BYTES_PER_ELEMENT: number;
