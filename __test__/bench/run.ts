@@ -725,7 +725,7 @@ async function recordCases(): Promise<void> {
     const sh = share[primary!] ?? NaN;
     rows.push({
       case: '',
-      metric: '  longest gap between 100 Hz timer ticks during the save',
+      metric: '  longest gap between 1 ms timer ticks during the save',
       cells: cells(gap, 'ms'),
       target: 'gap ≤ 5% of save wall',
       result: judge(name, `${shape} records: longest loop gap ≤ 5% of the save wall time`, sh, 0.05, primary!, `(${pct(sh)}${primary === 'native' && share.ts !== undefined ? `; ts ${pct(share.ts)}` : ''})${whoNote()}`, true),
@@ -733,6 +733,20 @@ async function recordCases(): Promise<void> {
     const baseGap: Partial<Record<Column, number>> = {};
     for (const b of backends) baseGap[b] = record(name, b, 'baselineGapMs', 'ms', results[b] ?? []).median;
     rows.push({ case: '', metric: '  longest gap in as long a window without a save (the machine’s noise)', cells: cells(baseGap, 'ms') });
+    const delayMax: Partial<Record<Column, number>> = {};
+    const delayShare: Partial<Record<Column, number>> = {};
+    const baseDelay: Partial<Record<Column, number>> = {};
+    for (const b of backends) {
+      delayMax[b] = record(name, b, 'delayMaxMs', 'ms', results[b] ?? []).median;
+      delayShare[b] = record(name, b, 'delayShare', 'ratio', results[b] ?? []).median;
+      baseDelay[b] = record(name, b, 'baselineDelayMaxMs', 'ms', results[b] ?? []).median;
+    }
+    rows.push({
+      case: '',
+      metric: `  max event-loop delay during the save (monitorEventLoopDelay, 1 ms; ${pct(delayShare[primary!] ?? NaN)} of the save)`,
+      cells: cells(delayMax, 'ms'),
+    });
+    rows.push({ case: '', metric: '  the same in as long a window without a save', cells: cells(baseDelay, 'ms') });
     const bytes: Partial<Record<Column, string>> = {};
     for (const m of modes) {
       const f = facts(results[m] ?? [], 'stateBytes');

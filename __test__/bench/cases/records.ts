@@ -14,6 +14,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import v8 from 'node:v8';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Packr } from 'msgpackr';
 import { childArgs, gc, now, num, PhaseClock, Recorder, str, treeSize } from '../lib/common.js';
 
@@ -63,32 +64,56 @@ if (mode === 'ours') {
   const { users } = filledBuffer(records, make);
   const store = storeFor(dir, users);
   const phases = new PhaseClock();
-  // A 100 Hz timer stands for the interaction loop: the longest gap between its ticks during a save.
+  // The agent's loop is probed two ways, each over the save's window and over a window of the same length
+  // without a save (what the machine alone does: its scheduling noise):
+  // - a 1 ms timer chain (each tick arms the next): the longest gap between ticks;
+  // - perf_hooks.monitorEventLoopDelay at 1 ms resolution: its max delay (how late a 1 ms timer ran).
+  // A 100 Hz timer would not do: its own 10 ms tick is more than 5% of a 130–230 ms save.
   const ticks: number[] = [];
-  const timer = setInterval(() => ticks.push(now()), 10);
+  let probing = true;
+  let tickTimer: NodeJS.Timeout | undefined;
+  const tick = () => {
+    ticks.push(now());
+    if (probing) tickTimer = setTimeout(tick, 1);
+  };
+  tick();
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
   const longestGap = (from: number, to: number) => {
     let gap = 0;
     for (let k = 1; k < ticks.length; k++) if (ticks[k]! > from && ticks[k - 1]! < to) gap = Math.max(gap, ticks[k]! - ticks[k - 1]!);
     return gap;
   };
+  const settle = async (ms: number) => {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+  };
   for (let r = 0; r < reps; r++) {
     gc();
     phases.reset();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await settle(50);
+    ticks.length = 0;
+    delay.reset();
     const t0 = now();
     const pending = await store.capture();
     const t1 = now();
     const path = await pending.commit();
     const t2 = now();
-    await new Promise((resolve) => setTimeout(resolve, 15));
+    const saveDelayMax = delay.max / 1e6;
+    await settle(15);
     rec.add('longestGapMs', longestGap(t0, t2));
     rec.add('gapShare', longestGap(t0, t2) / (t2 - t0));
-    // The same window without a save: what the machine alone does to the timer (its scheduling noise).
+    rec.add('delayMaxMs', saveDelayMax);
+    rec.add('delayShare', saveDelayMax / (t2 - t0));
+    // The same window without a save.
+    ticks.length = 0;
+    delay.reset();
     const b0 = now();
-    await new Promise((resolve) => setTimeout(resolve, t2 - t0));
+    await settle(t2 - t0);
     const b1 = now();
-    await new Promise((resolve) => setTimeout(resolve, 15));
+    const idleDelayMax = delay.max / 1e6;
+    await settle(15);
     rec.add('baselineGapMs', longestGap(b0, b1));
+    rec.add('baselineDelayMaxMs', idleDelayMax);
     rec.add('captureMs', t1 - t0);
     rec.add('saveMs', t2 - t0);
     rec.fact('stateBytes', treeSize(path).bytes);
@@ -107,7 +132,9 @@ if (mode === 'ours') {
     rmSync(path, { recursive: true, force: true });
   }
   phases.close();
-  clearInterval(timer);
+  probing = false;
+  clearTimeout(tickTimer);
+  delay.disable();
   rec.emit(backend().name);
 } else {
   const items: unknown[] = [];
