@@ -747,6 +747,17 @@ async function recordCases(): Promise<void> {
       cells: cells(delayMax, 'ms'),
     });
     rows.push({ case: '', metric: '  the same in as long a window without a save', cells: cells(baseDelay, 'ms') });
+    const split = (metric: string) => {
+      const v: Partial<Record<Column, number>> = {};
+      for (const b of backends) if ((results[b] ?? []).some((r) => r.samples?.[metric] !== undefined)) v[b] = record(name, b, metric, 'ms', results[b] ?? []).median;
+      return v;
+    };
+    const onCpu = split('gapOnCpuMs');
+    if (Object.keys(onCpu).length > 0) {
+      rows.push({ case: '', metric: '  within the longest gap: the agent thread on a CPU (schedstat)', cells: cells(onCpu, 'ms') });
+      rows.push({ case: '', metric: '  within the longest gap: runnable, waiting for a CPU', cells: cells(split('gapWaitingMs'), 'ms') });
+    }
+    rows.push({ case: '', metric: '  longest garbage-collection pause during the save', cells: cells(split('gcMaxMs'), 'ms') });
     const bytes: Partial<Record<Column, string>> = {};
     for (const m of modes) {
       const f = facts(results[m] ?? [], 'stateBytes');
