@@ -25,6 +25,8 @@ const args = [napi, 'build', '--platform', '--release', '--esm', '--js', 'index.
 console.log(`pamiq-core: building the native engine with ${cargo.stdout.trim()} …`);
 const build = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) {
-  console.error('pamiq-core: the native build failed (output above). Fix the toolchain, or set PAMIQ_SKIP_NATIVE_BUILD=1 to use the TypeScript backend.');
+  console.error(
+    'pamiq-core: the native build failed (output above). Fix the toolchain, or set PAMIQ_SKIP_NATIVE_BUILD=1 to use the TypeScript backend.',
+  );
   process.exit(build.status ?? 1);
 }

@@ -31,21 +31,31 @@ const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
 
 const problems = [];
 for (const script of ['preinstall', 'install', 'postinstall', 'prepare']) {
-  if (manifest.scripts?.[script] !== undefined) problems.push(`package.json has a "${script}" script: consumers' installs would run or flag it`);
+  if (manifest.scripts?.[script] !== undefined)
+    problems.push(`package.json has a "${script}" script: consumers' installs would run or flag it`);
 }
 for (const field of ['repository', 'bugs', 'keywords', 'license', 'engines']) {
   if (manifest[field] === undefined) problems.push(`package.json has no "${field}"`);
 }
 if (files.has('binding.gyp')) problems.push('binding.gyp is packed: npm would run node-gyp rebuild at install');
 const bins = typeof manifest.bin === 'string' ? [manifest.bin] : Object.values(manifest.bin ?? {});
-for (const need of ['dist/index.js', 'dist/index.d.ts', 'index.js', 'index.d.ts', 'README.md', 'LICENSE', ...bins.map((b) => b.replace(/^\.\//, ''))]) {
+for (const need of [
+  'dist/index.js',
+  'dist/index.d.ts',
+  'index.js',
+  'index.d.ts',
+  'README.md',
+  'LICENSE',
+  ...bins.map((b) => b.replace(/^\.\//, '')),
+]) {
   if (!files.has(need)) problems.push(`${need} is not in the package`);
 }
 // Every entry point of `exports` (the root and each subpath): its module and its declarations.
 for (const [entry, target] of Object.entries(manifest.exports ?? {})) {
   const targets = typeof target === 'string' ? [target] : Object.values(target);
   for (const t of targets) {
-    if (typeof t === 'string' && !files.has(t.replace(/^\.\//, ''))) problems.push(`exports["${entry}"] → ${t} is not in the package`);
+    if (typeof t === 'string' && !files.has(t.replace(/^\.\//, '')))
+      problems.push(`exports["${entry}"] → ${t} is not in the package`);
   }
 }
 for (const f of files) {

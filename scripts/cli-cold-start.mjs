@@ -22,7 +22,12 @@ const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3;
 const npm = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 
 const stampOf = () => {
-  const files = [join(root, 'dist', '.build-stamp'), ...readdirSync(root).filter((n) => n.endsWith('.node')).map((n) => join(root, n))];
+  const files = [
+    join(root, 'dist', '.build-stamp'),
+    ...readdirSync(root)
+      .filter((n) => n.endsWith('.node'))
+      .map((n) => join(root, n)),
+  ];
   return files.map((f) => (existsSync(f) ? `${f}@${statSync(f).mtimeMs}` : `${f}@missing`)).join('\n');
 };
 
@@ -60,7 +65,10 @@ const baseline = time('node -e 0', process.execPath, ['-e', '0'], {}, () => true
 const rows = [
   ['node -e 0 (baseline)', baseline],
   ['node dist/cli/main.js --help', time('bin', process.execPath, [join(root, 'dist', 'cli', 'main.js'), '--help'])],
-  ['npx pamiq --help, empty npm cache', time('npx cold', npm, ['--yes', 'pamiq', '--help'], { npm_config_cache: 'fresh' })],
+  [
+    'npx pamiq --help, empty npm cache',
+    time('npx cold', npm, ['--yes', 'pamiq', '--help'], { npm_config_cache: 'fresh' }),
+  ],
   ['npx pamiq --help, warm', time('npx warm', npm, ['--yes', 'pamiq', '--help'])],
 ];
 const after = stampOf();

@@ -17,7 +17,6 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { encode } from '@msgpack/msgpack';
 import { nativeEngine, typescriptEngine } from '../src/backend/select.js';
-import type { Engine } from '../src/backend/types.js';
 import { encodeList } from '../src/codec/list.js';
 import { extensionCodec } from '../src/codec/values.js';
 import { sealManifest } from '../__test__/helpers/seal.js';
@@ -35,10 +34,52 @@ function say(line: string) {
 // ---------------------------------------------------------------- inputs
 
 const EDGE_NUMBERS: number[] = [
-  0, -0, 1, 31, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1, 2 ** 53, 2 ** 53 + 2, 2 ** 64,
-  1e300, -1, -31, -32, -33, -127, -128, -129, -32767, -32768, -32769, -(2 ** 31), -(2 ** 31) - 1, -(2 ** 53) + 1,
-  -(2 ** 53), -12345678901234, 0.5, -0.5, 1.5, 3.141592653589793, Number.MIN_VALUE, Number.MAX_VALUE,
-  -Number.MAX_VALUE, Number.EPSILON, NaN, Infinity, -Infinity, -1e-300, 123456.789, -(2 ** 60),
+  0,
+  -0,
+  1,
+  31,
+  127,
+  128,
+  255,
+  256,
+  65535,
+  65536,
+  2 ** 32 - 1,
+  2 ** 32,
+  2 ** 53 - 1,
+  2 ** 53,
+  2 ** 53 + 2,
+  2 ** 64,
+  1e300,
+  -1,
+  -31,
+  -32,
+  -33,
+  -127,
+  -128,
+  -129,
+  -32767,
+  -32768,
+  -32769,
+  -(2 ** 31),
+  -(2 ** 31) - 1,
+  -(2 ** 53) + 1,
+  -(2 ** 53),
+  -12345678901234,
+  0.5,
+  -0.5,
+  1.5,
+  Math.PI,
+  Number.MIN_VALUE,
+  Number.MAX_VALUE,
+  -Number.MAX_VALUE,
+  Number.EPSILON,
+  NaN,
+  Infinity,
+  -Infinity,
+  -1e-300,
+  123456.789,
+  -(2 ** 60),
 ];
 
 function xxh3Vectors(): Vector[] {
@@ -52,13 +93,19 @@ function xxh3Vectors(): Vector[] {
   ];
   // Every size class of XXH3-64: 1-3, 4-8, 9-16, 17-128, 129-240, > 240 (several stripes and blocks).
   for (const length of [3, 4, 8, 9, 16, 17, 128, 129, 240, 241, 1024, 1025, 65536 + 7]) {
-    v.push({ name: `${length} bytes i*31+7 mod 256`, input: { bytes: { affine: { mul: 31, add: 7, mod: 256, length } } } });
+    v.push({
+      name: `${length} bytes i*31+7 mod 256`,
+      input: { bytes: { affine: { mul: 31, add: 7, mod: 256, length } } },
+    });
   }
   return v;
 }
 
 function encodeNumbersVectors(): Vector[] {
-  const v: Vector[] = EDGE_NUMBERS.map((x) => ({ name: `scalar ${noteNumber(x)}`, input: { values: [noteNumber(x)], width: 0 } }));
+  const v: Vector[] = EDGE_NUMBERS.map((x) => ({
+    name: `scalar ${noteNumber(x)}`,
+    input: { values: [noteNumber(x)], width: 0 },
+  }));
   v.push(
     { name: 'NaN with a payload', input: { values: ['bits:7ff0000000000001'], width: 0 } },
     { name: 'negative NaN', input: { values: ['bits:fff8000000000000'], width: 0 } },
@@ -98,15 +145,36 @@ const bytesOfSegments = (segments: ArrayBufferView[]) =>
   concat(segments.map((s) => new Uint8Array(s.buffer, s.byteOffset, s.byteLength)));
 
 function scanListVectors(): Vector[] {
-  const mixed = [null, true, 'a string', [1, 'two'], { obs: [1, 2], reward: -0.25 }, new Float32Array([1, 2]), 12345678901234567890n];
+  const mixed = [
+    null,
+    true,
+    'a string',
+    [1, 'two'],
+    { obs: [1, 2], reward: -0.25 },
+    new Float32Array([1, 2]),
+    12345678901234567890n,
+  ];
   const numbers = encode(EDGE_NUMBERS);
   const tensors = bytesOfSegments(encodeList(typedArraysOfEveryDtype(), 0));
-  const shifted = concat([new Uint8Array([0xaa, 0xbb, 0xcc]), bytesOfSegments(encodeList(typedArraysOfEveryDtype(), 3))]);
+  const shifted = concat([
+    new Uint8Array([0xaa, 0xbb, 0xcc]),
+    bytesOfSegments(encodeList(typedArraysOfEveryDtype(), 3)),
+  ]);
   const cases: [string, Uint8Array, number][] = [
     ['empty fixarray', new Uint8Array([0x90]), 0],
     ['empty array16', new Uint8Array([0xdc, 0, 0, 0xc0]), 0],
     ['edge numbers', numbers, 0],
-    ['rows of 3 after two bytes', concat([new Uint8Array([0xaa, 0xbb]), encode([[1, 2.5, -3], [4, 5, 6]])]), 2],
+    [
+      'rows of 3 after two bytes',
+      concat([
+        new Uint8Array([0xaa, 0xbb]),
+        encode([
+          [1, 2.5, -3],
+          [4, 5, 6],
+        ]),
+      ]),
+      2,
+    ],
     ['rows of unequal width are mixed', encode([[1, 2], [3]]), 0],
     ['numbers and a string are mixed', encode([1, 'x']), 0],
     ['typed arrays of every dtype', tensors, 0],
@@ -119,7 +187,11 @@ function scanListVectors(): Vector[] {
     ['array32 claiming 2^32-1 items', new Uint8Array([0xdd, 0xff, 0xff, 0xff, 0xff, 0x01]), 0],
     ['truncated typed array', tensors.subarray(0, 40), 0],
     ['typed array of unknown dtype 12', new Uint8Array([0x91, 0xd6, 0x01, 12, 0, 1, 2]), 0],
-    ['typed array whose length is no multiple of its element size', new Uint8Array([0x91, 0xc7, 0x05, 0x01, 4, 0, 1, 2, 3]), 0],
+    [
+      'typed array whose length is no multiple of its element size',
+      new Uint8Array([0x91, 0xc7, 0x05, 0x01, 4, 0, 1, 2, 3]),
+      0,
+    ],
     ['typed array whose pad runs past its payload', new Uint8Array([0x91, 0xd5, 0x01, 2, 9]), 0],
     ['reserved marker 0xc1 inside a mixed list', new Uint8Array([0x92, 0xa1, 0x78, 0xc1]), 0],
   ];
@@ -132,7 +204,13 @@ const LIB = { name: 'pamiq-core', version: '0.1.0' };
 function stateTree(
   prefix: string,
   files: Record<string, string>,
-  opts: { formatVersion?: number; seq?: number; createdAtNs?: string; components?: string[]; edit?: (m: any) => void } = {},
+  opts: {
+    formatVersion?: number;
+    seq?: number;
+    createdAtNs?: string;
+    components?: string[];
+    edit?: (m: any) => void;
+  } = {},
 ): TreeNote {
   const formatVersion = opts.formatVersion ?? 2;
   const manifest: any = {
@@ -153,9 +231,13 @@ function stateTree(
 }
 
 /** `tree` without the entry `rel`. */
-const without = (tree: TreeNote, rel: string): TreeNote => Object.fromEntries(Object.entries(tree).filter(([k]) => k !== rel));
+const without = (tree: TreeNote, rel: string): TreeNote =>
+  Object.fromEntries(Object.entries(tree).filter(([k]) => k !== rel));
 
-const FILES = { 'counter/value.msgpack': '\x81\xa5value\x07', 'stats/episode_stats.txt': 'episode_count: 3\ntotal_reward: 1.5\n' };
+const FILES = {
+  'counter/value.msgpack': '\x81\xa5value\x07',
+  'stats/episode_stats.txt': 'episode_count: 3\ntotal_reward: 1.5\n',
+};
 
 function stateVectors(): Vector[] {
   const intact = stateTree('state', FILES);
@@ -168,21 +250,58 @@ function stateVectors(): Vector[] {
     ['a missing file', Object.fromEntries(Object.entries(intact).filter(([k]) => !k.startsWith('state/stats/')))],
     ['an unlisted file', { ...intact, 'state/extra.bin': 'x' }],
     ['an unlisted empty directory is no problem', { ...intact, 'state/empty': { dir: true } }],
-    ['a listed file behind a symlinked directory', { ...without(stateTree('state', { 'counter/value.msgpack': FILES['counter/value.msgpack'] }), 'state/counter/value.msgpack'), 'state/counter': { symlink: '../elsewhere' }, 'elsewhere/value.msgpack': FILES['counter/value.msgpack'] }],
-    ['a listed file that is a symlink', { ...without(stateTree('state', { 'a.bin': 'abc' }), 'state/a.bin'), 'state/a.bin': { symlink: '../outside.bin' }, 'outside.bin': 'abc' }],
+    [
+      'a listed file behind a symlinked directory',
+      {
+        ...without(
+          stateTree('state', { 'counter/value.msgpack': FILES['counter/value.msgpack'] }),
+          'state/counter/value.msgpack',
+        ),
+        'state/counter': { symlink: '../elsewhere' },
+        'elsewhere/value.msgpack': FILES['counter/value.msgpack'],
+      },
+    ],
+    [
+      'a listed file that is a symlink',
+      {
+        ...without(stateTree('state', { 'a.bin': 'abc' }), 'state/a.bin'),
+        'state/a.bin': { symlink: '../outside.bin' },
+        'outside.bin': 'abc',
+      },
+    ],
     ['no manifest', { 'state/counter/value.msgpack': 'x' }],
     ['no directory', {}],
     ['a file instead of a directory', { state: 'not a directory' }],
     ['invalid JSON', { 'state/manifest.json': '{"format": "pamiq-state",' }],
     ['a newer format', stateTree('state', FILES, { formatVersion: 3 })],
-    ['a manifest checksum mismatch', { ...intact, 'state/manifest.json': (intact['state/manifest.json'] as string).replace('"seq": 1', '"seq": 2') }],
-    ['a format-1 manifest with a wrong checksum member', { ...stateTree('state', FILES, { formatVersion: 1 }), 'state/manifest.json': (stateTree('state', FILES, { formatVersion: 1 })['state/manifest.json'] as string).replace(/\n}$/, ',\n  "manifestXxh3": "0000000000000000"\n}') }],
-    ['a manifest that is a symlink', { 'state/manifest.json': { symlink: '../m.json' }, 'm.json': intact['state/manifest.json'] as string }],
+    [
+      'a manifest checksum mismatch',
+      { ...intact, 'state/manifest.json': (intact['state/manifest.json'] as string).replace('"seq": 1', '"seq": 2') },
+    ],
+    [
+      'a format-1 manifest with a wrong checksum member',
+      {
+        ...stateTree('state', FILES, { formatVersion: 1 }),
+        'state/manifest.json': (
+          stateTree('state', FILES, { formatVersion: 1 })['state/manifest.json'] as string
+        ).replace(/\n}$/, ',\n  "manifestXxh3": "0000000000000000"\n}'),
+      },
+    ],
+    [
+      'a manifest that is a symlink',
+      { 'state/manifest.json': { symlink: '../m.json' }, 'm.json': intact['state/manifest.json'] as string },
+    ],
     ['files not an array', stateTree('state', {}, { edit: (m) => (m.files = {}) })],
     ['a file path with ..', stateTree('state', FILES, { edit: (m) => (m.files[0].path = '../x') })],
-    ['a file path naming the manifest', stateTree('state', FILES, { edit: (m) => (m.files[0].path = 'manifest.json') })],
+    [
+      'a file path naming the manifest',
+      stateTree('state', FILES, { edit: (m) => (m.files[0].path = 'manifest.json') }),
+    ],
     ['a duplicate file path', stateTree('state', FILES, { edit: (m) => m.files.push(m.files[0]) })],
-    ['an xxh3 that is not 16 hex digits', stateTree('state', FILES, { edit: (m) => (m.files[0].xxh3 = 'ABCDEF0123456789') })],
+    [
+      'an xxh3 that is not 16 hex digits',
+      stateTree('state', FILES, { edit: (m) => (m.files[0].xxh3 = 'ABCDEF0123456789') }),
+    ],
     ['a negative size', stateTree('state', FILES, { edit: (m) => (m.files[0].size = -1) })],
     ['createdAtNs not decimal', stateTree('state', FILES, { edit: (m) => (m.createdAtNs = '12e3') })],
     ['another format name', stateTree('state', FILES, { edit: (m) => (m.format = 'other') })],
@@ -232,12 +351,14 @@ function scanVectors(): Vector[] {
     ['a dash first or last in a class is a member', tree, '[-a]*'],
     ['nested alternates', tree, '{a,{b,c}}.state'],
     ['an escaped bracket', tree, '\\[*'],
-  ].map(([name, tree, pattern]) => ({ name: name as string, input: { tree, pattern } }) as Vector).concat([
-    {
-      name: 'a leading ! is a literal character',
-      input: { tree: { ...tree, 'states/!a.state/': { dir: true } }, pattern: '!a.state' },
-    },
-  ]);
+  ]
+    .map(([name, tree, pattern]) => ({ name: name as string, input: { tree, pattern } }) as Vector)
+    .concat([
+      {
+        name: 'a leading ! is a literal character',
+        input: { tree: { ...tree, 'states/!a.state/': { dir: true } }, pattern: '!a.state' },
+      },
+    ]);
 }
 
 function commitVectors(): Vector[] {
@@ -250,11 +371,26 @@ function commitVectors(): Vector[] {
   };
   return [
     { name: 'into an empty states dir', input: { ...base, tmp: FILES } },
-    { name: 'with empty directories and nested paths', input: { ...base, tmp: { ...FILES, 'models/empty': { dir: true }, 'z/y/x.bin': '', 'Z.bin': 'upper', 'a b/ü.txt': 'utf-8 name' } } },
+    {
+      name: 'with empty directories and nested paths',
+      input: {
+        ...base,
+        tmp: { ...FILES, 'models/empty': { dir: true }, 'z/y/x.bin': '', 'Z.bin': 'upper', 'a b/ü.txt': 'utf-8 name' },
+      },
+    },
     { name: 'a taken name gets a suffix and seq follows the largest', input: { ...base, existing, tmp: FILES } },
-    { name: 'a name without .state gets the suffix appended', input: { ...base, name: 'plain', existing: stateTree('plain', FILES), tmp: FILES } },
-    { name: 'known digests are trusted as given', input: { ...base, tmp: FILES, known: { 'counter/value.msgpack': { size: 8, xxh3: '0123456789abcdef' } } } },
-    { name: 'a symlink inside', input: { ...base, tmp: { ...FILES, 'link.bin': { symlink: 'counter/value.msgpack' } } } },
+    {
+      name: 'a name without .state gets the suffix appended',
+      input: { ...base, name: 'plain', existing: stateTree('plain', FILES), tmp: FILES },
+    },
+    {
+      name: 'known digests are trusted as given',
+      input: { ...base, tmp: FILES, known: { 'counter/value.msgpack': { size: 8, xxh3: '0123456789abcdef' } } },
+    },
+    {
+      name: 'a symlink inside',
+      input: { ...base, tmp: { ...FILES, 'link.bin': { symlink: 'counter/value.msgpack' } } },
+    },
     { name: 'a name with a slash', input: { ...base, name: 'a/b.state', tmp: FILES } },
     { name: 'a name of ..', input: { ...base, name: '..', tmp: FILES } },
     { name: 'an empty name', input: { ...base, name: '', tmp: FILES } },
@@ -321,7 +457,10 @@ function snapshotVectors(): Vector[] {
     { name: 'src a file', input: { tree: { src: 'x' }, src: 'src', dest: 'snap' } },
     { name: 'dest inside src', input: { tree, src: 'src', dest: 'src/sub/snap' } },
     { name: 'dest exists', input: { tree: { ...tree, 'snap/': { dir: true } }, src: 'src', dest: 'snap' } },
-    { name: 'a symlink inside', input: { tree: { ...tree, 'src/link': { symlink: 'a.bin' } }, src: 'src', dest: 'snap' } },
+    {
+      name: 'a symlink inside',
+      input: { tree: { ...tree, 'src/link': { symlink: 'a.bin' } }, src: 'src', dest: 'snap' },
+    },
   ];
 }
 
@@ -329,11 +468,17 @@ function lockVectors(): Vector[] {
   return [
     { name: 'probe: nothing there', input: { op: 'probe', path: 'claim' } },
     { name: 'probe: a directory', input: { op: 'probe', tree: { 'claim/': { dir: true } }, path: 'claim' } },
-    { name: 'probe: a symlink', input: { op: 'probe', tree: { target: 'x', claim: { symlink: 'target' } }, path: 'claim' } },
+    {
+      name: 'probe: a symlink',
+      input: { op: 'probe', tree: { target: 'x', claim: { symlink: 'target' } }, path: 'claim' },
+    },
     { name: 'probe: a plain file nobody locks', input: { op: 'probe', tree: { claim: '{}' }, path: 'claim' } },
     { name: 'claim, probe while held, release', input: { op: 'claim', path: 'claim', contents: '{"pid": 1}' } },
     { name: 'claim over an existing file', input: { op: 'claim', tree: { claim: 'x' }, path: 'claim', contents: 'y' } },
-    { name: 'claim over a symlink', input: { op: 'claim', tree: { claim: { symlink: 'nowhere' } }, path: 'claim', contents: 'y' } },
+    {
+      name: 'claim over a symlink',
+      input: { op: 'claim', tree: { claim: { symlink: 'nowhere' } }, path: 'claim', contents: 'y' },
+    },
   ];
 }
 
@@ -341,16 +486,49 @@ function lockVectors(): Vector[] {
 
 const VECTORS: [kind: string, description: string, make: () => Vector[], perBackend?: boolean][] = [
   ['xxh3', 'xxh3(bytes): XXH3-64 (seed 0), 16 lowercase hex digits', xxh3Vectors],
-  ['encode-numbers', 'encodeNumbers(values, width): the msgpack items of a numbers list, or the error code', encodeNumbersVectors],
+  [
+    'encode-numbers',
+    'encodeNumbers(values, width): the msgpack items of a numbers list, or the error code',
+    encodeNumbersVectors,
+  ],
   ['scan-list', 'scanList(bytes, offset): the kind and tables of a list, or the error code', scanListVectors],
-  ['state', 'verifyState and readState of <dir>/state after writing the tree: the report (manifest, problems, read file digests) or the error', stateVectors],
-  ['scan', 'scanStates(<dir>/states, pattern): the entries (path as <dir>/…, mtimeMs checked to be a number) and leftovers, or the error', scanVectors],
-  ['commit', 'commitState of <dir>/states/.pamiq-tmp-c (filled with tmp) into <dir>/states (holding existing): the result with the manifest text, and the tree afterwards', commitVectors],
-  ['writer', 'createWriter(<dir>/out.bin): appends of hex segments, then finish: the digest and the file, or which append failed', writerVectors],
-  ['remove', 'removeStates of <dir>/<path> for each path: outcomes (error code only) and the tree afterwards', removeVectors],
+  [
+    'state',
+    'verifyState and readState of <dir>/state after writing the tree: the report (manifest, problems, read file digests) or the error',
+    stateVectors,
+  ],
+  [
+    'scan',
+    'scanStates(<dir>/states, pattern): the entries (path as <dir>/…, mtimeMs checked to be a number) and leftovers, or the error',
+    scanVectors,
+  ],
+  [
+    'commit',
+    'commitState of <dir>/states/.pamiq-tmp-c (filled with tmp) into <dir>/states (holding existing): the result with the manifest text, and the tree afterwards',
+    commitVectors,
+  ],
+  [
+    'writer',
+    'createWriter(<dir>/out.bin): appends of hex segments, then finish: the digest and the file, or which append failed',
+    writerVectors,
+  ],
+  [
+    'remove',
+    'removeStates of <dir>/<path> for each path: outcomes (error code only) and the tree afterwards',
+    removeVectors,
+  ],
   ['remove-leftovers', 'removeLeftovers(<dir>/states): the names removed and the tree afterwards', leftoverVectors],
-  ['snapshot', 'snapshotClone then snapshotCopy of <dir>/<src> to <dir>/<dest>: listing (no mtimes, no clone flags), digests and the copy', snapshotVectors],
-  ['lock', 'createLockClaim / probeLockClaim: by contract the twin has no OS locks, so the outcomes are per backend', lockVectors, true],
+  [
+    'snapshot',
+    'snapshotClone then snapshotCopy of <dir>/<src> to <dir>/<dest>: listing (no mtimes, no clone flags), digests and the copy',
+    snapshotVectors,
+  ],
+  [
+    'lock',
+    'createLockClaim / probeLockClaim: by contract the twin has no OS locks, so the outcomes are per backend',
+    lockVectors,
+    true,
+  ],
 ];
 
 /** Vectors of one kind with their recorded outcomes; throws when native and the twin disagree. */
@@ -371,7 +549,9 @@ async function withOutcomes(kind: string, vectors: Vector[], perBackend: boolean
       continue;
     }
     if (native && !isDeepStrictEqual(JSON.parse(JSON.stringify(nat)), JSON.parse(JSON.stringify(ts)))) {
-      throw new Error(`${kind} / ${v.name}: native and the twin disagree\n native: ${JSON.stringify(nat)}\n ts:     ${JSON.stringify(ts)}`);
+      throw new Error(
+        `${kind} / ${v.name}: native and the twin disagree\n native: ${JSON.stringify(nat)}\n ts:     ${JSON.stringify(ts)}`,
+      );
     }
     out.push({ ...v, expect: ts });
   }
@@ -385,7 +565,9 @@ function writeOnce(rel: string, text: string) {
     if (readFileSync(path, 'utf8') === text) say(`  unchanged ${rel}`);
     else {
       failed = true;
-      say(`  DIFFERS   ${rel}: kept as it is (fixtures are never regenerated in place; add a new vector file or fixture)`);
+      say(
+        `  DIFFERS   ${rel}: kept as it is (fixtures are never regenerated in place; add a new vector file or fixture)`,
+      );
     }
     return;
   }
@@ -426,8 +608,19 @@ async function buildSystem(statesDir: string) {
     numbers: [0, -0, 1.5, 300, -70000, 1e300, NaN, -Infinity],
     booleans: [true, false, true],
     tensors: [new Int16Array([1, -2, 3]), new Int16Array([4, 5, -6])],
-    rows: [[1, 2, 3], [0.5, -0.5, 1e-9], ['mixed', 2, 3]],
-    mixed: ['text', '', null, { nested: [1, 'a', { deep: new Int16Array([-2, 5]) }] }, 12345678901234567890n, new Date(1764075695123)],
+    rows: [
+      [1, 2, 3],
+      [0.5, -0.5, 1e-9],
+      ['mixed', 2, 3],
+    ],
+    mixed: [
+      'text',
+      '',
+      null,
+      { nested: [1, 'a', { deep: new Int16Array([-2, 5]) }] },
+      12345678901234567890n,
+      new Date(1764075695123),
+    ],
     dict: [
       { obs: new Float32Array([1, 2]), reward: 0.25 },
       { obs: new Float32Array([3, 4]), reward: -1 },
@@ -467,7 +660,9 @@ async function writeStateAndBufferFixtures() {
   }
   if (existsSync(stateDir) || existsSync(bufferDir)) {
     failed = true;
-    say('  one of states/format-2 and buffer-files/v2 exists without the other: remove neither by hand, add a new fixture');
+    say(
+      '  one of states/format-2 and buffer-files/v2 exists without the other: remove neither by hand, add a new fixture',
+    );
     return;
   }
   const scratch = mkdtempSync(join(tmpdir(), 'pamiq-conformance-gen-'));
@@ -481,13 +676,19 @@ async function writeStateAndBufferFixtures() {
       join(stateDir, 'expected.json'),
       `${JSON.stringify(
         {
-          description: 'A state written by StateStore.saveState (format 2): components counter (__test__/helpers/components.ts Counter), stats (EpisodeStats) and data_<name> (SequentialBuffer of maxSize 10; data_dict: DictSequentialBuffer with keys obs, reward and maxSize 10, its getData()). Loading it must give these values.',
+          description:
+            'A state written by StateStore.saveState (format 2): components counter (__test__/helpers/components.ts Counter), stats (EpisodeStats) and data_<name> (SequentialBuffer of maxSize 10; data_dict: DictSequentialBuffer with keys obs, reward and maxSize 10, its getData()). Loading it must give these values.',
           state: name,
           manifest,
           load: {
             counter: { value: 42 },
             stats: { episodeCount: 7, totalReward: -2.5 },
-            buffers: Object.fromEntries(Object.entries(items).map(([k, list]) => [`data_${k}`, noteValue(k === 'dict' ? dictColumns(list) : list)])),
+            buffers: Object.fromEntries(
+              Object.entries(items).map(([k, list]) => [
+                `data_${k}`,
+                noteValue(k === 'dict' ? dictColumns(list) : list),
+              ]),
+            ),
           },
         },
         null,
@@ -500,13 +701,23 @@ async function writeStateAndBufferFixtures() {
       join(bufferDir, 'expected.json'),
       `${JSON.stringify(
         {
-          description: 'Buffer files of format version 2 (columnar record and column batches), written by SequentialBuffer / DictSequentialBuffer saveState. Each <name>.msgpack has the size and XXH3 given in file; loading it into the kind given must give these items (dict: the dict buffer data, key -> list).',
+          description:
+            'Buffer files of format version 2 (columnar record and column batches), written by SequentialBuffer / DictSequentialBuffer saveState. Each <name>.msgpack has the size and XXH3 given in file; loading it into the kind given must give these items (dict: the dict buffer data, key -> list).',
           files: Object.fromEntries(
             Object.entries(items).map(([k, list]) => [
               k,
               k === 'dict'
-                ? { kind: 'DictSequentialBuffer', file: fileDigest(join(bufferDir, `${k}.msgpack`)), keys: ['obs', 'reward'], data: noteValue(dictColumns(list)) }
-                : { kind: 'SequentialBuffer', file: fileDigest(join(bufferDir, `${k}.msgpack`)), items: noteValue(list) },
+                ? {
+                    kind: 'DictSequentialBuffer',
+                    file: fileDigest(join(bufferDir, `${k}.msgpack`)),
+                    keys: ['obs', 'reward'],
+                    data: noteValue(dictColumns(list)),
+                  }
+                : {
+                    kind: 'SequentialBuffer',
+                    file: fileDigest(join(bufferDir, `${k}.msgpack`)),
+                    items: noteValue(list),
+                  },
             ]),
           ),
         },

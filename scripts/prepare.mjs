@@ -48,7 +48,8 @@ const mtime = (p) => {
 /** This platform's binary name as napi-rs writes it: pamiq-core.linux-x64-gnu.node, … */
 function binaryName() {
   let suffix = `${process.platform}-${process.arch}`;
-  if (process.platform === 'linux') suffix += process.report?.getReport()?.header?.glibcVersionRuntime ? '-gnu' : '-musl';
+  if (process.platform === 'linux')
+    suffix += process.report?.getReport()?.header?.glibcVersionRuntime ? '-gnu' : '-musl';
   if (process.platform === 'win32') suffix += '-msvc';
   return `pamiq-core.${suffix}.node`;
 }

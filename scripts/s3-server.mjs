@@ -11,7 +11,17 @@
  * As a module: {@link goAvailable}, {@link ensureVersitygw}, {@link startS3Server}.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -152,7 +162,18 @@ export async function startS3Server(options = {}) {
       const fd = openSync(log, 'a');
       child = spawn(
         bin,
-        ['--access', accessKeyId, '--secret', secretAccessKey, '--port', `127.0.0.1:${port}`, 'posix', '--versioning-dir', versionsDir, dataDir],
+        [
+          '--access',
+          accessKeyId,
+          '--secret',
+          secretAccessKey,
+          '--port',
+          `127.0.0.1:${port}`,
+          'posix',
+          '--versioning-dir',
+          versionsDir,
+          dataDir,
+        ],
         { stdio: ['ignore', fd, fd] },
       );
       closeSync(fd);
@@ -189,7 +210,9 @@ if (invoked) {
     console.log(await ensureVersitygw());
   } else if (cmd === 'run') {
     const s = await startS3Server();
-    console.log(`versitygw ${VERSITYGW_VERSION} at ${s.endpoint} (access ${s.accessKeyId}, secret ${s.secretAccessKey}, data ${s.dataDir})`);
+    console.log(
+      `versitygw ${VERSITYGW_VERSION} at ${s.endpoint} (access ${s.accessKeyId}, secret ${s.secretAccessKey}, data ${s.dataDir})`,
+    );
     const stop = () => s.dispose().then(() => process.exit(0));
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

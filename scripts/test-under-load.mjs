@@ -18,9 +18,7 @@ if (i >= 0) {
   }
   args.splice(i, 2);
 }
-const children = Array.from({ length: hogs }, () =>
-  spawn(process.execPath, ['-e', 'for(;;);'], { stdio: 'ignore' }),
-);
+const children = Array.from({ length: hogs }, () => spawn(process.execPath, ['-e', 'for(;;);'], { stdio: 'ignore' }));
 const stop = () => {
   for (const c of children) c.kill('SIGKILL');
 };
@@ -30,7 +28,9 @@ console.log(`test:loaded: ${hogs} CPU hog(s) running (pids ${children.map((c) =>
 const started = Date.now();
 const test = spawn(process.execPath, [join(root, 'scripts', 'test.mjs'), ...args], { cwd: root, stdio: 'inherit' });
 test.on('close', (code) => {
-  console.log(`test:loaded: npm test exited ${code} after ${((Date.now() - started) / 60000).toFixed(1)} min with ${hogs} hog(s)`);
+  console.log(
+    `test:loaded: npm test exited ${code} after ${((Date.now() - started) / 60000).toFixed(1)} min with ${hogs} hog(s)`,
+  );
   stop();
   process.exit(code ?? 1);
 });

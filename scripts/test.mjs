@@ -17,7 +17,7 @@ function bin(pkg, command = pkg) {
   return join(dir, typeof manifest.bin === 'string' ? manifest.bin : manifest.bin[command]);
 }
 const totals = { passed: 0, failed: 0, skipped: 0 };
-let failedSteps = [];
+const failedSteps = [];
 
 function run(label, cmd, args, env = {}) {
   console.log(`\n=== ${label}: ${[cmd, ...args].join(' ')}`);
@@ -60,6 +60,8 @@ await run('import cycles', process.execPath, [
   bin('dpdm'),
   ...['--no-warning', '--no-tree', '--no-progress', '-T', '--exit-code', 'circular:1', 'src/**/*.ts'],
 ]);
+// Lint and format (Biome, `npm run lint`): a lint error or an unformatted file fails this step.
+await run('lint and format', process.execPath, [bin('@biomejs/biome', 'biome'), 'check', '--error-on-warnings', '.']);
 
 const cargo = spawnSync('cargo', ['--version']);
 if (!cargo.error && cargo.status === 0) {
@@ -72,7 +74,8 @@ if (!cargo.error && cargo.status === 0) {
 // spec waits for a build. Without Go the S3 specs skip and say why.
 {
   const { goAvailable } = await import('./s3-server.mjs');
-  if (goAvailable()) await run('s3 server (versitygw) install', process.execPath, [join(root, 'scripts', 's3-server.mjs'), 'install']);
+  if (goAvailable())
+    await run('s3 server (versitygw) install', process.execPath, [join(root, 'scripts', 's3-server.mjs'), 'install']);
   else console.log('\n=== s3 server: skipped, no Go toolchain (the S3 specs skip)');
 }
 

@@ -71,7 +71,8 @@ const userChildren = new Map<string, Logger>();
 /** Recomputes the formatter after a change of format or destination. */
 function refresh(): void {
   if (format === 'json') prettify = undefined;
-  else if (format === 'pretty') prettify = makePrettifier(explicitDestination ? colorizeExplicit : process.stderr.isTTY === true);
+  else if (format === 'pretty')
+    prettify = makePrettifier(explicitDestination ? colorizeExplicit : process.stderr.isTTY === true);
   else if (explicitDestination) prettify = makePrettifier(colorizeExplicit);
   else prettify = process.stderr.isTTY === true ? makePrettifier(true) : undefined;
 }
@@ -93,7 +94,11 @@ function forward(logger: Logger, json: string): void {
     userChildren.set(component, target);
   }
   const label = (typeof level === 'number' && pino.levels.labels[level]) || 'info';
-  (target[label as 'info'] as (o: object, m?: string) => void).call(target, rest, typeof msg === 'string' ? msg : undefined);
+  (target[label as 'info'] as (o: object, m?: string) => void).call(
+    target,
+    rest,
+    typeof msg === 'string' ? msg : undefined,
+  );
 }
 
 // pino writes serialised JSON lines here; the indirection lets the destination change after loggers

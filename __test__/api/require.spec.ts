@@ -9,7 +9,16 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { engine } from '../../src/backend/select.js';
@@ -29,12 +38,20 @@ function newest(path: string): number {
 
 test.before('dist/ is built from the current sources', () => {
   const stamp = join(root, 'dist', '.build-stamp');
-  const sources = Math.max(newest(join(root, 'src')), newest(join(root, 'tsconfig.json')), newest(join(root, 'tsconfig.build.json')));
+  const sources = Math.max(
+    newest(join(root, 'src')),
+    newest(join(root, 'tsconfig.json')),
+    newest(join(root, 'tsconfig.build.json')),
+  );
   if (existsSync(stamp) && statSync(stamp).mtimeMs > sources) return;
-  const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
+  const tsc = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
   if (tsc.status !== 0) throw new Error(`the TypeScript build failed: ${tsc.stdout}${tsc.stderr}`);
   writeFileSync(stamp, `${new Date().toISOString()}\n`);
 });
@@ -76,7 +93,10 @@ test('require("pamiq-core") works: a CommonJS program saves a state and loads it
   t.is(out.packageVersion, pkg.version);
   t.deepEqual(out.states, [{ path: out.path, valid: true }]);
   t.true(out.path.startsWith(join(dir, 'states')), out.path);
-  t.true(out.weights.some((w) => w !== 0), `trained weights came back: ${out.weights}`);
+  t.true(
+    out.weights.some((w) => w !== 0),
+    `trained weights came back: ${out.weights}`,
+  );
 });
 
 test('every entry point of package.json exports resolves to built code and declarations, from require and import', (t) => {
@@ -93,7 +113,10 @@ test('every entry point of package.json exports resolves to built code and decla
     const counts = {};
     for (const n of names) counts[n] = Object.keys(${load}).length;
     console.log(JSON.stringify(counts));`;
-  const cjs = node(dir, ['-e', `(async () => { ${probe('require(n)')} })().catch((e) => { console.error(e); process.exit(1); })`]);
+  const cjs = node(dir, [
+    '-e',
+    `(async () => { ${probe('require(n)')} })().catch((e) => { console.error(e); process.exit(1); })`,
+  ]);
   t.is(cjs.status, 0, cjs.stderr);
   const esm = node(dir, ['--input-type=module', '-e', probe('await import(n)')]);
   t.is(esm.status, 0, esm.stderr);
@@ -113,7 +136,8 @@ test('on a Node without require(esm) the binding loads from the same places the 
   const dir = project(t);
   const probe = `const { backend } = await import('pamiq-core/engine'); console.log(JSON.stringify(backend()));`;
   const env = { ...process.env, PAMIQ_BACKEND: '' };
-  const run = (flags: string[]) => spawnSync(process.execPath, [...flags, '--input-type=module', '-e', probe], { cwd: dir, encoding: 'utf8', env });
+  const run = (flags: string[]) =>
+    spawnSync(process.execPath, [...flags, '--input-type=module', '-e', probe], { cwd: dir, encoding: 'utf8', env });
   const withLoader = run([]);
   const without = run(['--no-experimental-require-module']);
   t.is(withLoader.status, 0, withLoader.stderr);

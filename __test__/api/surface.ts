@@ -8,10 +8,10 @@
 
 // ---- pamiq-core ----------------------------------------------------------------------------------
 import {
-  Agent,
+  type Agent,
   Environment,
   Interaction,
-  FixedIntervalInteraction,
+  type FixedIntervalInteraction,
   IntervalAdjustor,
   SleepIntervalAdjustor,
   ModularEnvironment,
@@ -35,8 +35,8 @@ import {
   TrainingModel,
   LinearModel,
   LinearInferenceModel,
-  Trainer,
-  launch,
+  type Trainer,
+  type launch,
   defineTraining,
   StateStore,
   PeriodicSaveCondition,
@@ -55,7 +55,7 @@ import {
   LaunchConfigError,
   WorkerDiedError,
   KeyError,
-  VERSION,
+  type VERSION,
   type RandomReplacementOptions,
   type TrainingModelOptions,
   type LinearModelOptions,
@@ -75,14 +75,14 @@ import {
 } from '../../src/index.js';
 
 // ---- the subpaths ----------------------------------------------------------------------------------
-import * as interaction from '../../src/interaction/index.js';
+import type * as interaction from '../../src/interaction/index.js';
 import type { InteractionEvents, ThreadEvents, WrapperLike } from '../../src/interaction/index.js';
 import * as data from '../../src/data/index.js';
 import type { CollectedBatch, Named } from '../../src/data/index.js';
-import * as model from '../../src/model/index.js';
+import type * as model from '../../src/model/index.js';
 import type { ParameterArray, Parameters as ModelParameters, LinearParams } from '../../src/model/index.js';
-import * as trainer from '../../src/trainer/index.js';
-import * as state from '../../src/state/index.js';
+import type * as trainer from '../../src/trainer/index.js';
+import type * as state from '../../src/state/index.js';
 import type {
   PendingSave,
   LoadOptions,
@@ -96,18 +96,48 @@ import type {
   RestoreOptions,
 } from '../../src/state/index.js';
 import * as launchApi from '../../src/launch/index.js';
-import type { ResolvedLaunchConfig, SaveRecord, SystemComponents, WiredSystem, TrainingModule, Threading } from '../../src/launch/index.js';
+import type {
+  ResolvedLaunchConfig,
+  SaveRecord,
+  SystemComponents,
+  WiredSystem,
+  TrainingModule,
+  Threading,
+} from '../../src/launch/index.js';
 import * as time from '../../src/time/index.js';
 import type { TimeState, ClockName } from '../../src/time/index.js';
 import * as engineApi from '../../src/backend/index.js';
-import type { BackendInfo, BackendName, Engine, Manifest, ManifestFile, Problem, FaultKind, VerifyReport } from '../../src/backend/index.js';
+import type {
+  BackendInfo,
+  BackendName,
+  Engine,
+  Manifest,
+  ManifestFile,
+  Problem,
+  FaultKind,
+  VerifyReport,
+} from '../../src/backend/index.js';
 import * as ops from '../../src/ops/index.js';
-import type { Operations, OperationsOptions, OpsObserver, SaveReport, ThreadInfo, ClientOptions, ApiAddress } from '../../src/ops/index.js';
+import type {
+  Operations,
+  OperationsOptions,
+  OpsObserver,
+  SaveReport,
+  ThreadInfo,
+  ClientOptions,
+  ApiAddress,
+} from '../../src/ops/index.js';
 import * as log from '../../src/log/index.js';
 import type { Logger, LogDestination, LogFormat } from '../../src/log/index.js';
 import * as random from '../../src/random/index.js';
 import * as remote from '../../src/remote/index.js';
-import type { RemoteConfig, ResolvedRemoteConfig, RemoteStateEntry, PushResult, RemoteSyncOptions } from '../../src/remote/index.js';
+import type {
+  RemoteConfig,
+  ResolvedRemoteConfig,
+  RemoteStateEntry,
+  PushResult,
+  RemoteSyncOptions,
+} from '../../src/remote/index.js';
 import * as tfjs from '../../src/tfjs/index.js';
 import type { TfjsModelOptions, TensorFile, TensorDtype } from '../../src/tfjs/index.js';
 
@@ -192,12 +222,30 @@ const training: TrainingDefinition = defineTraining({
   buffers: () => ({ experience: new DictSequentialBuffer(['x', 'y'], 100) }),
 });
 const errors: (new (...args: never[]) => Error)[] = [
-  StateError, StateNotFoundError, StateCorruptError, SaveError, StatesDirLockedError, StateNotDurableError,
-  SerializationError, LaunchConfigError, WorkerDiedError, KeyError, engineApi.EngineError,
-  launchApi.TrainingModuleError, launchApi.WorkerError, data.BufferStateMismatchError, remote.RemoteError,
+  StateError,
+  StateNotFoundError,
+  StateCorruptError,
+  SaveError,
+  StatesDirLockedError,
+  StateNotDurableError,
+  SerializationError,
+  LaunchConfigError,
+  WorkerDiedError,
+  KeyError,
+  engineApi.EngineError,
+  launchApi.TrainingModuleError,
+  launchApi.WorkerError,
+  data.BufferStateMismatchError,
+  remote.RemoteError,
 ];
 // Every state error is a StateError (catch them all at once).
-const stateErrors: (new (...args: never[]) => StateError)[] = [StateNotFoundError, StateCorruptError, SaveError, StatesDirLockedError, StateNotDurableError];
+const stateErrors: (new (...args: never[]) => StateError)[] = [
+  StateNotFoundError,
+  StateCorruptError,
+  SaveError,
+  StatesDirLockedError,
+  StateNotDurableError,
+];
 async function program(): Promise<string | undefined> {
   const latest: string | undefined = await latestState('./states');
   const store: StateStore = new StateStore({ statesDir: './states' } satisfies StateStoreOptions);
@@ -216,15 +264,75 @@ async function program(): Promise<string | undefined> {
 void [program, errors, stateErrors];
 
 // The other public names are imported above; using them keeps `noUnusedLocals` configurations quiet.
-void [Environment, Interaction, IntervalAdjustor, SleepIntervalAdjustor, ModularEnvironment, Sensor, Actuator, SensorsDict];
-void [ActuatorsDict, Wrapper, LambdaWrapper, SensorWrapper, ActuatorWrapper, EnvironmentWrapper, DataBuffer, DataCollector];
+void [
+  Environment,
+  Interaction,
+  IntervalAdjustor,
+  SleepIntervalAdjustor,
+  ModularEnvironment,
+  Sensor,
+  Actuator,
+  SensorsDict,
+];
+void [
+  ActuatorsDict,
+  Wrapper,
+  LambdaWrapper,
+  SensorWrapper,
+  ActuatorWrapper,
+  EnvironmentWrapper,
+  DataBuffer,
+  DataCollector,
+];
 void [DataUser, SequentialBuffer, RandomReplacementBuffer, DictRandomReplacementBuffer, InferenceModel, TrainingModel];
 void [LinearInferenceModel, StatesKeeper, stageMsgpack, readMsgpack, tfjs, random, log];
 export type Used = [
-  RandomReplacementOptions, TrainingModelOptions, TrainerOptions, InteractionEvents, ThreadEvents, WrapperLike<unknown, unknown>,
-  CollectedBatch<unknown>, Named<unknown>, ParameterArray, ModelParameters, LinearParams, PendingSave, LoadOptions, SaveConditionLike,
-  StateEntry, ScanResult, Producer, StatePhase, StatePhaseEvent, SnapshotOptions, RestoreOptions, ResolvedLaunchConfig, SaveRecord,
-  SystemComponents, WiredSystem, TrainingModule, TimeState, ClockName, Manifest, ManifestFile, FaultKind, Operations,
-  OperationsOptions, OpsObserver, SaveReport, ThreadInfo, ClientOptions, ApiAddress, Logger, LogDestination, RemoteConfig,
-  ResolvedRemoteConfig, RemoteStateEntry, PushResult, RemoteSyncOptions, TfjsModelOptions, TensorFile, TensorDtype,
+  RandomReplacementOptions,
+  TrainingModelOptions,
+  TrainerOptions,
+  InteractionEvents,
+  ThreadEvents,
+  WrapperLike<unknown, unknown>,
+  CollectedBatch<unknown>,
+  Named<unknown>,
+  ParameterArray,
+  ModelParameters,
+  LinearParams,
+  PendingSave,
+  LoadOptions,
+  SaveConditionLike,
+  StateEntry,
+  ScanResult,
+  Producer,
+  StatePhase,
+  StatePhaseEvent,
+  SnapshotOptions,
+  RestoreOptions,
+  ResolvedLaunchConfig,
+  SaveRecord,
+  SystemComponents,
+  WiredSystem,
+  TrainingModule,
+  TimeState,
+  ClockName,
+  Manifest,
+  ManifestFile,
+  FaultKind,
+  Operations,
+  OperationsOptions,
+  OpsObserver,
+  SaveReport,
+  ThreadInfo,
+  ClientOptions,
+  ApiAddress,
+  Logger,
+  LogDestination,
+  RemoteConfig,
+  ResolvedRemoteConfig,
+  RemoteStateEntry,
+  PushResult,
+  RemoteSyncOptions,
+  TfjsModelOptions,
+  TensorFile,
+  TensorDtype,
 ];

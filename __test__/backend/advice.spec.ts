@@ -15,7 +15,15 @@ test('platform suffixes follow napi-rs: libc on Linux, msvc on Windows, none on 
 
 test('the published platform packages are read from package.json napi.targets', (t) => {
   const published = publishedSuffixes();
-  for (const s of ['linux-x64-gnu', 'linux-arm64-gnu', 'linux-x64-musl', 'linux-arm64-musl', 'darwin-x64', 'darwin-arm64', 'win32-x64-msvc']) {
+  for (const s of [
+    'linux-x64-gnu',
+    'linux-arm64-gnu',
+    'linux-x64-musl',
+    'linux-arm64-musl',
+    'darwin-x64',
+    'darwin-arm64',
+    'win32-x64-msvc',
+  ]) {
     t.true(published.includes(s), s);
   }
 });

@@ -8,7 +8,11 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 function probe(env: Record<string, string>) {
   const r = spawnSync(
     process.execPath,
-    ['--import=tsx', '-e', `const m = await import(${JSON.stringify(select)}); console.log(JSON.stringify(m.backend()))`],
+    [
+      '--import=tsx',
+      '-e',
+      `const m = await import(${JSON.stringify(select)}); console.log(JSON.stringify(m.backend()))`,
+    ],
     { cwd: root, encoding: 'utf8', env: { ...process.env, PAMIQ_BACKEND: '', ...env } },
   );
   return { status: r.status, info: r.status === 0 ? JSON.parse(r.stdout.trim()) : undefined, stderr: r.stderr };
@@ -36,7 +40,10 @@ test('without a loadable binary the twin is used and the reason names what was l
 });
 
 test('PAMIQ_BACKEND=native fails loudly, with the loader’s causes, when no binary loads', (t) => {
-  const { status, stderr } = probe({ PAMIQ_BACKEND: 'native', NAPI_RS_NATIVE_LIBRARY_PATH: '/nonexistent/pamiq-core.node' });
+  const { status, stderr } = probe({
+    PAMIQ_BACKEND: 'native',
+    NAPI_RS_NATIVE_LIBRARY_PATH: '/nonexistent/pamiq-core.node',
+  });
   t.not(status, 0);
   t.regex(stderr, /PAMIQ_BACKEND=native, but the native backend could not be loaded: .*nonexistent/);
 });

@@ -38,7 +38,9 @@ const parent = new Map<number, number>();
 for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const label = (n: Node) => {
   const { functionName, url, lineNumber } = n.callFrame;
-  const where = url ? `${url.startsWith('file://') ? relative(process.cwd(), new URL(url).pathname) : url}:${lineNumber + 1}` : '';
+  const where = url
+    ? `${url.startsWith('file://') ? relative(process.cwd(), new URL(url).pathname) : url}:${lineNumber + 1}`
+    : '';
   return `${functionName || '(anonymous)'}${where ? ` ${where}` : ''}`;
 };
 
@@ -64,8 +66,12 @@ for (let i = 0; i < prof.samples.length; i++) {
 
 const show = (title: string, m: Map<string, number>, filter?: string) => {
   process.stdout.write(`\n${title} (of ${total.toFixed(0)} ms sampled)\n`);
-  const rows = [...m.entries()].filter(([k]) => !filter || k.includes(filter)).sort((a, b) => b[1] - a[1]).slice(0, top);
-  for (const [k, v] of rows) process.stdout.write(`${v.toFixed(1).padStart(9)} ms ${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}\n`);
+  const rows = [...m.entries()]
+    .filter(([k]) => !filter || k.includes(filter))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top);
+  for (const [k, v] of rows)
+    process.stdout.write(`${v.toFixed(1).padStart(9)} ms ${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}\n`);
 };
 show('self time', self);
 show('inclusive time', incl, values.match);

@@ -15,7 +15,16 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ChildFailed, REPO_ROOT, runCase } from './lib/child.js';
 import { freshDir, type ChildResult } from './lib/common.js';
-import { fmt, machine, renderTable, summarize, type BenchRecord, type Column, type Row, type Verdict } from './lib/report.js';
+import {
+  fmt,
+  machine,
+  renderTable,
+  summarize,
+  type BenchRecord,
+  type Column,
+  type Row,
+  type Verdict,
+} from './lib/report.js';
 
 const CASES = [
   'large-save',
@@ -83,8 +92,26 @@ const wanted = new Set<CaseName>(
 );
 
 const SIZES = quick
-  ? { tensors: 2_000, width: 1024, small: 20_000, states: 200, stall: 2_000, warmCount: 0, fieldRecords: 20_000, bytesRecords: 2_000 }
-  : { tensors: 100_000, width: 1024, small: 1_000_000, states: 10_000, stall: 100_000, warmCount: 4, fieldRecords: 1_000_000, bytesRecords: 100_000 };
+  ? {
+      tensors: 2_000,
+      width: 1024,
+      small: 20_000,
+      states: 200,
+      stall: 2_000,
+      warmCount: 0,
+      fieldRecords: 20_000,
+      bytesRecords: 2_000,
+    }
+  : {
+      tensors: 100_000,
+      width: 1024,
+      small: 1_000_000,
+      states: 10_000,
+      stall: 100_000,
+      warmCount: 4,
+      fieldRecords: 1_000_000,
+      bytesRecords: 100_000,
+    };
 
 // ---- backends ----
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -95,13 +122,20 @@ const requested = (opts.backend ?? ['native', 'ts']) as string[];
 for (const b of requested) if (b !== 'native' && b !== 'ts') usage(`--backend must be native or ts, got ${b}`);
 const backends: Backend[] = [];
 const notes: string[] = [];
-if (quick) notes.push('--quick: the sizes are too small for the targets to mean anything; this run only shows that every case works');
+if (quick)
+  notes.push(
+    '--quick: the sizes are too small for the targets to mean anything; this run only shows that every case works',
+  );
 if (requested.includes('native')) {
   if (nativeUnavailable === undefined) backends.push('native');
   else notes.push(`native backend skipped: ${nativeUnavailable}`);
 }
 if (requested.includes('ts')) backends.push('ts');
-const columns: Column[] = [...backends, 'limit', ...(wanted.has('records') ? (['pamiq-core', 'v8', 'msgpackr'] as const) : [])];
+const columns: Column[] = [
+  ...backends,
+  'limit',
+  ...(wanted.has('records') ? (['pamiq-core', 'v8', 'msgpackr'] as const) : []),
+];
 
 // ---- bookkeeping ----
 const records: BenchRecord[] = [];
@@ -149,13 +183,22 @@ function cells(values: Partial<Record<Column, number>>, unit: string, scale = 1)
 }
 
 /** Judges a ratio against its threshold (≥, or ≤ with atMost) and records the verdict. */
-function judge(caseName: string, target: string, value: number, threshold: number, judged: Column, detail: string, atMost = false): string {
+function judge(
+  caseName: string,
+  target: string,
+  value: number,
+  threshold: number,
+  judged: Column,
+  detail: string,
+  atMost = false,
+): string {
   const met = Number.isFinite(value) && (atMost ? value <= threshold : value >= threshold);
   verdicts.push({ case: caseName, target, value, met, judged, detail });
   return `${met ? 'met' : 'MISSED'} ${detail}`;
 }
 
-const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? a / b : NaN);
+const ratio = (a: number | undefined, b: number | undefined) =>
+  a !== undefined && b !== undefined && b > 0 ? a / b : NaN;
 const x = (r: number) => (Number.isFinite(r) ? `${r.toFixed(2)}×` : 'n/a');
 const pct = (r: number) => (Number.isFinite(r) ? `${(r * 100).toFixed(1)}%` : 'n/a');
 /** The backend targets are judged on: native when it runs, else the twin (said in the result). */
@@ -193,7 +236,12 @@ async function largeSave(rounds: number, keep: boolean): Promise<LargeSaveOutcom
       `an untimed warm-up wrote and deleted ${SIZES.warmCount} × ${fmt(estimate / 1e6, 'MB')} first, so measured writes land on ` +
         'blocks the disk has seen (on this virtual disk, first writes to never-used blocks ran several times slower than rewrites)',
     );
-    await child('limit-io', 'limit', ['--mode', 'warm', '--file', join(root, 'warm'), '--bytes', String(estimate), '--count', String(SIZES.warmCount)], 'warm-up');
+    await child(
+      'limit-io',
+      'limit',
+      ['--mode', 'warm', '--file', join(root, 'warm'), '--bytes', String(estimate), '--count', String(SIZES.warmCount)],
+      'warm-up',
+    );
   }
   const order: (Backend | 'limit')[] = [...backends, 'limit'];
   for (let r = 0; r < rounds; r++) {
@@ -203,16 +251,32 @@ async function largeSave(rounds: number, keep: boolean): Promise<LargeSaveOutcom
       if (b === 'limit') {
         const bytes = out.stateBytes || estimate;
         const args = ['--mode', 'write', '--file', out.limitFile, '--bytes', String(bytes), '--reps', '1'];
-        result = await child('limit-io', 'limit', last && keep ? [...args, '--keep'] : args, `${name} ${r + 1}/${rounds}`);
+        result = await child(
+          'limit-io',
+          'limit',
+          last && keep ? [...args, '--keep'] : args,
+          `${name} ${r + 1}/${rounds}`,
+        );
       } else {
         const dir = join(root, `save-${b}`);
         rmSync(dir, { recursive: true, force: true });
-        const args = ['--dir', dir, '--records', String(SIZES.tensors), '--width', String(SIZES.width), '--reps', '1', '--diagnose'];
+        const args = [
+          '--dir',
+          dir,
+          '--records',
+          String(SIZES.tensors),
+          '--width',
+          String(SIZES.width),
+          '--reps',
+          '1',
+          '--diagnose',
+        ];
         result = await child('large-save', b, last && keep ? [...args, '--keep'] : args, `${name} ${r + 1}/${rounds}`);
         out.stateBytes ||= result.samples.stateBytes?.[0] ?? 0;
         if (typeof result.facts.statePath === 'string') out.kept[b] = result.facts.statePath;
       }
-      (out.results[b] ??= []).push(result);
+      out.results[b] ??= [];
+      out.results[b].push(result);
     });
   }
   return out;
@@ -267,7 +331,13 @@ function reportMemory(o: LargeSaveOutcome): void {
     const res = o.results[b] ?? [];
     peak[b] = recordValues(name, b, 'peakRss', 'bytes', facts(res, 'peakRss')).median;
     base[b] = recordValues(name, b, 'baselineRss', 'bytes', facts(res, 'baselineRss')).median;
-    recordValues(name, b, 'peakRssPerStateBytes', 'ratio', res.map((r) => (r.facts.peakRss as number) / (r.samples.stateBytes?.[0] ?? NaN)));
+    recordValues(
+      name,
+      b,
+      'peakRssPerStateBytes',
+      'ratio',
+      res.map((r) => (r.facts.peakRss as number) / (r.samples.stateBytes?.[0] ?? NaN)),
+    );
   }
   const r = ratio(peak[primary!], o.stateBytes);
   const tsNote = primary === 'native' && peak.ts !== undefined ? `; ts ${x(ratio(peak.ts, o.stateBytes))}` : '';
@@ -278,7 +348,15 @@ function reportMemory(o: LargeSaveOutcome): void {
     metric: `peak RSS during the save (${source})`,
     cells: { ...cells(peak, 'MB', 1e6), limit: `state ${fmt(o.stateBytes / 1e6, 'MB')}` },
     target: 'peak ≤ 1.5× state size',
-    result: judge(name, 'peak RSS during the large save ≤ 1.5× the state size', r, 1.5, primary!, `(${x(r)}${tsNote})${who}`, true),
+    result: judge(
+      name,
+      'peak RSS during the large save ≤ 1.5× the state size',
+      r,
+      1.5,
+      primary!,
+      `(${x(r)}${tsNote})${who}`,
+      true,
+    ),
   });
   rows.push({ case: '', metric: 'RSS before the save (data in memory)', cells: cells(base, 'MB', 1e6) });
 }
@@ -292,13 +370,34 @@ async function largeLoad(o: LargeSaveOutcome, rounds: number): Promise<void> {
       const label = `${name} ${r + 1}/${rounds}`;
       let result: ChildResult;
       if (b === 'limit') {
-        result = await child('limit-io', 'limit', ['--mode', 'read', '--file', o.limitFile, '--reps', '1', '--cold'], label);
+        result = await child(
+          'limit-io',
+          'limit',
+          ['--mode', 'read', '--file', o.limitFile, '--reps', '1', '--cold'],
+          label,
+        );
       } else {
         const state = o.kept[b] ?? o.kept.native ?? o.kept.ts;
         if (!state) throw new Error('no saved state to load');
-        result = await child('large-load', b, ['--state', state, '--records', String(SIZES.tensors), '--width', String(SIZES.width), '--reps', '1', '--cold'], label);
+        result = await child(
+          'large-load',
+          b,
+          [
+            '--state',
+            state,
+            '--records',
+            String(SIZES.tensors),
+            '--width',
+            String(SIZES.width),
+            '--reps',
+            '1',
+            '--cold',
+          ],
+          label,
+        );
       }
-      (results[b] ??= []).push(result);
+      results[b] ??= [];
+      results[b].push(result);
     });
   }
   const tp: Partial<Record<Column, number>> = {};
@@ -338,17 +437,26 @@ async function smallRecords(): Promise<void> {
   const results: Partial<Record<Backend, ChildResult[]>> = {};
   for (const b of backends) {
     const dir = join(root, `small-${b}`);
-    results[b] = [await child('small-records', b, ['--dir', dir, '--records', String(SIZES.small), '--reps', String(reps)], name)];
+    results[b] = [
+      await child('small-records', b, ['--dir', dir, '--records', String(SIZES.small), '--reps', String(reps)], name),
+    ];
     rmSync(dir, { recursive: true, force: true });
   }
   const metric = (m: string, label: string, target?: { text: string }) => {
     const v: Partial<Record<Column, number>> = {};
     for (const b of backends) v[b] = record(name, b, m, 'ms', results[b] ?? []).median;
-    const row: Row = { case: rows.at(-1)?.case === name || rows.some((rw) => rw.case === name) ? '' : name, metric: label, cells: cells(v, 'ms') };
+    const row: Row = {
+      case: rows.at(-1)?.case === name || rows.some((rw) => rw.case === name) ? '' : name,
+      metric: label,
+      cells: cells(v, 'ms'),
+    };
     if (target) {
       const r = ratio(v.ts, v.native);
       row.target = target.text;
-      row.result = primary === 'native' ? judge(name, 'native save + load ≥ 3× faster than the twin', r, 3, 'native', `(${x(r)})`) : `n/a (native ${nativeUnavailable === undefined ? 'not run' : 'unavailable'})`;
+      row.result =
+        primary === 'native'
+          ? judge(name, 'native save + load ≥ 3× faster than the twin', r, 3, 'native', `(${x(r)})`)
+          : `n/a (native ${nativeUnavailable === undefined ? 'not run' : 'unavailable'})`;
     } else if (v.native !== undefined && v.ts !== undefined) {
       row.result = `(ts/native ${x(ratio(v.ts, v.native))})`;
     }
@@ -399,12 +507,31 @@ async function keeper(): Promise<void> {
   for (const b of backends) {
     const dir = join(root, `keeper-${b}`);
     const peerArgs = b === backends[0] && existsSync(KEEPER_PEER_PYTHON) ? ['--peer-python', KEEPER_PEER_PYTHON] : [];
-    results[b] = [await child('keeper', b, ['--dir', dir, '--states', String(SIZES.states), '--keep', '10', '--reps', String(reps), ...peerArgs], name)];
+    results[b] = [
+      await child(
+        'keeper',
+        b,
+        ['--dir', dir, '--states', String(SIZES.states), '--keep', '10', '--reps', String(reps), ...peerArgs],
+        name,
+      ),
+    ];
     rmSync(dir, { recursive: true, force: true });
   }
   const all = Object.values(results).flat();
-  const floorAsync = recordValues(name, 'limit', 'floorMs', 'ms', all.flatMap((r) => r.samples.floorMs ?? [])).median;
-  const floorSync = recordValues(name, 'limit', 'floorSyncMs', 'ms', all.flatMap((r) => r.samples.floorSyncMs ?? [])).median;
+  const floorAsync = recordValues(
+    name,
+    'limit',
+    'floorMs',
+    'ms',
+    all.flatMap((r) => r.samples.floorMs ?? []),
+  ).median;
+  const floorSync = recordValues(
+    name,
+    'limit',
+    'floorSyncMs',
+    'ms',
+    all.flatMap((r) => r.samples.floorSyncMs ?? []),
+  ).median;
   const cleanupV: Partial<Record<Column, number>> = {};
   const selectV: Partial<Record<Column, number>> = {};
   for (const b of backends) {
@@ -417,13 +544,18 @@ async function keeper(): Promise<void> {
     metric: `scan, order, select, clean up ${fmt(SIZES.states)} states (maxKeep 10)`,
     cells: cells(cleanupV, 'ms'),
     target: 'native ≥ 2× ts',
-    result: primary === 'native' ? judge(name, 'native keeper cleanup ≥ 2× faster than the twin', r, 2, 'native', `(${x(r)})`) : `n/a (native ${nativeUnavailable === undefined ? 'not run' : 'unavailable'})`,
+    result:
+      primary === 'native'
+        ? judge(name, 'native keeper cleanup ≥ 2× faster than the twin', r, 2, 'native', `(${x(r)})`)
+        : `n/a (native ${nativeUnavailable === undefined ? 'not run' : 'unavailable'})`,
   });
   rows.push({
     case: '',
     metric: '  scan, order, select only',
     cells: cells(selectV, 'ms'),
-    ...(selectV.native !== undefined && selectV.ts !== undefined ? { result: `(ts/native ${x(ratio(selectV.ts, selectV.native))})` } : {}),
+    ...(selectV.native !== undefined && selectV.ts !== undefined
+      ? { result: `(ts/native ${x(ratio(selectV.ts, selectV.native))})` }
+      : {}),
   });
   const cpu: Partial<Record<Column, string>> = {};
   for (const b of backends) {
@@ -437,10 +569,26 @@ async function keeper(): Promise<void> {
   rows.push({ case: '', metric: '  CPU during the cleanup, all threads: user / kernel', cells: cpu });
   const rescanV: Partial<Record<Column, number>> = {};
   for (const b of backends) rescanV[b] = record(name, b, 'rescanMs', 'ms', results[b] ?? []).median;
-  rows.push({ case: '', metric: '  scan again after the cleanup (the next save’s cleanup)', cells: cells(rescanV, 'ms') });
+  rows.push({
+    case: '',
+    metric: '  scan again after the cleanup (the next save’s cleanup)',
+    cells: cells(rescanV, 'ms'),
+  });
   // PAMIQ-Core 0.6.0 in the same run (the first backend's child ran it): shown in the limit column.
-  const peerConstruct = recordValues(name, 'limit', 'peerConstructMs', 'ms', all.flatMap((r) => r.samples.peerConstructMs ?? [])).median;
-  const peerCleanup = recordValues(name, 'limit', 'peerCleanupMs', 'ms', all.flatMap((r) => r.samples.peerCleanupMs ?? [])).median;
+  const peerConstruct = recordValues(
+    name,
+    'limit',
+    'peerConstructMs',
+    'ms',
+    all.flatMap((r) => r.samples.peerConstructMs ?? []),
+  ).median;
+  const peerCleanup = recordValues(
+    name,
+    'limit',
+    'peerCleanupMs',
+    'ms',
+    all.flatMap((r) => r.samples.peerCleanupMs ?? []),
+  ).median;
   const judged = primary === 'native' ? 'native' : primary;
   const peerMissing = `n/a (no PAMIQ-Core: ${KEEPER_PEER_PYTHON} missing; create it with python3.12 -m venv and pip install pamiq-core==0.6.0)`;
   rows.push({
@@ -450,7 +598,14 @@ async function keeper(): Promise<void> {
     target: 'scan ≥ 1.5× faster',
     result:
       Number.isFinite(peerConstruct) && judged !== undefined
-        ? judge(name, 'keeper scan ≥ 1.5× faster than PAMIQ-Core construct', ratio(peerConstruct, selectV[judged]), 1.5, judged, `(${x(ratio(peerConstruct, selectV[judged]))})`)
+        ? judge(
+            name,
+            'keeper scan ≥ 1.5× faster than PAMIQ-Core construct',
+            ratio(peerConstruct, selectV[judged]),
+            1.5,
+            judged,
+            `(${x(ratio(peerConstruct, selectV[judged]))})`,
+          )
         : peerMissing,
   });
   rows.push({
@@ -460,10 +615,21 @@ async function keeper(): Promise<void> {
     target: 'scan + remove ≥ 1.5× faster',
     result:
       Number.isFinite(peerCleanup) && judged !== undefined
-        ? judge(name, 'keeper scan + remove ≥ 1.5× faster than PAMIQ-Core', ratio(peerCleanup, cleanupV[judged]), 1.5, judged, `(${x(ratio(peerCleanup, cleanupV[judged]))})`)
+        ? judge(
+            name,
+            'keeper scan + remove ≥ 1.5× faster than PAMIQ-Core',
+            ratio(peerCleanup, cleanupV[judged]),
+            1.5,
+            judged,
+            `(${x(ratio(peerCleanup, cleanupV[judged]))})`,
+          )
         : peerMissing,
   });
-  rows.push({ case: '', metric: '  floor: readdir + stat from Node, all at once', cells: { limit: fmt(floorAsync, 'ms') } });
+  rows.push({
+    case: '',
+    metric: '  floor: readdir + stat from Node, all at once',
+    cells: { limit: fmt(floorAsync, 'ms') },
+  });
   rows.push({ case: '', metric: '  floor: readdirSync + statSync', cells: { limit: fmt(floorSync, 'ms') } });
 }
 
@@ -477,7 +643,23 @@ async function loopStall(): Promise<void> {
   for (const b of backends) {
     const dir = join(root, `stall-${b}`);
     results[b] = [
-      await child('loop-stall', b, ['--dir', dir, '--records', String(SIZES.stall), '--width', String(SIZES.width), '--interval', '0.01', '--saves', String(reps)], name),
+      await child(
+        'loop-stall',
+        b,
+        [
+          '--dir',
+          dir,
+          '--records',
+          String(SIZES.stall),
+          '--width',
+          String(SIZES.width),
+          '--interval',
+          '0.01',
+          '--saves',
+          String(reps),
+        ],
+        name,
+      ),
     ];
     rmSync(dir, { recursive: true, force: true });
   }
@@ -501,7 +683,15 @@ async function loopStall(): Promise<void> {
     metric: `longest gap between 100 Hz steps during a ${fmt((SIZES.stall * SIZES.width * 4) / 1e6, 'MB')} save`,
     cells: cells(gap, 'ms'),
     target: 'gap ≤ 5% of save wall',
-    result: judge(name, 'longest step gap ≤ 5% of the save wall time', share[primary!] ?? NaN, 0.05, primary!, `(${pct(share[primary!] ?? NaN)}${tsNote})${who}`, true),
+    result: judge(
+      name,
+      'longest step gap ≤ 5% of the save wall time',
+      share[primary!] ?? NaN,
+      0.05,
+      primary!,
+      `(${pct(share[primary!] ?? NaN)}${tsNote})${who}`,
+      true,
+    ),
   });
   rows.push({ case: '', metric: '  save wall time (request → commit)', cells: cells(wall, 'ms') });
   rows.push({ case: '', metric: '  loops paused (capture)', cells: cells(paused, 'ms') });
@@ -530,14 +720,39 @@ async function loopTraining(): Promise<void> {
               : scenario === 'records'
                 ? ['--per-step', '2000']
                 : [];
-        const args = ['--dir', dir, '--threading', threading, '--scenario', scenario, '--seconds', String(seconds), '--burn', '100', ...extra];
-        ((res[`${threading} ${scenario}`] ??= {})[b] ??= []).push(await child('loop-training', b, args, `${name} (${threading}, ${scenario})`));
+        const args = [
+          '--dir',
+          dir,
+          '--threading',
+          threading,
+          '--scenario',
+          scenario,
+          '--seconds',
+          String(seconds),
+          '--burn',
+          '100',
+          ...extra,
+        ];
+        const key = `${threading} ${scenario}`;
+        res[key] ??= {};
+        const byBackend = res[key];
+        byBackend[b] ??= [];
+        byBackend[b].push(await child('loop-training', b, args, `${name} (${threading}, ${scenario})`));
         rmSync(dir, { recursive: true, force: true });
       }
     }
   }
   const value = (key: string, b: Backend, metric: string, unit: string) =>
-    record(name, b, `${key.replace(' ', ':')}:${metric}`, unit, (res[key]?.[b] ?? []).map((r) => ({ ...r, samples: { [`${key.replace(' ', ':')}:${metric}`]: r.samples[metric] ?? [] } }))).median;
+    record(
+      name,
+      b,
+      `${key.replace(' ', ':')}:${metric}`,
+      unit,
+      (res[key]?.[b] ?? []).map((r) => ({
+        ...r,
+        samples: { [`${key.replace(' ', ':')}:${metric}`]: r.samples[metric] ?? [] },
+      })),
+    ).median;
   const p = primary!;
   const who = whoNote();
   for (const threading of ['worker', 'main'] as const) {
@@ -553,45 +768,124 @@ async function loopTraining(): Promise<void> {
       saveShare[b] = value(`${threading} save`, b, 'gapShare', 'ratio');
       recs[b] = value(`${threading} records`, b, 'itemsPerSecond', 'items/s');
       mbs[b] = value(`${threading} frames`, b, 'mbPerSecond', 'MB/s');
-      dataGap[b] = Math.max(value(`${threading} records`, b, 'p99GapMs', 'ms'), value(`${threading} frames`, b, 'p99GapMs', 'ms'));
+      dataGap[b] = Math.max(
+        value(`${threading} records`, b, 'p99GapMs', 'ms'),
+        value(`${threading} frames`, b, 'p99GapMs', 'ms'),
+      );
     }
     const judged = threading === 'worker';
-    const pctCells = (v: Partial<Record<Column, number>>) => Object.fromEntries(Object.entries(v).map(([k, n]) => [k, pct(n as number)]));
+    const pctCells = (v: Partial<Record<Column, number>>) =>
+      Object.fromEntries(Object.entries(v).map(([k, n]) => [k, pct(n as number)]));
     rows.push({
       case: threading === 'worker' ? name : '',
       metric: `${threading}: 100 Hz steps done while a trainer burns 100 ms/run (${seconds} s)`,
       cells: pctCells(steps),
-      ...(judged ? { target: '≥ 95% of expected', result: judge(name, 'worker: steps ≥ 95% of expected under training', steps[p] ?? NaN, 0.95, p, `(${pct(steps[p] ?? NaN)})${who}`) } : {}),
+      ...(judged
+        ? {
+            target: '≥ 95% of expected',
+            result: judge(
+              name,
+              'worker: steps ≥ 95% of expected under training',
+              steps[p] ?? NaN,
+              0.95,
+              p,
+              `(${pct(steps[p] ?? NaN)})${who}`,
+            ),
+          }
+        : {}),
     });
     rows.push({
       case: '',
       metric: `${threading}: p99 gap between steps`,
       cells: cells(gap, 'ms'),
-      ...(judged ? { target: '≤ 20 ms', result: judge(name, 'worker: p99 step gap ≤ 20 ms under training', gap[p] ?? NaN, 20, p, `(${fmt(gap[p] ?? NaN, 'ms')})${who}`, true) } : {}),
+      ...(judged
+        ? {
+            target: '≤ 20 ms',
+            result: judge(
+              name,
+              'worker: p99 step gap ≤ 20 ms under training',
+              gap[p] ?? NaN,
+              20,
+              p,
+              `(${fmt(gap[p] ?? NaN, 'ms')})${who}`,
+              true,
+            ),
+          }
+        : {}),
     });
     rows.push({
       case: '',
       metric: `${threading}: longest gap during a ${fmt(((quick ? 2_000 : 100_000) * 1024 * 4) / 1e6, 'MB')} save / its wall time`,
       cells: pctCells(saveShare),
-      ...(judged ? { target: '≤ 5%', result: judge(name, 'worker: longest gap during a save ≤ 5% of its wall time', saveShare[p] ?? NaN, 0.05, p, `(${pct(saveShare[p] ?? NaN)})${who}`, true) } : {}),
+      ...(judged
+        ? {
+            target: '≤ 5%',
+            result: judge(
+              name,
+              'worker: longest gap during a save ≤ 5% of its wall time',
+              saveShare[p] ?? NaN,
+              0.05,
+              p,
+              `(${pct(saveShare[p] ?? NaN)})${who}`,
+              true,
+            ),
+          }
+        : {}),
     });
     rows.push({
       case: '',
       metric: `${threading}: {obs, action, reward, value} records into the buffers`,
       cells: cells(recs, 'items/s'),
-      ...(judged ? { target: '≥ 200,000/s', result: judge(name, 'worker: ≥ 200,000 records/s into the buffers', recs[p] ?? NaN, 200_000, p, `(${fmt(recs[p] ?? NaN, 'items/s')})${who}`) } : {}),
+      ...(judged
+        ? {
+            target: '≥ 200,000/s',
+            result: judge(
+              name,
+              'worker: ≥ 200,000 records/s into the buffers',
+              recs[p] ?? NaN,
+              200_000,
+              p,
+              `(${fmt(recs[p] ?? NaN, 'items/s')})${who}`,
+            ),
+          }
+        : {}),
     });
     rows.push({
       case: '',
       metric: `${threading}: Float32Array observations into the buffers`,
       cells: cells(mbs, 'MB/s'),
-      ...(judged ? { target: '≥ 500 MB/s', result: judge(name, 'worker: ≥ 500 MB/s of Float32Array observations', mbs[p] ?? NaN, 500, p, `(${fmt(mbs[p] ?? NaN, 'MB/s')})${who}`) } : {}),
+      ...(judged
+        ? {
+            target: '≥ 500 MB/s',
+            result: judge(
+              name,
+              'worker: ≥ 500 MB/s of Float32Array observations',
+              mbs[p] ?? NaN,
+              500,
+              p,
+              `(${fmt(mbs[p] ?? NaN, 'MB/s')})${who}`,
+            ),
+          }
+        : {}),
     });
     rows.push({
       case: '',
       metric: `${threading}: p99 step gap while collecting`,
       cells: cells(dataGap, 'ms'),
-      ...(judged ? { target: '≤ 20 ms', result: judge(name, 'worker: p99 step gap ≤ 20 ms while collecting', dataGap[p] ?? NaN, 20, p, `(${fmt(dataGap[p] ?? NaN, 'ms')})${who}`, true) } : {}),
+      ...(judged
+        ? {
+            target: '≤ 20 ms',
+            result: judge(
+              name,
+              'worker: p99 step gap ≤ 20 ms while collecting',
+              dataGap[p] ?? NaN,
+              20,
+              p,
+              `(${fmt(dataGap[p] ?? NaN, 'ms')})${who}`,
+              true,
+            ),
+          }
+        : {}),
     });
   }
 }
@@ -610,14 +904,28 @@ async function remoteCase(): Promise<void> {
   const mb = quick ? 40 : 400;
   const results: Partial<Record<Backend, ChildResult[]>> = {};
   for (const b of backends) {
-    results[b] = [await child('remote', b, ['--dir', join(root, `remote-${b}`), '--mb', String(mb), '--reps', String(reps)], name)];
+    results[b] = [
+      await child('remote', b, ['--dir', join(root, `remote-${b}`), '--mb', String(mb), '--reps', String(reps)], name),
+    ];
   }
   // The limit is measured in each child, interleaved with its pushes and pulls; ratios use the
   // judged backend's own child (the machine's load drifts between children).
   const p = primary!;
   const own = results[p] ?? [];
-  const limitUp = recordValues(name, 'limit', 'limitUploadMs', 'ms', own.flatMap((r) => r.samples.limitUploadMs ?? [])).median;
-  const limitDown = recordValues(name, 'limit', 'limitDownloadMs', 'ms', own.flatMap((r) => r.samples.limitDownloadMs ?? [])).median;
+  const limitUp = recordValues(
+    name,
+    'limit',
+    'limitUploadMs',
+    'ms',
+    own.flatMap((r) => r.samples.limitUploadMs ?? []),
+  ).median;
+  const limitDown = recordValues(
+    name,
+    'limit',
+    'limitDownloadMs',
+    'ms',
+    own.flatMap((r) => r.samples.limitDownloadMs ?? []),
+  ).median;
   const push: Partial<Record<Column, number>> = { limit: limitUp };
   const pull: Partial<Record<Column, number>> = { limit: limitDown };
   const resume: Partial<Record<Column, number>> = {};
@@ -642,7 +950,11 @@ async function remoteCase(): Promise<void> {
     target: 'pull ≥ 0.8× limit',
     result: judge(name, 'remote pull ≥ 0.8× one GetObject', downRatio, 0.8, p, `(${x(downRatio)})`),
   });
-  rows.push({ case: '', metric: '  empty states dir → loaded latest (list, pull, verify, load)', cells: cells(resume, 'ms') });
+  rows.push({
+    case: '',
+    metric: '  empty states dir → loaded latest (list, pull, verify, load)',
+    cells: cells(resume, 'ms'),
+  });
 }
 
 // =====================================================================================================
@@ -683,7 +995,8 @@ async function recordCases(): Promise<void> {
           res = await child('records', m, [...args, '--mode', 'ours'], label);
         }
         rmSync(dir, { recursive: true, force: true });
-        (results[m] ??= []).push(res);
+        results[m] ??= [];
+        results[m].push(res);
       });
     }
     const col = (m: RecordMode): Column => m;
@@ -695,7 +1008,10 @@ async function recordCases(): Promise<void> {
     const total = metric('totalMs');
     const save = metric('saveMs');
     const load = metric('loadMs');
-    const label = shape === 'fields' ? `${fmt(n)} × {obs, action, reward, value} numbers` : `${fmt(n)} × {obs: Uint8Array(4096), reward}`;
+    const label =
+      shape === 'fields'
+        ? `${fmt(n)} × {obs, action, reward, value} numbers`
+        : `${fmt(n)} × {obs: Uint8Array(4096), reward}`;
     const peerCell = python ? {} : { 'pamiq-core': 'n/a' };
     const nat = primary === 'native';
     const verdict = (target: string, threshold: number, other: Column, detail: string) => {
@@ -705,17 +1021,64 @@ async function recordCases(): Promise<void> {
       return judge(name, target, r, threshold, 'native', `${detail} (${x(r)})`);
     };
     if (shape === 'fields') {
-      rows.push({ case: name, metric: `save + load, ${label}`, cells: { ...cells(total, 'ms'), ...peerCell }, target: 'native ≥ 5× pamiq-core', result: verdict('1M field records: native save + load ≥ 5× faster than PAMIQ-Core', 5, 'pamiq-core', 'pamiq-core/native') });
-      rows.push({ case: '', metric: '', cells: {}, target: 'native ≥ 2× msgpackr', result: verdict('1M field records: native save + load ≥ 2× faster than msgpackr (records) + fsync', 2, 'msgpackr', 'msgpackr/native') });
-      rows.push({ case: '', metric: '', cells: {}, target: 'native ≥ 3× ts', result: verdict('1M field records: native save + load ≥ 3× faster than the twin', 3, 'ts', 'ts/native') });
+      rows.push({
+        case: name,
+        metric: `save + load, ${label}`,
+        cells: { ...cells(total, 'ms'), ...peerCell },
+        target: 'native ≥ 5× pamiq-core',
+        result: verdict(
+          '1M field records: native save + load ≥ 5× faster than PAMIQ-Core',
+          5,
+          'pamiq-core',
+          'pamiq-core/native',
+        ),
+      });
+      rows.push({
+        case: '',
+        metric: '',
+        cells: {},
+        target: 'native ≥ 2× msgpackr',
+        result: verdict(
+          '1M field records: native save + load ≥ 2× faster than msgpackr (records) + fsync',
+          2,
+          'msgpackr',
+          'msgpackr/native',
+        ),
+      });
+      rows.push({
+        case: '',
+        metric: '',
+        cells: {},
+        target: 'native ≥ 3× ts',
+        result: verdict('1M field records: native save + load ≥ 3× faster than the twin', 3, 'ts', 'ts/native'),
+      });
     } else {
-      rows.push({ case: name, metric: `save + load, ${label}`, cells: { ...cells(total, 'ms'), ...peerCell }, target: 'native ≥ 1.3× pamiq-core', result: verdict('100k × 4 KiB records: native save + load ≥ 1.3× faster than PAMIQ-Core', 1.3, 'pamiq-core', 'pamiq-core/native') });
+      rows.push({
+        case: name,
+        metric: `save + load, ${label}`,
+        cells: { ...cells(total, 'ms'), ...peerCell },
+        target: 'native ≥ 1.3× pamiq-core',
+        result: verdict(
+          '100k × 4 KiB records: native save + load ≥ 1.3× faster than PAMIQ-Core',
+          1.3,
+          'pamiq-core',
+          'pamiq-core/native',
+        ),
+      });
     }
-    rows.push({ case: '', metric: '  save (ours: capture → commit; others: encode, write, fsync)', cells: cells(save, 'ms') });
+    rows.push({
+      case: '',
+      metric: '  save (ours: capture → commit; others: encode, write, fsync)',
+      cells: cells(save, 'ms'),
+    });
     rows.push({ case: '', metric: '  load (ours: read, verify, decode into the buffer)', cells: cells(load, 'ms') });
     const first: Partial<Record<Column, number>> = {};
     for (const b of backends) first[b] = record(name, b, 'firstUseMs', 'ms', results[b] ?? []).median;
-    rows.push({ case: '', metric: '  first getData() after the load (objects built on first use)', cells: cells(first, 'ms') });
+    rows.push({
+      case: '',
+      metric: '  first getData() after the load (objects built on first use)',
+      cells: cells(first, 'ms'),
+    });
     const gap: Partial<Record<Column, number>> = {};
     const share: Partial<Record<Column, number>> = {};
     for (const b of backends) {
@@ -728,11 +1091,23 @@ async function recordCases(): Promise<void> {
       metric: '  longest gap between 1 ms timer ticks during the save',
       cells: cells(gap, 'ms'),
       target: 'gap ≤ 5% of save wall',
-      result: judge(name, `${shape} records: longest loop gap ≤ 5% of the save wall time`, sh, 0.05, primary!, `(${pct(sh)}${primary === 'native' && share.ts !== undefined ? `; ts ${pct(share.ts)}` : ''})${whoNote()}`, true),
+      result: judge(
+        name,
+        `${shape} records: longest loop gap ≤ 5% of the save wall time`,
+        sh,
+        0.05,
+        primary!,
+        `(${pct(sh)}${primary === 'native' && share.ts !== undefined ? `; ts ${pct(share.ts)}` : ''})${whoNote()}`,
+        true,
+      ),
     });
     const baseGap: Partial<Record<Column, number>> = {};
     for (const b of backends) baseGap[b] = record(name, b, 'baselineGapMs', 'ms', results[b] ?? []).median;
-    rows.push({ case: '', metric: '  longest gap in as long a window without a save (the machine’s noise)', cells: cells(baseGap, 'ms') });
+    rows.push({
+      case: '',
+      metric: '  longest gap in as long a window without a save (the machine’s noise)',
+      cells: cells(baseGap, 'ms'),
+    });
     const delayMax: Partial<Record<Column, number>> = {};
     const delayShare: Partial<Record<Column, number>> = {};
     const baseDelay: Partial<Record<Column, number>> = {};
@@ -749,15 +1124,29 @@ async function recordCases(): Promise<void> {
     rows.push({ case: '', metric: '  the same in as long a window without a save', cells: cells(baseDelay, 'ms') });
     const split = (metric: string) => {
       const v: Partial<Record<Column, number>> = {};
-      for (const b of backends) if ((results[b] ?? []).some((r) => r.samples?.[metric] !== undefined)) v[b] = record(name, b, metric, 'ms', results[b] ?? []).median;
+      for (const b of backends)
+        if ((results[b] ?? []).some((r) => r.samples?.[metric] !== undefined))
+          v[b] = record(name, b, metric, 'ms', results[b] ?? []).median;
       return v;
     };
     const onCpu = split('gapOnCpuMs');
     if (Object.keys(onCpu).length > 0) {
-      rows.push({ case: '', metric: '  within the longest gap: the agent thread on a CPU (schedstat)', cells: cells(onCpu, 'ms') });
-      rows.push({ case: '', metric: '  within the longest gap: runnable, waiting for a CPU', cells: cells(split('gapWaitingMs'), 'ms') });
+      rows.push({
+        case: '',
+        metric: '  within the longest gap: the agent thread on a CPU (schedstat)',
+        cells: cells(onCpu, 'ms'),
+      });
+      rows.push({
+        case: '',
+        metric: '  within the longest gap: runnable, waiting for a CPU',
+        cells: cells(split('gapWaitingMs'), 'ms'),
+      });
     }
-    rows.push({ case: '', metric: '  longest garbage-collection pause during the save', cells: cells(split('gcMaxMs'), 'ms') });
+    rows.push({
+      case: '',
+      metric: '  longest garbage-collection pause during the save',
+      cells: cells(split('gcMaxMs'), 'ms'),
+    });
     const bytes: Partial<Record<Column, string>> = {};
     for (const m of modes) {
       const f = facts(results[m] ?? [], 'stateBytes');
@@ -775,12 +1164,22 @@ async function recordCases(): Promise<void> {
         metric: '  save throughput (limit: 1 write + fsync of as many bytes)',
         cells: { native: fmt(tp, 'MB/s'), limit: fmt(diskLimit, 'MB/s') },
         target: 'native ≥ 0.8× limit',
-        result: judge(name, '100k × 4 KiB records: native save throughput ≥ 0.8× the disk limit', r, 0.8, 'native', `(${x(r)})`),
+        result: judge(
+          name,
+          '100k × 4 KiB records: native save throughput ≥ 0.8× the disk limit',
+          r,
+          0.8,
+          'native',
+          `(${x(r)})`,
+        ),
       });
     }
     if (python && shape === 'fields') {
       const f = results['pamiq-core']?.[0]?.facts;
-      if (f) notes.push(`PAMIQ-Core peer: pamiq-core ${String(f.version)} (${PEER_PACKAGE}) on Python ${String(f.python)}, save = StateStore.save_state + fsync of every file and directory`);
+      if (f)
+        notes.push(
+          `PAMIQ-Core peer: pamiq-core ${String(f.version)} (${PEER_PACKAGE}) on Python ${String(f.python)}, save = StateStore.save_state + fsync of every file and directory`,
+        );
     }
   }
 }
@@ -790,7 +1189,15 @@ async function measureDiskLimit(): Promise<number> {
   const bytes = SIZES.bytesRecords * (4096 + 16) + 2_000_000;
   const file = join(root, 'records-limit.bin');
   const res: ChildResult[] = [];
-  for (let r = 0; r < reps; r++) res.push(await child('limit-io', 'limit', ['--mode', 'write', '--file', file, '--bytes', String(bytes), '--reps', '1'], `10 records: disk limit ${r + 1}/${reps}`));
+  for (let r = 0; r < reps; r++)
+    res.push(
+      await child(
+        'limit-io',
+        'limit',
+        ['--mode', 'write', '--file', file, '--bytes', String(bytes), '--reps', '1'],
+        `10 records: disk limit ${r + 1}/${reps}`,
+      ),
+    );
   rmSync(file, { force: true });
   return summarize(res.flatMap((x) => x.samples.throughputMBs ?? [])).median;
 }
@@ -825,21 +1232,46 @@ async function snapshotDir(): Promise<void> {
     const src = join(root, 'snapshot-src');
     const out = join(root, 'snapshot-out');
     rmSync(src, { recursive: true, force: true });
-    await child('snapshot-dir', 'limit', ['--mode', 'make', '--dir', src, '--files', String(shape.files), '--bytes', String(shape.bytes)], `${name} make`);
+    await child(
+      'snapshot-dir',
+      'limit',
+      ['--mode', 'make', '--dir', src, '--files', String(shape.files), '--bytes', String(shape.bytes)],
+      `${name} make`,
+    );
     const cols: (Backend | 'limit')[] = [...backends, 'limit'];
     const results: Partial<Record<Column, ChildResult[]>> = {};
     for (let r = 0; r < reps; r++) {
       await rotated(cols, r, async (c) => {
         const mode = c === 'limit' ? 'limit' : 'engine';
-        const res = await child('snapshot-dir', c, ['--mode', mode, '--dir', src, '--out', out], `${name} ${shape.label} ${c} ${r + 1}/${reps}`);
-        (results[c] ??= []).push(res);
+        const res = await child(
+          'snapshot-dir',
+          c,
+          ['--mode', mode, '--dir', src, '--out', out],
+          `${name} ${shape.label} ${c} ${r + 1}/${reps}`,
+        );
+        results[c] ??= [];
+        results[c].push(res);
       });
     }
     rmSync(src, { recursive: true, force: true });
     const v: Partial<Record<Column, number>> = {};
-    for (const c of cols) v[c] = recordValues(name, c, `${shape.files} files: totalMs`, 'ms', (results[c] ?? []).flatMap((r) => r.samples.totalMs ?? [])).median;
+    for (const c of cols)
+      v[c] = recordValues(
+        name,
+        c,
+        `${shape.files} files: totalMs`,
+        'ms',
+        (results[c] ?? []).flatMap((r) => r.samples.totalMs ?? []),
+      ).median;
     const pause: Partial<Record<Column, number>> = {};
-    for (const b of backends) pause[b] = recordValues(name, b, `${shape.files} files: pauseMs`, 'ms', (results[b] ?? []).flatMap((r) => r.samples.pauseMs ?? [])).median;
+    for (const b of backends)
+      pause[b] = recordValues(
+        name,
+        b,
+        `${shape.files} files: pauseMs`,
+        'ms',
+        (results[b] ?? []).flatMap((r) => r.samples.pauseMs ?? []),
+      ).median;
     const vsTwin = ratio(v.ts, v.native);
     const vsCp = ratio(v.limit, v.native);
     const cloned = results[primary ?? 'ts']?.[0]?.facts.cloned;
@@ -852,7 +1284,14 @@ async function snapshotDir(): Promise<void> {
         primary === 'native'
           ? [
               judge(name, `${shape.label}: native ≥ 2× faster than the twin`, vsTwin, 2, 'native', `(${x(vsTwin)} ts)`),
-              judge(name, `${shape.label}: native at least as fast as cp -r + sync`, vsCp, 1, 'native', `(${x(vsCp)} cp)`),
+              judge(
+                name,
+                `${shape.label}: native at least as fast as cp -r + sync`,
+                vsCp,
+                1,
+                'native',
+                `(${x(vsCp)} cp)`,
+              ),
             ].join(', ')
           : `n/a (native ${nativeUnavailable === undefined ? 'not run' : 'unavailable'})`,
     });
@@ -865,7 +1304,8 @@ async function guarded(caseName: string, fn: () => Promise<void>): Promise<void>
   try {
     await fn();
   } catch (err) {
-    const message = err instanceof ChildFailed ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+    const message =
+      err instanceof ChildFailed ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
     errors.push({ case: caseName, error: message });
     rows.push({ case: caseName, metric: 'ERROR (see below)', cells: {} });
     log(`${caseName} failed: ${message}`);
@@ -924,7 +1364,10 @@ writeFileSync(
       args: process.argv.slice(2),
       elapsedSeconds: Math.round(elapsed * 10) / 10,
       machine: info,
-      backends: { native: nativeUnavailable === undefined ? 'available' : `unavailable: ${nativeUnavailable}`, ran: backends },
+      backends: {
+        native: nativeUnavailable === undefined ? 'available' : `unavailable: ${nativeUnavailable}`,
+        ran: backends,
+      },
       sizes: SIZES,
       notes,
       records,

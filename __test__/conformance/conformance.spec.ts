@@ -59,8 +59,16 @@ for (const kind of kinds) {
 
 interface StateFixture {
   state: string;
-  manifest: Record<string, unknown> & { formatVersion: number; seq?: number; files: { path: string; size: number; xxh3: string }[] };
-  load: { counter: { value: number }; stats: { episodeCount: number; totalReward: number }; buffers?: Record<string, unknown> };
+  manifest: Record<string, unknown> & {
+    formatVersion: number;
+    seq?: number;
+    files: { path: string; size: number; xxh3: string }[];
+  };
+  load: {
+    counter: { value: number };
+    stats: { episodeCount: number; totalReward: number };
+    buffers?: Record<string, unknown>;
+  };
 }
 
 const formats = readdirSync(join(CONFORMANCE, 'states')).sort();
@@ -94,7 +102,12 @@ for (const format of formats) {
       t.deepEqual(scan.leftovers, []);
       t.is(scan.entries.length, 1);
       const entry = scan.entries[0]!;
-      t.like(entry, { name: fx.state, valid: true, createdAtNs: fx.manifest.createdAtNs, fileCount: fx.manifest.files.length });
+      t.like(entry, {
+        name: fx.state,
+        valid: true,
+        createdAtNs: fx.manifest.createdAtNs,
+        fileCount: fx.manifest.files.length,
+      });
       t.is(entry.seq, fx.manifest.seq, 'format 1 has no seq; format 2 carries its own');
     });
   }
@@ -107,7 +120,10 @@ for (const format of formats) {
     store.register('stats', stats);
     const buffers = new Map<string, SequentialBuffer<unknown> | DictSequentialBuffer<unknown>>();
     for (const name of Object.keys(fx.load.buffers ?? {})) {
-      const b = name === 'data_dict' ? new DictSequentialBuffer<unknown>(['obs', 'reward'], 10) : new SequentialBuffer<unknown>(10);
+      const b =
+        name === 'data_dict'
+          ? new DictSequentialBuffer<unknown>(['obs', 'reward'], 10)
+          : new SequentialBuffer<unknown>(10);
       buffers.set(name, b);
       store.register(name, b);
     }
@@ -142,7 +158,11 @@ for (const version of versions) {
   for (const [name, want] of Object.entries(fx.files)) {
     test(`[buffer-files/${version}] ${name}.msgpack loads into a ${want.kind} with the stated items (${backend().name}, the selected backend)`, async (t) => {
       const bytes = readFileSync(join(dir, `${name}.msgpack`));
-      t.deepEqual({ size: bytes.length, xxh3: typescriptEngine().xxh3(bytes) }, want.file, 'the file is the one committed');
+      t.deepEqual(
+        { size: bytes.length, xxh3: typescriptEngine().xxh3(bytes) },
+        want.file,
+        'the file is the one committed',
+      );
       if (want.kind === 'SequentialBuffer') {
         const b = new SequentialBuffer<unknown>(100);
         await b.loadState(join(dir, name));

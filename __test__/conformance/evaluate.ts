@@ -9,7 +9,18 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Engine, FileDigest, ListScan, ReadStateResult, VerifyReport } from '../../src/backend/types.js';
-import { hex, noteNumber, placeDir, readBytes, readNumber, unhex, writeTree, type BytesNote, type NumberNote, type TreeNote } from './data.js';
+import {
+  hex,
+  noteNumber,
+  placeDir,
+  readBytes,
+  readNumber,
+  unhex,
+  writeTree,
+  type BytesNote,
+  type NumberNote,
+  type TreeNote,
+} from './data.js';
 
 export type Outcome = unknown;
 
@@ -105,7 +116,9 @@ export const evaluators: Record<string, Evaluator> = {
   },
 
   async 'encode-numbers'(engine, input: { values: NumberNote[]; width: number }) {
-    return outcome(() => ({ hex: hex(engine.encodeNumbers(new Float64Array(input.values.map(readNumber)), input.width)) }));
+    return outcome(() => ({
+      hex: hex(engine.encodeNumbers(new Float64Array(input.values.map(readNumber)), input.width)),
+    }));
   },
 
   async 'scan-list'(engine, input: { hex: string; offset: number }) {

@@ -55,7 +55,9 @@ test('the base buffer saves and loads nothing', async (t) => {
 
 test('a sequential buffer keeps items in the order added', (t) => {
   const b = new SequentialBuffer<number>(5);
-  [1, 2, 3].forEach((x) => b.add(x));
+  [1, 2, 3].forEach((x) => {
+    b.add(x);
+  });
   t.deepEqual(b.getData(), [1, 2, 3]);
   t.is(b.length, 3);
   t.is(b.maxQueueSize, 5);
@@ -63,7 +65,9 @@ test('a sequential buffer keeps items in the order added', (t) => {
 
 test('a full sequential buffer keeps the newest items', (t) => {
   const b = new SequentialBuffer<number>(3);
-  [1, 2, 3, 4, 5].forEach((x) => b.add(x));
+  [1, 2, 3, 4, 5].forEach((x) => {
+    b.add(x);
+  });
   t.deepEqual(b.getData(), [3, 4, 5]);
   t.is(b.length, 3);
 });
@@ -84,7 +88,9 @@ test('a maxSize that is not a positive integer throws a RangeError', (t) => {
 test('a sequential buffer round-trips through buffer.msgpack', async (t) => {
   const dir = tmpDir(t);
   const b = new SequentialBuffer<unknown>(4);
-  [1, 'two', { three: 3 }, new Float32Array([4, 5]), 6].forEach((x) => b.add(x));
+  [1, 'two', { three: 3 }, new Float32Array([4, 5]), 6].forEach((x) => {
+    b.add(x);
+  });
   await b.saveState(join(dir, 'buffer'));
   t.true(existsSync(join(dir, 'buffer.msgpack')));
   const loaded = new SequentialBuffer<unknown>(4);
@@ -97,7 +103,9 @@ test('a sequential buffer round-trips through buffer.msgpack', async (t) => {
 test('a smaller sequential buffer keeps the newest saved items', async (t) => {
   const dir = tmpDir(t);
   const b = new SequentialBuffer<number>(5);
-  [1, 2, 3, 4, 5].forEach((x) => b.add(x));
+  [1, 2, 3, 4, 5].forEach((x) => {
+    b.add(x);
+  });
   await b.saveState(join(dir, 'buffer'));
   const small = new SequentialBuffer<number>(2);
   await small.loadState(join(dir, 'buffer'));
@@ -107,7 +115,9 @@ test('a smaller sequential buffer keeps the newest saved items', async (t) => {
 test('items added after a save do not change what was saved', async (t) => {
   const dir = tmpDir(t);
   const b = new SequentialBuffer<number>(3);
-  [1, 2, 3].forEach((x) => b.add(x));
+  [1, 2, 3].forEach((x) => {
+    b.add(x);
+  });
   await b.saveState(join(dir, 'buffer'));
   b.add(4);
   const loaded = new SequentialBuffer<number>(3);
@@ -148,7 +158,9 @@ test('a probability derived from the survival length lies in [0, 1]', (t) => {
     t.true(p >= 0 && p <= 1, `maxSize ${maxSize}, length ${length}: p = ${p}`);
   }
   const expected = (100 / 1000) * (Math.log(100) + 0.5772156649015329);
-  t.true(Math.abs(new RandomReplacementBuffer(100, { expectedSurvivalLength: 1000 }).replaceProbability - expected) < 1e-12);
+  t.true(
+    Math.abs(new RandomReplacementBuffer(100, { expectedSurvivalLength: 1000 }).replaceProbability - expected) < 1e-12,
+  );
 });
 
 test('the static computeReplaceProbabilityFromExpectedSurvivalLength gives PAMIQ-Core’s values', (t) => {
@@ -158,8 +170,15 @@ test('the static computeReplaceProbabilityFromExpectedSurvivalLength gives PAMIQ
   t.is(f(1, 10), 0.05772156649015329);
   t.is(f(1000, 100), 1, 'clamped to 1');
   t.is(f(10, 1e12), (10 / 1e12) * (Math.log(10) + 0.5772156649015329));
-  t.is(new RandomReplacementBuffer(100, { expectedSurvivalLength: 1000 }).replaceProbability, f(100, 1000), 'the constructor uses it');
-  t.throws(() => f(100, 0), { instanceOf: RangeError, message: /expectedSurvivalLength must be greater than 0, got 0/ });
+  t.is(
+    new RandomReplacementBuffer(100, { expectedSurvivalLength: 1000 }).replaceProbability,
+    f(100, 1000),
+    'the constructor uses it',
+  );
+  t.throws(() => f(100, 0), {
+    instanceOf: RangeError,
+    message: /expectedSurvivalLength must be greater than 0, got 0/,
+  });
   t.throws(() => f(100, -5), { instanceOf: RangeError });
   t.throws(() => f(100, Number.NaN), { instanceOf: RangeError });
   t.throws(() => f(0, 10), { instanceOf: RangeError, message: /maxSize must be a positive integer/ });
@@ -168,7 +187,9 @@ test('the static computeReplaceProbabilityFromExpectedSurvivalLength gives PAMIQ
 test('probability 0 is valid: the buffer fills, then never replaces', (t) => {
   const b = new RandomReplacementBuffer<string>(2, { replaceProbability: 0, random: () => 0 });
   t.is(b.maxQueueSize, 2);
-  ['A', 'B', 'C', 'D'].forEach((x) => b.add(x));
+  ['A', 'B', 'C', 'D'].forEach((x) => {
+    b.add(x);
+  });
   t.deepEqual(b.getData(), ['A', 'B']);
 });
 
@@ -188,23 +209,31 @@ test('a random replacement buffer fills in order and reports when full', (t) => 
 
 test('a full buffer replaces the slot the random source picks', (t) => {
   const b = new RandomReplacementBuffer<string>(2, { random: () => 0 });
-  ['A', 'B', 'C'].forEach((x) => b.add(x));
+  ['A', 'B', 'C'].forEach((x) => {
+    b.add(x);
+  });
   t.deepEqual(b.getData(), ['C', 'B']);
   const c = new RandomReplacementBuffer<string>(2, { random: seq(0, 0.99) });
-  ['A', 'B', 'C'].forEach((x) => c.add(x));
+  ['A', 'B', 'C'].forEach((x) => {
+    c.add(x);
+  });
   t.deepEqual(c.getData(), ['A', 'C']);
 });
 
 test('a full buffer drops the item when the draw exceeds the probability', (t) => {
   const b = new RandomReplacementBuffer<string>(2, { replaceProbability: 0.3, random: () => 0.9 });
-  ['A', 'B', 'C'].forEach((x) => b.add(x));
+  ['A', 'B', 'C'].forEach((x) => {
+    b.add(x);
+  });
   t.deepEqual(b.getData(), ['A', 'B']);
 });
 
 test('a random replacement buffer round-trips through buffer.msgpack', async (t) => {
   const dir = tmpDir(t);
   const b = new RandomReplacementBuffer<number>(3, { random: () => 0 });
-  [1, 2, 3].forEach((x) => b.add(x));
+  [1, 2, 3].forEach((x) => {
+    b.add(x);
+  });
   await b.saveState(join(dir, 'buffer'));
   const loaded = new RandomReplacementBuffer<number>(3);
   await loaded.loadState(join(dir, 'buffer'));
@@ -216,7 +245,9 @@ test('a smaller random replacement buffer keeps the newest saved items, not the 
   const dir = tmpDir(t);
   // Slots after adding 1..4 with the index draw 0: [4, 2, 3]; by age: 2, 3, 4.
   const b = new RandomReplacementBuffer<number>(3, { random: () => 0 });
-  [1, 2, 3, 4].forEach((x) => b.add(x));
+  [1, 2, 3, 4].forEach((x) => {
+    b.add(x);
+  });
   t.deepEqual(b.getData(), [4, 2, 3]);
   await b.saveState(join(dir, 'buffer'));
   const small = new RandomReplacementBuffer<number>(1);
@@ -309,12 +340,16 @@ for (const [name, make] of [
 
 test('a dict sequential buffer evicts the oldest record when full', (t) => {
   const b = new DictSequentialBuffer<number>(['a'], 2);
-  [1, 2, 3].forEach((a) => b.add({ a }));
+  [1, 2, 3].forEach((a) => {
+    b.add({ a });
+  });
   t.deepEqual(b.getData(), { a: [2, 3] });
 });
 
 test('a dict random replacement buffer replaces the picked record', (t) => {
   const b = new DictRandomReplacementBuffer<string>(['k'], 2, { random: () => 0 });
-  ['A', 'B', 'C'].forEach((k) => b.add({ k }));
+  ['A', 'B', 'C'].forEach((k) => {
+    b.add({ k });
+  });
   t.deepEqual(b.getData(), { k: ['C', 'B'] });
 });

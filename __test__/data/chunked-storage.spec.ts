@@ -42,10 +42,19 @@ test('a ring snapshot never changes, whatever is pushed after it; its runs hold 
   const before = flatten(snap).map((o) => o.i);
   t.deepEqual(before, newest(pushed, max));
   push(RING_CHUNK + 17); // overwrites every chunk (copy on write)
-  t.deepEqual(flatten(snap).map((o) => o.i), before);
-  t.deepEqual((runs.flat() as { i: number }[]).map((o) => o.i), before);
+  t.deepEqual(
+    flatten(snap).map((o) => o.i),
+    before,
+  );
+  t.deepEqual(
+    (runs.flat() as { i: number }[]).map((o) => o.i),
+    before,
+  );
   t.true(runs.runs.length >= 2, 'a wrapped ring is more than one run');
-  t.deepEqual(ring.toArray().map((o) => o.i), newest(pushed, max));
+  t.deepEqual(
+    ring.toArray().map((o) => o.i),
+    newest(pushed, max),
+  );
   // The encoder reads the runs where they are: the same batch as from the flat array.
   const flat = flatten(snap);
   t.deepEqual(encodeRecords(runs), encodeRecords(flat));
@@ -75,7 +84,10 @@ test('a stamp log keeps the newest max timestamps; snapshots and their bytes do 
   for (let i = 0; i < STAMP_CHUNK + 3; i++) unbounded.push(i);
   t.is(unbounded.length, STAMP_CHUNK + 3);
   unbounded.replace(new Float64Array([1, 2, 3]));
-  t.deepEqual(concat(stampSegments(unbounded.snapshot())), concat(typedArrayValueSegments(new Float64Array([1, 2, 3]))));
+  t.deepEqual(
+    concat(stampSegments(unbounded.snapshot())),
+    concat(typedArrayValueSegments(new Float64Array([1, 2, 3]))),
+  );
   const small = new StampLog(2);
   small.replace([5, 6, 7]);
   t.deepEqual([small.at(0), small.at(1), small.length], [6, 7, 2]);

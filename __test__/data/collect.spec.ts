@@ -102,7 +102,12 @@ test('a data users dict built from a mapping, kwargs-like object or both registe
   const a = new SequentialBuffer(1);
   const b = new SequentialBuffer(1);
   const fromObject = DataUsersDict.fromDataBuffers({ a, b });
-  const fromMap = DataUsersDict.fromDataBuffers(new Map([['a', a], ['b', b]]));
+  const fromMap = DataUsersDict.fromDataBuffers(
+    new Map([
+      ['a', a],
+      ['b', b],
+    ]),
+  );
   for (const users of [fromObject, fromMap]) {
     t.deepEqual([...users.keys()], ['a', 'b']);
     for (const [name, user] of users) t.true(users.dataCollectorsDict.get(name) === user.collector);
@@ -113,7 +118,10 @@ test('a data users dict built from a mapping, kwargs-like object or both registe
 test('a collector is acquired once; a second acquire or an unknown name throws KeyError', (t) => {
   const collectors = new DataCollectorsDict([['obs', new DataCollector(1)]]);
   t.true(collectors.acquire('obs') === collectors.get('obs'));
-  t.throws(() => collectors.acquire('obs'), { instanceOf: KeyError, message: "Data collector 'obs' is already acquired." });
+  t.throws(() => collectors.acquire('obs'), {
+    instanceOf: KeyError,
+    message: "Data collector 'obs' is already acquired.",
+  });
   t.throws(() => collectors.acquire('nope'), { instanceOf: KeyError, message: "Data collector 'nope' not found." });
 });
 

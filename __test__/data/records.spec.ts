@@ -18,7 +18,9 @@ const name = backend().name;
 async function roundTrip<T>(t: Parameters<typeof tmpDir>[0], items: T[]): Promise<{ back: T[]; file: Uint8Array }> {
   const dir = tmpDir(t);
   const buffer = new SequentialBuffer<T>(items.length + 1);
-  items.forEach((x) => buffer.add(x));
+  items.forEach((x) => {
+    buffer.add(x);
+  });
   const store = new StateStore({ statesDir: dir });
   store.register('data', DataUsersDict.fromDataBuffers({ buf: buffer }));
   const path = await store.saveState();
@@ -38,7 +40,23 @@ const everyDtype = typedArraysOfEveryDtype();
 
 /** Records with one field of every kind a record batch holds, values at the edges. */
 function edgeRecords(): Record<string, unknown>[] {
-  const numbers = [-0, NaN, Infinity, -Infinity, 0, 1, -1, 2 ** 53 - 1, -(2 ** 53), 2 ** 60, 1e-300, 255, 256, -129, 2 ** 32];
+  const numbers = [
+    -0,
+    NaN,
+    Infinity,
+    -Infinity,
+    0,
+    1,
+    -1,
+    2 ** 53 - 1,
+    -(2 ** 53),
+    2 ** 60,
+    1e-300,
+    255,
+    256,
+    -129,
+    2 ** 32,
+  ];
   return numbers.map((x, i) => ({
     x,
     small: i % 4,
@@ -70,7 +88,10 @@ test(`[${name}] records of one shape round-trip every value kind exactly, saved 
 
 test(`[${name}] typed arrays of every dtype and of length 0 round-trip as record fields`, async (t) => {
   for (const ta of [...everyDtype, ...everyDtype.map((a) => (a as Uint8Array).subarray(0, 0))]) {
-    const items = [{ a: ta, n: 1 }, { a: ta, n: 2 }];
+    const items = [
+      { a: ta, n: 1 },
+      { a: ta, n: 2 },
+    ];
     const { back, file } = await roundTrip(t, items);
     t.true(savedAsBatch(file));
     t.deepEqual(back, items, ta.constructor.name);
@@ -81,7 +102,10 @@ test(`[${name}] typed arrays of every dtype and of length 0 round-trip as record
 test(`[${name}] records with missing keys, other key orders or other prototypes round-trip item by item`, async (t) => {
   const cases: unknown[][] = [
     [{ a: 1, b: 2 }, { a: 3 }],
-    [{ a: 1, b: 2 }, { b: 2, a: 1 }],
+    [
+      { a: 1, b: 2 },
+      { b: 2, a: 1 },
+    ],
     [{ a: 1 }, Object.assign(Object.create(null) as object, { a: 2 })],
     [{ a: 1 }, 5],
   ];
@@ -89,7 +113,10 @@ test(`[${name}] records with missing keys, other key orders or other prototypes 
     const { back, file } = await roundTrip(t, items);
     t.false(savedAsBatch(file));
     t.deepEqual(JSON.stringify(back), JSON.stringify(items));
-    t.deepEqual(back.map((x) => (typeof x === 'object' && x ? Object.keys(x) : x)), items.map((x) => (typeof x === 'object' && x ? Object.keys(x) : x)));
+    t.deepEqual(
+      back.map((x) => (typeof x === 'object' && x ? Object.keys(x) : x)),
+      items.map((x) => (typeof x === 'object' && x ? Object.keys(x) : x)),
+    );
   }
 });
 
@@ -114,7 +141,10 @@ test(`[${name}] encodeRecords / decodeRecords work on their own and with a packe
   t.deepEqual(batch.kinds, ['tensor', 'number', 'boolean', 'value']);
   t.deepEqual(batch.widths, [3, 0, 0, 0]);
   t.deepEqual(decodeRecords(batch), items);
-  const packed = { ...batch, columns: [packTensorColumn(batch.columns[0] as Uint8Array[], 2, 3), ...batch.columns.slice(1)] };
+  const packed = {
+    ...batch,
+    columns: [packTensorColumn(batch.columns[0] as Uint8Array[], 2, 3), ...batch.columns.slice(1)],
+  };
   t.deepEqual(decodeRecords(packed), items);
   t.is(encodeRecords([{ a: 1 }, { b: 1 }]), undefined);
   t.is(encodeRecords([]), undefined);
@@ -123,7 +153,10 @@ test(`[${name}] encodeRecords / decodeRecords work on their own and with a packe
 
 test(`[${name}] dict buffers round-trip records of numbers and typed arrays`, async (t) => {
   const dir = tmpDir(t);
-  for (const make of [() => new DictSequentialBuffer<unknown>(['obs', 'reward'], 10), () => new DictRandomReplacementBuffer<unknown>(['obs', 'reward'], 10)]) {
+  for (const make of [
+    () => new DictSequentialBuffer<unknown>(['obs', 'reward'], 10),
+    () => new DictRandomReplacementBuffer<unknown>(['obs', 'reward'], 10),
+  ]) {
     const b = make();
     for (let i = 0; i < 5; i++) b.add({ obs: new Float32Array([i, -0]), reward: i === 2 ? -0 : i / 3 });
     await b.saveState(join(dir, b.constructor.name));

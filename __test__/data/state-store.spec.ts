@@ -70,8 +70,14 @@ test('what the capture saw is what gets written, even when everything changes be
   loader.register('time', freshClock);
   await loader.loadState(path);
 
-  t.deepEqual(fresh.users.get('seq')!.buffer.getData(), [0, 1, 2].map((i) => new Float32Array([i, i])));
-  t.deepEqual(fresh.users.get('seq')!.getData(), [0, 1, 2, 9].map((i) => new Float32Array([i, i])));
+  t.deepEqual(
+    fresh.users.get('seq')!.buffer.getData(),
+    [0, 1, 2].map((i) => new Float32Array([i, i])),
+  );
+  t.deepEqual(
+    fresh.users.get('seq')!.getData(),
+    [0, 1, 2, 9].map((i) => new Float32Array([i, i])),
+  );
   t.deepEqual(fresh.users.get('rr')!.getData(), [1, 2, 3]);
   t.deepEqual(fresh.users.get('dict')!.getData(), { obs: ['a'], reward: [1] });
   const freshLin = fresh.models.get('lin') as LinearModel;

@@ -2,7 +2,8 @@ import test from 'ava';
 import { decodeBufferFile, encodeBufferFile, encodeBufferFileBatches } from '../../src/codec/buffer-format.js';
 import { BATCH_BYTES, BATCH_SEGMENTS } from '../../src/codec/segments.js';
 
-const concat = (parts: ArrayBufferView[]) => Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
+const concat = (parts: ArrayBufferView[]) =>
+  Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
 const meta = { kind: 'SequentialBuffer', config: { maxSize: 1 }, columns: ['items'] };
 
 for (const [name, items] of [

@@ -17,7 +17,7 @@ const name = backend().name;
 async function saveAndLoad(t: Parameters<typeof tmpDir>[0], items: unknown[]): Promise<unknown[]> {
   const dir = tmpDir(t);
   const buffer = new SequentialBuffer<unknown>(100);
-  items.forEach((x) => buffer.add(x));
+  for (const x of items) buffer.add(x);
   const store = new StateStore({ statesDir: dir });
   store.register('data', DataUsersDict.fromDataBuffers({ buf: buffer }));
   const path = await store.saveState();
@@ -54,7 +54,13 @@ test(`[${name}] items with __proto__ keys save and load as own properties, witho
 
 /** A buffer file (format 2) whose single column is `column` (raw bytes). */
 function bufferFile(column: Uint8Array): Uint8Array {
-  const meta = encodeValue({ format: 'pamiq-buffer', version: 2, kind: 'SequentialBuffer', config: { maxSize: 100 }, columns: ['items'] });
+  const meta = encodeValue({
+    format: 'pamiq-buffer',
+    version: 2,
+    kind: 'SequentialBuffer',
+    config: { maxSize: 100 },
+    columns: ['items'],
+  });
   const out = new Uint8Array(meta.length + column.length);
   out.set(meta);
   out.set(column, meta.length);
@@ -90,11 +96,17 @@ test(`[${name}] nesting inside a record batch and declared lengths beyond the in
   let err = await t.throwsAsync(loadRaw(t, bufferFile(batch)), { instanceOf: EngineError });
   t.is((err as EngineError).code, 'EBADMSGPACK');
   // array32 announcing 2^32 − 1 items, and a map announcing 2^32 − 1 entries, in a few bytes.
-  for (const bytes of [new Uint8Array([0x91, 0xdd, 0xff, 0xff, 0xff, 0xff, 0]), new Uint8Array([0x91, 0xdf, 0xff, 0xff, 0xff, 0xff, 0])]) {
+  for (const bytes of [
+    new Uint8Array([0x91, 0xdd, 0xff, 0xff, 0xff, 0xff, 0]),
+    new Uint8Array([0x91, 0xdf, 0xff, 0xff, 0xff, 0xff, 0]),
+  ]) {
     err = await t.throwsAsync(loadRaw(t, bufferFile(bytes)), { instanceOf: EngineError });
     t.is((err as EngineError).code, 'EBADMSGPACK');
   }
-  t.throws(() => decodeValue(new Uint8Array([0xdd, 0xff, 0xff, 0xff, 0xff])), { instanceOf: EngineError, message: /announced/ });
+  t.throws(() => decodeValue(new Uint8Array([0xdd, 0xff, 0xff, 0xff, 0xff])), {
+    instanceOf: EngineError,
+    message: /announced/,
+  });
 });
 
 test(`[${name}] values nested as deep as the encoder writes still load`, async (t) => {
@@ -120,8 +132,16 @@ const REFUSED: [string, () => unknown, RegExp][] = [
   ['undefined as a field', () => ({ step: 1, u: undefined }), /cannot write undefined .* at \[0\]\.u/],
   ['undefined in an array', () => ({ step: 1, list: [1, undefined] }), /cannot write undefined .* at \[0\]\.list\[1\]/],
   ['a class instance', () => ({ step: 1, p: new Point(1, 2) }), /cannot write an instance of Point .* at \[0\]\.p/],
-  ['a short lone surrogate', () => ({ step: 1, s: 'a\ud800' }), /cannot write a string with a lone surrogate .* at \[0\]\.s/],
-  ['a long lone surrogate', () => ({ step: 1, s: 'x'.repeat(500) + '\udc00' }), /cannot write a string with a lone surrogate .* at \[0\]\.s/],
+  [
+    'a short lone surrogate',
+    () => ({ step: 1, s: 'a\ud800' }),
+    /cannot write a string with a lone surrogate .* at \[0\]\.s/,
+  ],
+  [
+    'a long lone surrogate',
+    () => ({ step: 1, s: `${'x'.repeat(500)}\udc00` }),
+    /cannot write a string with a lone surrogate .* at \[0\]\.s/,
+  ],
   ['a DataView', () => ({ step: 1, v: new DataView(new ArrayBuffer(4)) }), /cannot write a DataView .* at \[0\]\.v/],
 ];
 

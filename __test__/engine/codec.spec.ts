@@ -21,7 +21,21 @@ test('round-trips numbers, including -0 as 0, NaN, ±Infinity, 2^53 and big nega
   t.is(classifyList(items).kind, 'numbers');
   const { back, end, file } = roundTrip(items);
   t.is(end, file.length);
-  t.deepEqual(back, [0, 0, 1, -1, 0.5, NaN, Infinity, -Infinity, 2 ** 53, -(2 ** 53), -12345678901234, 2 ** 64, 1e-300]);
+  t.deepEqual(back, [
+    0,
+    0,
+    1,
+    -1,
+    0.5,
+    NaN,
+    Infinity,
+    -Infinity,
+    2 ** 53,
+    -(2 ** 53),
+    -12345678901234,
+    2 ** 64,
+    1e-300,
+  ]);
   t.true(Object.is(back[1], 0), '-0 comes back as +0');
 });
 
@@ -38,7 +52,10 @@ test('writes the same bytes as @msgpack/msgpack for numbers and mixed lists', (t
   const lists: unknown[][] = [
     [1, 2, 3],
     Array.from({ length: 70000 }, (_, i) => i - 35000), // array32 header... 16 bits: array16 at < 65536
-    [[1, 2], [3, 4]],
+    [
+      [1, 2],
+      [3, 4],
+    ],
     mixedValues(),
     [1, 'two', null],
   ];
@@ -66,7 +83,10 @@ test('references big typed arrays zero-copy when encoding', (t) => {
   const big = new Float32Array(1 << 18);
   big[12345] = 42;
   const segments = encodeList([big, new Float32Array(3)], 0);
-  t.true(segments.some((s) => s.buffer === big.buffer), 'the big array is a segment of its own');
+  t.true(
+    segments.some((s) => s.buffer === big.buffer),
+    'the big array is a segment of its own',
+  );
   const { back } = roundTrip([big]);
   t.is((back[0] as Float32Array)[12345], 42);
 });
@@ -111,8 +131,30 @@ test('names where an unwritable value sits: functions, symbols, cycles, too deep
     [[1, 2, 3, { obs: { fn: () => 1 } }], '[3].obs.fn', /function/],
     [['a', Symbol('s')], '[1]', /symbol/],
     [[{ a: new Map() }], '[0].a', /Map/],
-    [[0, 0, (() => { const o: Record<string, unknown> = {}; o.self = o; return o; })()], '[2].self', /cycle/],
-    [[(() => { let v: unknown = 1; for (let i = 0; i < 150; i++) v = [v]; return v; })()], '[0]' + '[0]'.repeat(100), /deeper than 100/],
+    [
+      [
+        0,
+        0,
+        (() => {
+          const o: Record<string, unknown> = {};
+          o.self = o;
+          return o;
+        })(),
+      ],
+      '[2].self',
+      /cycle/,
+    ],
+    [
+      [
+        (() => {
+          let v: unknown = 1;
+          for (let i = 0; i < 150; i++) v = [v];
+          return v;
+        })(),
+      ],
+      `[0]${'[0]'.repeat(100)}`,
+      /deeper than 100/,
+    ],
     [[{ 'odd key': () => 0 }], '[0]["odd key"]', /function/],
   ];
   for (const [items, at, what] of cases) {
@@ -127,7 +169,11 @@ test('names where an unwritable value sits: functions, symbols, cycles, too deep
 });
 
 test('round-trips a buffer file with aligned tensor columns', (t) => {
-  const meta = { kind: 'DictSequentialBuffer', config: { maxSize: 100, keys: ['obs', 'reward', 'info'] }, columns: ['obs', 'reward', 'info'] };
+  const meta = {
+    kind: 'DictSequentialBuffer',
+    config: { maxSize: 100, keys: ['obs', 'reward', 'info'] },
+    columns: ['obs', 'reward', 'info'],
+  };
   const columns = [
     Array.from({ length: 5 }, (_, i) => new Float32Array([i, i + 0.5, -i])),
     [1, 0.5, -2, NaN, 3],
@@ -142,7 +188,9 @@ test('round-trips a buffer file with aligned tensor columns', (t) => {
   const obs = back.columns[0] as Float32Array[];
   t.is(obs[0]!.buffer, bytes.buffer);
   t.is(obs[0]!.byteOffset % 8, 0);
-  obs.forEach((a, i) => t.is(a.byteOffset, obs[0]!.byteOffset + i * 12));
+  obs.forEach((a, i) => {
+    t.is(a.byteOffset, obs[0]!.byteOffset + i * 12);
+  });
 });
 
 test('round-trips an empty single-column buffer file and rejects damaged ones', (t) => {
@@ -151,7 +199,10 @@ test('round-trips an empty single-column buffer file and rejects damaged ones', 
   t.deepEqual(decodeBufferFile(bytes), { meta, columns: [[]] });
   const withTrailing = concat([bytes, new Uint8Array([0xc0])]);
   t.is((t.throws(() => decodeBufferFile(withTrailing)) as { code?: string }).code, 'EBADMSGPACK');
-  t.is((t.throws(() => decodeBufferFile(bytes.subarray(0, bytes.length - 1))) as { code?: string }).code, 'EBADMSGPACK');
+  t.is(
+    (t.throws(() => decodeBufferFile(bytes.subarray(0, bytes.length - 1))) as { code?: string }).code,
+    'EBADMSGPACK',
+  );
   const other = concat([encode({ format: 'nope', version: 1 }), new Uint8Array([0x90])]);
   t.is((t.throws(() => decodeBufferFile(other)) as { code?: string }).code, 'EBADMSGPACK');
   const newer = concat([encode({ format: 'pamiq-buffer', version: 3, kind: 'X', config: {}, columns: [] })]);

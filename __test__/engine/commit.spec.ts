@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { EngineError, type CommitRequest, type Engine } from '../../src/backend/types.js';
+import type { EngineError, CommitRequest, Engine } from '../../src/backend/types.js';
 import { eachEngine, parity, sealManifest, tmp, writeTree } from './vectors.js';
 
 const FILES: Record<string, string> = {
@@ -12,7 +12,12 @@ const FILES: Record<string, string> = {
   'trainers/t/previous_training_time.msgpack': 'x'.repeat(5000),
 };
 
-async function prepare(engine: Engine, statesDir: string, files = FILES, knownPaths: string[] = []): Promise<CommitRequest> {
+async function prepare(
+  engine: Engine,
+  statesDir: string,
+  files = FILES,
+  knownPaths: string[] = [],
+): Promise<CommitRequest> {
   const tmpDir = join(statesDir, `.pamiq-tmp-s.state-${process.pid}-0badcafe`);
   mkdirSync(tmpDir);
   mkdirSync(join(tmpDir, 'interaction/agent'), { recursive: true }); // empty directories are not recorded
@@ -20,13 +25,13 @@ async function prepare(engine: Engine, statesDir: string, files = FILES, knownPa
   const known: CommitRequest['known'] = {};
   for (const rel of knownPaths) {
     // A known file as a writer produced it (written by the engine's own writer).
-    const w = engine.createWriter(join(tmpDir, ...rel.split('/')) + '.w');
+    const w = engine.createWriter(`${join(tmpDir, ...rel.split('/'))}.w`);
     await w.append([Buffer.from(files[rel]!)]);
     known[rel] = await w.finish();
   }
   for (const rel of knownPaths) {
     const { renameSync } = await import('node:fs');
-    renameSync(join(tmpDir, ...rel.split('/')) + '.w', join(tmpDir, ...rel.split('/')));
+    renameSync(`${join(tmpDir, ...rel.split('/'))}.w`, join(tmpDir, ...rel.split('/')));
   }
   return {
     tmpDir,
@@ -45,31 +50,47 @@ function expectedFiles(engine: Engine, files: Record<string, string>) {
     .map((path) => ({ path, size: Buffer.byteLength(files[path]!), xxh3: engine.xxh3(Buffer.from(files[path]!)) }));
 }
 
-eachEngine('commits atomically: renames the temporary dir into place with a manifest listing every file', async (t, engine) => {
-  const statesDir = tmp(t);
-  const req = await prepare(engine, statesDir, FILES, ['data/buf/buffer.msgpack']);
-  const r = await engine.commitState(req);
-  t.is(r.name, 's.state');
-  t.is(r.path, join(statesDir, 's.state'));
-  t.false(existsSync(req.tmpDir));
-  t.deepEqual(readdirSync(statesDir), ['s.state']);
-  t.regex(r.manifest.manifestXxh3 ?? '', /^[0-9a-f]{16}$/);
-  t.deepEqual(r.manifest, {
-    format: 'pamiq-state',
-    formatVersion: 2,
-    library: { name: 'pamiq-core', version: '0.1.0' },
-    createdAtNs: '1764075695123456789',
-    seq: 1,
-    components: ['interaction', 'models', 'data', 'trainers', 'time'],
-    files: expectedFiles(engine, FILES),
-    manifestXxh3: r.manifest.manifestXxh3,
-  });
-  t.true(r.durable);
-  const text = readFileSync(join(r.path, 'manifest.json'), 'utf8');
-  t.is(text, JSON.stringify(r.manifest, null, 2), 'two-space JSON, documented key order, no trailing newline');
-  t.deepEqual(Object.keys(JSON.parse(text)), ['format', 'formatVersion', 'library', 'createdAtNs', 'seq', 'components', 'files', 'manifestXxh3']);
-  t.is(text, sealManifest(r.manifest as unknown as Record<string, unknown>), 'manifestXxh3 = XXH3 of the text without it');
-});
+eachEngine(
+  'commits atomically: renames the temporary dir into place with a manifest listing every file',
+  async (t, engine) => {
+    const statesDir = tmp(t);
+    const req = await prepare(engine, statesDir, FILES, ['data/buf/buffer.msgpack']);
+    const r = await engine.commitState(req);
+    t.is(r.name, 's.state');
+    t.is(r.path, join(statesDir, 's.state'));
+    t.false(existsSync(req.tmpDir));
+    t.deepEqual(readdirSync(statesDir), ['s.state']);
+    t.regex(r.manifest.manifestXxh3 ?? '', /^[0-9a-f]{16}$/);
+    t.deepEqual(r.manifest, {
+      format: 'pamiq-state',
+      formatVersion: 2,
+      library: { name: 'pamiq-core', version: '0.1.0' },
+      createdAtNs: '1764075695123456789',
+      seq: 1,
+      components: ['interaction', 'models', 'data', 'trainers', 'time'],
+      files: expectedFiles(engine, FILES),
+      manifestXxh3: r.manifest.manifestXxh3,
+    });
+    t.true(r.durable);
+    const text = readFileSync(join(r.path, 'manifest.json'), 'utf8');
+    t.is(text, JSON.stringify(r.manifest, null, 2), 'two-space JSON, documented key order, no trailing newline');
+    t.deepEqual(Object.keys(JSON.parse(text)), [
+      'format',
+      'formatVersion',
+      'library',
+      'createdAtNs',
+      'seq',
+      'components',
+      'files',
+      'manifestXxh3',
+    ]);
+    t.is(
+      text,
+      sealManifest(r.manifest as unknown as Record<string, unknown>),
+      'manifestXxh3 = XXH3 of the text without it',
+    );
+  },
+);
 
 eachEngine('trusts the digests of known files and hashes the unknown ones', async (t, engine) => {
   const statesDir = tmp(t);

@@ -12,7 +12,10 @@ function* inputs(seed: number, n: number): Generator<Uint8Array> {
     concat(encodeList(typedArraysOfEveryDtype(), 0)),
     concat(encodeList(mixedValues(), 0)),
     encode([1, 2.5, -3, 70000, 2 ** 40]),
-    encode([[1, 2], [3, 4]]),
+    encode([
+      [1, 2],
+      [3, 4],
+    ]),
   ];
   for (let i = 0; i < n; i++) {
     const r = next();
@@ -54,12 +57,13 @@ eachEngine('never crashes on random bytes: scanList throws EngineError EBADMSGPA
 });
 
 test('never crashes on random bytes: decodeList and decodeBufferFile throw clean errors', (t) => {
+  const crashes: string[] = [];
   for (const bytes of inputs(43, 4000)) {
     const a = outcome(() => decodeList(bytes, 0));
     const b = outcome(() => decodeBufferFile(bytes));
-    for (const o of [a, b]) if (o.startsWith('CRASH')) t.fail(`${o} for ${Buffer.from(bytes).toString('hex')}`);
+    for (const o of [a, b]) if (o.startsWith('CRASH')) crashes.push(`${o} for ${Buffer.from(bytes).toString('hex')}`);
   }
-  t.pass();
+  t.deepEqual(crashes.slice(0, 5), []);
 });
 
 parity('classifies and rejects random bytes alike with both backends', (t, nat: Engine, ts: Engine) => {

@@ -1,24 +1,50 @@
 /**
  * scanStates patterns: the twin's globset translation (src/backend/glob.ts) against the native engine's
  * globset on random patterns over a directory of awkward names (non-ASCII, brackets, braces, `!`), plus
- * the rules the twin states by itself. The seed is printed; PAMIQ_SEED=<n> replays a run.
+ * the rules the twin states by itself. The seed is printed with its replay command (helpers/seed.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { compileGlob } from '../../src/backend/glob.js';
 import { EngineError } from '../../src/backend/types.js';
+import { specSeed } from '../helpers/seed.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { parity, rng } from './vectors.js';
 
-const seed = process.env.PAMIQ_SEED ? Number(process.env.PAMIQ_SEED) : (Date.now() >>> 0);
-
-const PIECES = ['a', 'b', 'é', 'ñ', '!', '^', '-', ',', '*', '**', '?', '[', ']', '{', '}', '\\', '/', '(', ')', '@', '+',
-  '[:alpha:]', '[:x:]', '[é-ñ]', '[a-é]', '.state', '1'];
+const PIECES = [
+  'a',
+  'b',
+  'é',
+  'ñ',
+  '!',
+  '^',
+  '-',
+  ',',
+  '*',
+  '**',
+  '?',
+  '[',
+  ']',
+  '{',
+  '}',
+  '\\',
+  '/',
+  '(',
+  ')',
+  '@',
+  '+',
+  '[:alpha:]',
+  '[:x:]',
+  '[é-ñ]',
+  '[a-é]',
+  '.state',
+  '1',
+];
 const NAME_PIECES = ['a', 'b', 'é', 'ñ', '!', '^', '-', ',', '{', '}', '[', ']', '(', ')', '@', '+', '1', '.state'];
 
 parity('random patterns accept, refuse and match alike on both backends', async (t, nat, ts) => {
-  t.log(`seed=${seed} (replay: PAMIQ_SEED=${seed} npx ava __test__/engine/glob.spec.ts)`);
+  const seed = specSeed(t, import.meta.url);
   const r = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const dir = tmpDir(t);

@@ -2,7 +2,17 @@ import { encode } from '@msgpack/msgpack';
 import type { Engine, ListScan } from '../../src/backend/types.js';
 import { encodeList } from '../../src/codec/list.js';
 import { extensionCodec } from '../../src/codec/values.js';
-import { EDGE_NUMBERS, codeOf, concat, eachEngine, mixedValues, parity, rng, randomNumbers, typedArraysOfEveryDtype } from './vectors.js';
+import {
+  EDGE_NUMBERS,
+  codeOf,
+  concat,
+  eachEngine,
+  mixedValues,
+  parity,
+  rng,
+  randomNumbers,
+  typedArraysOfEveryDtype,
+} from './vectors.js';
 
 const u8 = (...b: number[]) => new Uint8Array(b);
 
@@ -14,20 +24,44 @@ eachEngine('scans a numbers list into a packed Float64Array', (t, engine) => {
   t.is(s.count, EDGE_NUMBERS.length);
   t.is(s.width, 0);
   t.is(s.end, bytes.length);
-  t.deepEqual(Array.from(s.values), EDGE_NUMBERS.map((x) => (Object.is(x, -0) ? 0 : x)));
+  t.deepEqual(
+    Array.from(s.values),
+    EDGE_NUMBERS.map((x) => (Object.is(x, -0) ? 0 : x)),
+  );
   t.true(s.values instanceof Float64Array);
 });
 
 eachEngine('scans rows of equal width as numbers with that width', (t, engine) => {
-  const rows = [[1, 2.5, -3], [4, 5, 6]];
+  const rows = [
+    [1, 2.5, -3],
+    [4, 5, 6],
+  ];
   const bytes = concat([u8(0xaa, 0xbb), encode(rows)]);
   const s = engine.scanList(bytes, 2);
-  t.deepEqual(s, { kind: 'numbers', count: 2, width: 3, values: new Float64Array([1, 2.5, -3, 4, 5, 6]), end: bytes.length });
+  t.deepEqual(s, {
+    kind: 'numbers',
+    count: 2,
+    width: 3,
+    values: new Float64Array([1, 2.5, -3, 4, 5, 6]),
+    end: bytes.length,
+  });
 });
 
 eachEngine('reports the empty list as numbers of width 0', (t, engine) => {
-  t.deepEqual(engine.scanList(u8(0x90), 0), { kind: 'numbers', count: 0, width: 0, values: new Float64Array(0), end: 1 });
-  t.deepEqual(engine.scanList(u8(0xdc, 0, 0, 0xc0), 0), { kind: 'numbers', count: 0, width: 0, values: new Float64Array(0), end: 3 });
+  t.deepEqual(engine.scanList(u8(0x90), 0), {
+    kind: 'numbers',
+    count: 0,
+    width: 0,
+    values: new Float64Array(0),
+    end: 1,
+  });
+  t.deepEqual(engine.scanList(u8(0xdc, 0, 0, 0xc0), 0), {
+    kind: 'numbers',
+    count: 0,
+    width: 0,
+    values: new Float64Array(0),
+    end: 3,
+  });
 });
 
 eachEngine('scans typed arrays as dtype, offset and byte-length tables', (t, engine) => {
@@ -37,7 +71,10 @@ eachEngine('scans typed arrays as dtype, offset and byte-length tables', (t, eng
   t.is(s.kind, 'tensors');
   if (s.kind !== 'tensors') return;
   t.deepEqual(Array.from(s.dtypes), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-  t.deepEqual(Array.from(s.byteLengths), items.map((a) => a.byteLength));
+  t.deepEqual(
+    Array.from(s.byteLengths),
+    items.map((a) => a.byteLength),
+  );
   items.forEach((a, i) => {
     const raw = bytes.subarray(s.offsets[i]!, s.offsets[i]! + s.byteLengths[i]!);
     t.deepEqual(raw, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
@@ -46,7 +83,19 @@ eachEngine('scans typed arrays as dtype, offset and byte-length tables', (t, eng
 });
 
 eachEngine('scans anything else as mixed with its end', (t, engine) => {
-  const lists: unknown[][] = [mixedValues(), [1, 'a'], [[1, 2], [3]], [[1, 2], [3, 'x']], [new Uint8Array(1), 5], [[], []], [5n], [new Date(0)]];
+  const lists: unknown[][] = [
+    mixedValues(),
+    [1, 'a'],
+    [[1, 2], [3]],
+    [
+      [1, 2],
+      [3, 'x'],
+    ],
+    [new Uint8Array(1), 5],
+    [[], []],
+    [5n],
+    [new Date(0)],
+  ];
   for (const items of lists) {
     const bytes = concat([encode(items, { extensionCodec }), u8(0xc0)]);
     t.deepEqual(engine.scanList(bytes, 0), { kind: 'mixed', count: items.length, end: bytes.length - 1 });
@@ -76,7 +125,11 @@ eachEngine('rejects malformed or truncated lists with EBADMSGPACK', async (t, en
 
 /** Results compared as plain data (typed arrays as arrays). */
 function plainScan(s: ListScan) {
-  return JSON.parse(JSON.stringify(s, (_k, v) => (ArrayBuffer.isView(v) ? Array.from(v as Float64Array, (x) => (Number.isNaN(x) ? 'NaN' : x)) : v)));
+  return JSON.parse(
+    JSON.stringify(s, (_k, v) =>
+      ArrayBuffer.isView(v) ? Array.from(v as Float64Array, (x) => (Number.isNaN(x) ? 'NaN' : x)) : v,
+    ),
+  );
 }
 
 parity('scans lists alike with both backends', (t, nat: Engine, ts: Engine) => {
@@ -87,7 +140,10 @@ parity('scans lists alike with both backends', (t, nat: Engine, ts: Engine) => {
     Array.from({ length: 50 }, () => Array.from(randomNumbers(next, 4))),
     typedArraysOfEveryDtype(),
     mixedValues(),
-    [[1, 2], [3, 'x']],
+    [
+      [1, 2],
+      [3, 'x'],
+    ],
     [new Float32Array(2), 'x'],
   ];
   for (const items of lists) {
@@ -98,7 +154,10 @@ parity('scans lists alike with both backends', (t, nat: Engine, ts: Engine) => {
       const a = nat.scanList(bytes, start);
       const b = ts.scanList(bytes, start);
       t.deepEqual(plainScan(a), plainScan(b));
-      t.is(Object.getPrototypeOf(a.kind === 'numbers' ? a.values : a), Object.getPrototypeOf(b.kind === 'numbers' ? b.values : b));
+      t.is(
+        Object.getPrototypeOf(a.kind === 'numbers' ? a.values : a),
+        Object.getPrototypeOf(b.kind === 'numbers' ? b.values : b),
+      );
     }
   }
 });

@@ -88,7 +88,10 @@ smoke('every engine function, once', async (t, e) => {
       ['b.state', false, 'no manifest.json'],
     ],
   );
-  t.is(scan.entries[0]!.size, res.manifest.files.reduce((s, f) => s + f.size, 0));
+  t.is(
+    scan.entries[0]!.size,
+    res.manifest.files.reduce((s, f) => s + f.size, 0),
+  );
   t.deepEqual(scan.leftovers, ['.pamiq-trash-x-12345678']);
 
   // removeStates / removeLeftovers
@@ -137,7 +140,24 @@ smoke('errors carry the documented codes', async (t, e) => {
 
 smoke('tensor lists report offsets into the scanned bytes', (t, e) => {
   // [ext8 len 16, type 1, dtype 9 (f64), pad 6, 6 × 0, 8 data bytes] at offset 3.
-  const bytes = new Uint8Array([0xaa, 0xbb, 0xcc, 0x91, 0xc7, 16, 1, 9, 6, 0, 0, 0, 0, 0, 0, ...new Uint8Array(new Float64Array([2.5]).buffer)]);
+  const bytes = new Uint8Array([
+    0xaa,
+    0xbb,
+    0xcc,
+    0x91,
+    0xc7,
+    16,
+    1,
+    9,
+    6,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    ...new Uint8Array(new Float64Array([2.5]).buffer),
+  ]);
   const s = e.scanList(bytes, 3);
   t.deepEqual(s, {
     kind: 'tensors',
@@ -147,7 +167,13 @@ smoke('tensor lists report offsets into the scanned bytes', (t, e) => {
     byteLengths: new Float64Array([8]),
     end: bytes.length,
   });
-  t.deepEqual(e.scanList(new Uint8Array([0x90]), 0), { kind: 'numbers', count: 0, width: 0, values: new Float64Array(0), end: 1 });
+  t.deepEqual(e.scanList(new Uint8Array([0x90]), 0), {
+    kind: 'numbers',
+    count: 0,
+    width: 0,
+    values: new Float64Array(0),
+    end: 1,
+  });
 });
 
 smoke('PAMIQ_FAULT_ENOSPC_AFTER_BYTES makes a writer fail like a full disk', async (t, e) => {

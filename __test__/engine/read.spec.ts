@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { EngineError, type Engine } from '../../src/backend/types.js';
-import { codeOf, eachEngine, makeState, parity, plain, sealManifest, tmp } from './vectors.js';
+import type { EngineError, Engine } from '../../src/backend/types.js';
+import { codeOf, eachEngine, makeState, parity, plain, sealManifest } from './vectors.js';
 
 const FILES = {
   'time.msgpack': 'time',

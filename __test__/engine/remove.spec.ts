@@ -32,7 +32,11 @@ eachEngine('removes leftovers of interrupted saves and removals and nothing else
   mkdirSync(join(dir, '.other'));
   mkdirSync(join(dir, 'a.state'));
   const removed = await engine.removeLeftovers(dir);
-  t.deepEqual(removed, ['.pamiq-tmp-a.state-42-0badf00d', '.pamiq-trash-b.state-deadbeef', '.pamiq-trash-c.state-feedface']);
+  t.deepEqual(removed, [
+    '.pamiq-tmp-a.state-42-0badf00d',
+    '.pamiq-trash-b.state-deadbeef',
+    '.pamiq-trash-c.state-feedface',
+  ]);
   t.deepEqual(readdirSync(dir).sort(), ['.other', 'a.state']);
   t.deepEqual(await engine.removeLeftovers(dir), []);
   t.is(await codeOf(engine.removeLeftovers(join(dir, 'nope'))), 'ENOENT');
@@ -57,7 +61,9 @@ parity('removes alike with both backends', async (t, nat, ts) => {
     const statesDir = tmp(t);
     const a = await makeState(t, engine, { f: 'a' }, { statesDir, name: 'a.state' });
     const out = await engine.removeStates([a.path, join(statesDir, 'missing.state')]);
-    outs.push(out.map((o) => ({ ...o, path: o.path.slice(statesDir.length), error: o.error?.split(statesDir).join('<dir>') })));
+    outs.push(
+      out.map((o) => ({ ...o, path: o.path.slice(statesDir.length), error: o.error?.split(statesDir).join('<dir>') })),
+    );
     mkdirSync(join(statesDir, '.pamiq-tmp-z-1-00000000'));
     outs.push(await engine.removeLeftovers(statesDir));
   }

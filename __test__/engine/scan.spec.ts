@@ -15,12 +15,17 @@ async function populate(t: ExecutionContext, engine: Engine): Promise<string> {
   ];
   for (const m of made) await makeState(t, engine, { 'time.msgpack': m.name }, { statesDir, ...m });
   // Reverse the mtimes so that an mtime order would be wrong.
-  made.forEach((m, i) => utimesSync(join(statesDir, m.name), 1_700_000_000 - i * 100, 1_700_000_000 - i * 100));
+  made.forEach((m, i) => {
+    utimesSync(join(statesDir, m.name), 1_700_000_000 - i * 100, 1_700_000_000 - i * 100);
+  });
   mkdirSync(join(statesDir, 'no-manifest.state'));
   mkdirSync(join(statesDir, 'garbage.state'));
   writeFileSync(join(statesDir, 'garbage.state', 'manifest.json'), 'not json');
   mkdirSync(join(statesDir, 'newer.state'));
-  writeFileSync(join(statesDir, 'newer.state', 'manifest.json'), JSON.stringify({ format: 'pamiq-state', formatVersion: 3 }));
+  writeFileSync(
+    join(statesDir, 'newer.state', 'manifest.json'),
+    JSON.stringify({ format: 'pamiq-state', formatVersion: 3 }),
+  );
   writeFileSync(join(statesDir, 'file.state'), 'a file is no state');
   mkdirSync(join(statesDir, 'other-dir'));
   mkdirSync(join(statesDir, '.pamiq-tmp-e.state-123-deadbeef'));
@@ -81,7 +86,10 @@ eachEngine('reports leftovers and skips dot names before matching', async (t, en
   t.false(r.entries.some((e) => e.name.startsWith('.')));
   t.true(r.entries.some((e) => e.name === 'other-dir' && !e.valid));
   const only = await engine.scanStates(statesDir, '{a,d}.state');
-  t.deepEqual(only.entries.map((e) => e.name), ['a.state', 'd.state']);
+  t.deepEqual(
+    only.entries.map((e) => e.name),
+    ['a.state', 'd.state'],
+  );
 });
 
 eachEngine('fails with ENOENT for a missing states dir and returns nothing for an empty one', async (t, engine) => {
@@ -97,20 +105,28 @@ parity('scans alike with both backends', async (t, nat, ts) => {
   }
 });
 
-parity('scans names beyond ASCII alike with both backends (UTF-16 offsets of the packed native result)', async (t, nat, ts) => {
-  const statesDir = tmp(t);
-  const names = ['é.state', '😀-x.state', 'ascii.state', '日本語.state', 'z😀😀.state'];
-  for (const [i, name] of names.entries()) {
-    await makeState(t, ts, { 'time.msgpack': name, [`données-${i}/😀.bin`]: 'x' }, { statesDir, name, createdAtNs: String(1_000 + i) });
-  }
-  mkdirSync(join(statesDir, 'ü-no-manifest.state'));
-  mkdirSync(join(statesDir, '.pamiq-tmp-ß.state-1-ab'));
-  const r = await nat.scanStates(statesDir, '*.state');
-  t.deepEqual(
-    r.entries.map((e) => e.name),
-    [...names, 'ü-no-manifest.state'],
-  );
-  t.deepEqual(r.entries[1]!.path, join(statesDir, '😀-x.state'));
-  t.deepEqual(r.leftovers, ['.pamiq-tmp-ß.state-1-ab']);
-  t.deepEqual(r, await ts.scanStates(statesDir, '*.state'));
-});
+parity(
+  'scans names beyond ASCII alike with both backends (UTF-16 offsets of the packed native result)',
+  async (t, nat, ts) => {
+    const statesDir = tmp(t);
+    const names = ['é.state', '😀-x.state', 'ascii.state', '日本語.state', 'z😀😀.state'];
+    for (const [i, name] of names.entries()) {
+      await makeState(
+        t,
+        ts,
+        { 'time.msgpack': name, [`données-${i}/😀.bin`]: 'x' },
+        { statesDir, name, createdAtNs: String(1_000 + i) },
+      );
+    }
+    mkdirSync(join(statesDir, 'ü-no-manifest.state'));
+    mkdirSync(join(statesDir, '.pamiq-tmp-ß.state-1-ab'));
+    const r = await nat.scanStates(statesDir, '*.state');
+    t.deepEqual(
+      r.entries.map((e) => e.name),
+      [...names, 'ü-no-manifest.state'],
+    );
+    t.deepEqual(r.entries[1]!.path, join(statesDir, '😀-x.state'));
+    t.deepEqual(r.leftovers, ['.pamiq-tmp-ß.state-1-ab']);
+    t.deepEqual(r, await ts.scanStates(statesDir, '*.state'));
+  },
+);

@@ -58,13 +58,10 @@ export function writeTree(root: string, files: Record<string, string | Uint8Arra
   }
 }
 
-
 /** A plain Uint8Array copy (Buffer and Uint8Array compare equal after this). */
 export function plain(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes);
 }
-
-
 
 export function randomBytes(next: () => number, n: number): Uint8Array {
   const out = new Uint8Array(n);
@@ -156,7 +153,12 @@ export async function makeState(
   opts: { statesDir?: string; name?: string; createdAtNs?: string } = {},
 ): Promise<{ statesDir: string; path: string; name: string }> {
   const statesDir = opts.statesDir ?? tmp(t);
-  const tmpDir = join(statesDir, `.pamiq-tmp-x-${process.pid}-${Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, '0')}`);
+  const tmpDir = join(
+    statesDir,
+    `.pamiq-tmp-x-${process.pid}-${Math.floor(Math.random() * 2 ** 32)
+      .toString(16)
+      .padStart(8, '0')}`,
+  );
   mkdirSync(tmpDir);
   writeTree(tmpDir, files);
   const r = await engine.commitState({

@@ -4,8 +4,18 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import test from 'ava';
-import { EngineError } from '../../src/backend/types.js';
-import { concat, conformanceOutcome, eachEngine, native, nativeSkipReason, parity, rng, randomBytes, tmp } from './vectors.js';
+import type { EngineError } from '../../src/backend/types.js';
+import {
+  concat,
+  conformanceOutcome,
+  eachEngine,
+  native,
+  nativeSkipReason,
+  parity,
+  rng,
+  randomBytes,
+  tmp,
+} from './vectors.js';
 
 eachEngine('writes segments in order and reports their size and hash', async (t, engine) => {
   const path = join(tmp(t), 'f.bin');
@@ -86,7 +96,10 @@ parity('writes byte-identical files with both backends', async (t, nat, ts) => {
   const next = rng(11);
   const segments = Array.from({ length: 300 }, (_, i) => randomBytes(next, (i * 37) % 5000));
   const digests = [];
-  for (const [engine, name] of [[nat, 'n.bin'], [ts, 't.bin']] as const) {
+  for (const [engine, name] of [
+    [nat, 'n.bin'],
+    [ts, 't.bin'],
+  ] as const) {
     const w = engine.createWriter(join(dir, name));
     await w.append(segments.slice(0, 150));
     await w.append(segments.slice(150));

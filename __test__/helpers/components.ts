@@ -27,7 +27,10 @@ export class EpisodeStats implements PersistentState {
 
   saveState(path: string) {
     mkdirSync(path, { recursive: true });
-    writeFileSync(join(path, 'episode_stats.txt'), `episode_count: ${this.episodeCount}\ntotal_reward: ${this.totalReward}\n`);
+    writeFileSync(
+      join(path, 'episode_stats.txt'),
+      `episode_count: ${this.episodeCount}\ntotal_reward: ${this.totalReward}\n`,
+    );
   }
 
   loadState(path: string) {

@@ -8,7 +8,11 @@ const lockModule = new URL('../../src/state/lock.ts', import.meta.url).href;
  * With `kill`, the process is SIGKILLed once it holds the lock (its claim stays behind) and the promise
  * resolves after it exited.
  */
-export async function holdLockInChild(t: ExecutionContext, dir: string, options: { kill?: boolean } = {}): Promise<number> {
+export async function holdLockInChild(
+  t: ExecutionContext,
+  dir: string,
+  options: { kill?: boolean } = {},
+): Promise<number> {
   const holder = spawn(
     process.execPath,
     [

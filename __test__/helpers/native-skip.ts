@@ -6,6 +6,7 @@ import { backend } from '../../src/backend/select.js';
  */
 export const nativeSkipReason: string = (() => {
   const info = backend();
-  if (info.forced && info.name === 'ts') return 'native backend not loaded: PAMIQ_BACKEND=ts (npm test runs these in its native pass)';
+  if (info.forced && info.name === 'ts')
+    return 'native backend not loaded: PAMIQ_BACKEND=ts (npm test runs these in its native pass)';
   return `native backend unavailable: ${info.nativeUnavailable ?? 'unknown reason'}`;
 })();

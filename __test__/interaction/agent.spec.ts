@@ -58,7 +58,10 @@ function family() {
 test('models and collectors reach the parent, then its children', (t) => {
   const { parent, child } = family();
   const models = new InferenceModelsDict([['echo', new Echo()]]);
-  const collectors = new DataCollectorsDict([['obs', new DataCollector(1)], ['act', new DataCollector(1)]]);
+  const collectors = new DataCollectorsDict([
+    ['obs', new DataCollector(1)],
+    ['act', new DataCollector(1)],
+  ]);
   parent.attachInferenceModels(models);
   parent.attachDataCollectors(collectors);
   t.deepEqual(parent.events, ['models', 'collectors']);
@@ -165,7 +168,7 @@ test("the guide's custom agent falls back to defaults when the file is missing",
   t.is(agent.episodeCount, 0);
 });
 
-test("a custom agent with children can create its directory before calling super", async (t) => {
+test('a custom agent with children can create its directory before calling super', async (t) => {
   const dir = tmpDir(t);
   class Early extends Agent {
     step() {}

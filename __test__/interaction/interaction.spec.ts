@@ -9,7 +9,14 @@ import {
   IntervalAdjustor,
   SleepIntervalAdjustor,
 } from '../../src/interaction/index.js';
+import { FakeClock, TimeController } from '../../src/time/index.js';
 import { tmpDir } from '../helpers/tmp.js';
+
+/** A pamiq clock on a fake real clock: periods are driven by advance(), never by sleeping. */
+function fakeTime(): { clock: FakeClock; time: TimeController } {
+  const clock = new FakeClock();
+  return { clock, time: new TimeController(clock) };
+}
 
 /** Records every call on a shared log, tagged with the part's name. */
 class LogAgent extends Agent<string, string> {
@@ -99,10 +106,14 @@ test('lifecycle events reach the agent, then the environment', async (t) => {
   await interaction.onResumed();
   await interaction.teardown();
   t.deepEqual(log, [
-    'agent.setup', 'env.setup',
-    'agent.onPaused', 'env.onPaused',
-    'agent.onResumed', 'env.onResumed',
-    'agent.teardown', 'env.teardown',
+    'agent.setup',
+    'env.setup',
+    'agent.onPaused',
+    'env.onPaused',
+    'agent.onResumed',
+    'env.onResumed',
+    'agent.teardown',
+    'env.teardown',
   ]);
 });
 
@@ -114,8 +125,10 @@ test('an interaction saves into agent/ and environment/, creating the directory'
   t.true(existsSync(path));
   await interaction.loadState(path);
   t.deepEqual(log, [
-    `agent.save ${join(path, 'agent')}`, `env.save ${join(path, 'environment')}`,
-    `agent.load ${join(path, 'agent')}`, `env.load ${join(path, 'environment')}`,
+    `agent.save ${join(path, 'agent')}`,
+    `env.save ${join(path, 'environment')}`,
+    `agent.load ${join(path, 'agent')}`,
+    `env.load ${join(path, 'environment')}`,
   ]);
 });
 
@@ -157,39 +170,102 @@ test('withSleepAdjustor builds a sleep adjustor with the interval and offset', (
   t.is(interaction.adjustor.offset, 0.1);
 });
 
-test.serial('an adjustor before its first reset reports an infinite period and does not wait', async (t) => {
-  const adjustor = new SleepIntervalAdjustor(10);
-  const start = performance.now();
+test('an adjustor before its first reset reports an infinite period and does not wait', async (t) => {
+  const { clock, time } = fakeTime();
+  const adjustor = new SleepIntervalAdjustor(10, 0, time);
+  // The fake clock never moves here: a wait would never end and the spec would time out.
   t.is(await adjustor.adjust(), Infinity);
-  t.true(performance.now() - start < 50);
+  t.is(clock.pending, 0, 'no timer was set');
+  t.is(clock.now(), 0);
 });
 
 for (const interval of [0.01, 0.05]) {
-  test.serial(`a sleep adjustor keeps a ${interval * 1000} ms period`, async (t) => {
-    const adjustor = new SleepIntervalAdjustor(interval);
+  test(`a sleep adjustor keeps a ${interval * 1000} ms period`, async (t) => {
+    const { clock, time } = fakeTime();
+    const adjustor = new SleepIntervalAdjustor(interval, 0, time);
     adjustor.reset();
-    const periods: number[] = [];
-    const n = interval < 0.02 ? 30 : 10;
-    for (let i = 0; i < n; i++) periods.push(await adjustor.adjust());
-    const mean = periods.reduce((a, b) => a + b, 0) / n;
-    // A period is never shorter than the interval; how much longer depends on the machine's load (the
-    // original pins ±1 ms on an idle machine), so the upper bound only catches a doubled sleep.
-    t.true(mean >= interval * 0.95, `mean period ${mean}`);
-    t.true(mean < interval * 2, `mean period ${mean}`);
+    const ms = interval * 1000;
+    for (let i = 0; i < 5; i++) {
+      const step = adjustor.adjust();
+      let period: number | undefined;
+      void step.then((p) => (period = p));
+      await clock.advance(ms - 1);
+      t.is(period, undefined, `period ${i} ended early`);
+      await clock.advance(1);
+      t.true(Math.abs(period! - interval) < 1e-9, `period ${i}: ${period}`);
+    }
   });
 }
 
-test.serial('the offset shortens only the first period after a reset', async (t) => {
-  const adjustor = new SleepIntervalAdjustor(0.06, 0.04);
+test('a step that overruns the period is not compensated: the next period is whole', async (t) => {
+  const { clock, time } = fakeTime();
+  const adjustor = new SleepIntervalAdjustor(0.02, 0, time);
+  adjustor.reset();
+  await clock.advance(35); // a late step
+  t.true(Math.abs((await adjustor.adjust()) - 0.035) < 1e-9, 'no wait after an overrun');
+  let period: number | undefined;
+  void adjustor.adjust().then((p) => (period = p));
+  await clock.advance(19);
+  t.is(period, undefined);
+  await clock.advance(1);
+  t.true(Math.abs(period! - 0.02) < 1e-9, `${period}`);
+});
+
+test('a sleep adjustor follows the time scale and does not wait while the clock is paused', async (t) => {
+  const { clock, time } = fakeTime();
+  time.setTimeScale(2);
+  const adjustor = new SleepIntervalAdjustor(0.02, 0, time);
+  adjustor.reset();
+  let period: number | undefined;
+  void adjustor.adjust().then((p) => (period = p));
+  await clock.advance(10); // 20 ms of pamiq time at scale 2
+  t.true(Math.abs(period! - 0.02) < 1e-9, `${period}`);
+  time.pause();
+  const paused = await adjustor.adjust();
+  t.is(paused, 0, 'returns at once, and no pamiq time passed');
+});
+
+test('the offset shortens only the first period after a reset', async (t) => {
+  const { clock, time } = fakeTime();
+  const adjustor = new SleepIntervalAdjustor(0.06, 0.04, time);
   adjustor.reset();
   t.is(adjustor.timeToWait, 0.06 - 0.04);
-  const first = await adjustor.adjust();
+  const periods: number[] = [];
+  void adjustor.adjust().then((p) => periods.push(p));
+  await clock.advance(20);
+  t.is(periods.length, 1, 'the first period ends after 20 ms');
   t.is(adjustor.timeToWait, 0.06);
-  const second = await adjustor.adjust();
-  t.true(first < 0.045, `first period ${first}`);
-  t.true(second > 0.05, `second period ${second}`);
+  void adjustor.adjust().then((p) => periods.push(p));
+  await clock.advance(59);
+  t.is(periods.length, 1, 'the second lasts the whole interval');
+  await clock.advance(1);
+  t.true(Math.abs(periods[0]! - 0.02) < 1e-9 && Math.abs(periods[1]! - 0.06) < 1e-9, `${periods}`);
   adjustor.reset();
   t.is(adjustor.timeToWait, 0.06 - 0.04);
+});
+
+test('a fixed-interval interaction built with a sleep adjustor steps once per period', async (t) => {
+  const { clock, time } = fakeTime();
+  const log: string[] = [];
+  const interaction = FixedIntervalInteraction.withSleepAdjustor(
+    new LogAgent('a', log),
+    new LogEnv(log),
+    0.01,
+    0,
+    time,
+  );
+  await interaction.setup();
+  let running = true;
+  const loop = (async () => {
+    while (running) await interaction.step();
+  })();
+  await clock.advance(0); // the first step runs, then waits out its period
+  t.is(log.filter((l) => l === 'env.observe').length, 1);
+  await clock.advance(30);
+  t.is(log.filter((l) => l === 'env.observe').length, 4, 'one more step per 10 ms');
+  running = false;
+  await clock.advance(10);
+  await loop;
 });
 
 test('an interval that is negative or not finite throws a RangeError', (t) => {

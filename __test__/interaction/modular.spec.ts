@@ -20,44 +20,97 @@ import { tmpDir } from '../helpers/tmp.js';
 type Log = string[];
 
 /** Adds the four lifecycle hooks and persistence, logging `<tag>.<event>`. */
-function logged<B extends abstract new (...args: any[]) => {
-  setup(): unknown; teardown(): unknown; onPaused(): unknown; onResumed(): unknown;
-  saveState(p: string): unknown; loadState(p: string): unknown;
-}>(Base: B) {
+function logged<
+  B extends abstract new (
+    ...args: any[]
+  ) => {
+    setup(): unknown;
+    teardown(): unknown;
+    onPaused(): unknown;
+    onResumed(): unknown;
+    saveState(p: string): unknown;
+    loadState(p: string): unknown;
+  },
+>(Base: B) {
   abstract class Logged extends Base {
     abstract tag: string;
     abstract log: Log;
-    override setup() { this.log.push(`${this.tag}.setup`); }
-    override teardown() { this.log.push(`${this.tag}.teardown`); }
-    override onPaused() { this.log.push(`${this.tag}.onPaused`); }
-    override onResumed() { this.log.push(`${this.tag}.onResumed`); }
-    override saveState(p: string) { this.log.push(`${this.tag}.save ${p}`); }
-    override loadState(p: string) { this.log.push(`${this.tag}.load ${p}`); }
+    override setup() {
+      this.log.push(`${this.tag}.setup`);
+    }
+    override teardown() {
+      this.log.push(`${this.tag}.teardown`);
+    }
+    override onPaused() {
+      this.log.push(`${this.tag}.onPaused`);
+    }
+    override onResumed() {
+      this.log.push(`${this.tag}.onResumed`);
+    }
+    override saveState(p: string) {
+      this.log.push(`${this.tag}.save ${p}`);
+    }
+    override loadState(p: string) {
+      this.log.push(`${this.tag}.load ${p}`);
+    }
   }
   return Logged;
 }
 
 class ConstSensor extends logged(Sensor) {
-  constructor(readonly tag: string, readonly log: Log, readonly value: unknown) { super(); }
-  read() { this.log.push(`${this.tag}.read`); return this.value; }
+  constructor(
+    readonly tag: string,
+    readonly log: Log,
+    readonly value: unknown,
+  ) {
+    super();
+  }
+  read() {
+    this.log.push(`${this.tag}.read`);
+    return this.value;
+  }
 }
 
 class RecordingActuator extends logged(Actuator) {
   received: unknown[] = [];
-  constructor(readonly tag: string, readonly log: Log) { super(); }
-  async operate(action: unknown) { this.log.push(`${this.tag}.operate`); this.received.push(action); }
+  constructor(
+    readonly tag: string,
+    readonly log: Log,
+  ) {
+    super();
+  }
+  async operate(action: unknown) {
+    this.log.push(`${this.tag}.operate`);
+    this.received.push(action);
+  }
 }
 
 class Double extends logged(Wrapper) {
-  constructor(readonly tag: string, readonly log: Log) { super(); }
-  wrap(value: number) { return value * 2; }
+  constructor(
+    readonly tag: string,
+    readonly log: Log,
+  ) {
+    super();
+  }
+  wrap(value: number) {
+    return value * 2;
+  }
 }
 
 class ConstEnv extends logged(Environment) {
   affected: unknown[] = [];
-  constructor(readonly tag: string, readonly log: Log) { super(); }
-  observe() { return 5; }
-  affect(a: unknown) { this.affected.push(a); }
+  constructor(
+    readonly tag: string,
+    readonly log: Log,
+  ) {
+    super();
+  }
+  observe() {
+    return 5;
+  }
+  affect(a: unknown) {
+    this.affected.push(a);
+  }
 }
 
 async function allEvents(part: { setup(): unknown; onPaused(): unknown; onResumed(): unknown; teardown(): unknown }) {
@@ -93,8 +146,10 @@ test('a modular environment saves into sensor/ and actuator/', async (t) => {
   await env.loadState(join(dir, 'environment'));
   t.true(existsSync(join(dir, 'environment')));
   t.deepEqual(log, [
-    `sen.save ${join(dir, 'environment', 'sensor')}`, `act.save ${join(dir, 'environment', 'actuator')}`,
-    `sen.load ${join(dir, 'environment', 'sensor')}`, `act.load ${join(dir, 'environment', 'actuator')}`,
+    `sen.save ${join(dir, 'environment', 'sensor')}`,
+    `act.save ${join(dir, 'environment', 'actuator')}`,
+    `sen.load ${join(dir, 'environment', 'sensor')}`,
+    `act.load ${join(dir, 'environment', 'actuator')}`,
   ]);
 });
 
@@ -183,8 +238,10 @@ test('a sensor wrapper forwards events and state to sensor/ and wrapper/', async
   await sw.loadState(join(dir, 'p'));
   t.deepEqual(log, [
     ...events(['s', 'w']),
-    `s.save ${join(dir, 'p', 'sensor')}`, `w.save ${join(dir, 'p', 'wrapper')}`,
-    `s.load ${join(dir, 'p', 'sensor')}`, `w.load ${join(dir, 'p', 'wrapper')}`,
+    `s.save ${join(dir, 'p', 'sensor')}`,
+    `w.save ${join(dir, 'p', 'wrapper')}`,
+    `s.load ${join(dir, 'p', 'sensor')}`,
+    `w.load ${join(dir, 'p', 'wrapper')}`,
   ]);
 });
 
@@ -196,14 +253,19 @@ test('an actuator wrapper forwards events and state to actuator/ and wrapper/', 
   await aw.saveState(join(dir, 'p'));
   t.deepEqual(log, [
     ...events(['a', 'w']),
-    `a.save ${join(dir, 'p', 'actuator')}`, `w.save ${join(dir, 'p', 'wrapper')}`,
+    `a.save ${join(dir, 'p', 'actuator')}`,
+    `w.save ${join(dir, 'p', 'wrapper')}`,
   ]);
 });
 
 test('an environment wrapper wraps observations and actions', async (t) => {
   const log: Log = [];
   const env = new ConstEnv('e', log);
-  const wrapped = new EnvironmentWrapper(env, (o: number) => `obs ${o}`, (a: string) => a.length);
+  const wrapped = new EnvironmentWrapper(
+    env,
+    (o: number) => `obs ${o}`,
+    (a: string) => a.length,
+  );
   t.is(await wrapped.observe(), 'obs 5');
   await wrapped.affect('four');
   t.deepEqual(env.affected, [4]);
@@ -220,7 +282,11 @@ test('an environment wrapper forwards events and state to env/, obs_wrapper/ and
   await ew.loadState(join(dir, 'p'));
   t.deepEqual(log, [
     ...events(['e', 'o', 'a']),
-    `e.save ${join(dir, 'p', 'env')}`, `o.save ${join(dir, 'p', 'obs_wrapper')}`, `a.save ${join(dir, 'p', 'act_wrapper')}`,
-    `e.load ${join(dir, 'p', 'env')}`, `o.load ${join(dir, 'p', 'obs_wrapper')}`, `a.load ${join(dir, 'p', 'act_wrapper')}`,
+    `e.save ${join(dir, 'p', 'env')}`,
+    `o.save ${join(dir, 'p', 'obs_wrapper')}`,
+    `a.save ${join(dir, 'p', 'act_wrapper')}`,
+    `e.load ${join(dir, 'p', 'env')}`,
+    `o.load ${join(dir, 'p', 'obs_wrapper')}`,
+    `a.load ${join(dir, 'p', 'act_wrapper')}`,
   ]);
 });

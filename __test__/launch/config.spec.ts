@@ -48,9 +48,15 @@ test('a statesDir that is a file, or lies under a file, is a config problem foun
   writeFileSync(file, 'x');
   const onFile = t.throws(() => resolveLaunchConfig({ statesDir: file }), { instanceOf: LaunchConfigError });
   t.deepEqual(onFile!.problems, [`statesDir '${file}' exists and is not a directory`]);
-  const under = t.throws(() => resolveLaunchConfig({ statesDir: join(file, 'states') }), { instanceOf: LaunchConfigError });
+  const under = t.throws(() => resolveLaunchConfig({ statesDir: join(file, 'states') }), {
+    instanceOf: LaunchConfigError,
+  });
   t.deepEqual(under!.problems, [`statesDir '${join(file, 'states')}' cannot be created: '${file}' is not a directory`]);
-  t.is(resolveLaunchConfig({ statesDir: join(dir, 'new', 'states') }).statesDir, join(dir, 'new', 'states'), 'a directory yet to be made is fine');
+  t.is(
+    resolveLaunchConfig({ statesDir: join(dir, 'new', 'states') }).statesDir,
+    join(dir, 'new', 'states'),
+    'a directory yet to be made is fine',
+  );
 });
 
 test('launch() with a statesDir that is a file rejects with the LaunchConfigError before anything starts', async (t) => {
@@ -75,7 +81,10 @@ test('launch() with a statesDir that is a file rejects with the LaunchConfigErro
     affect() {}
   }
   const err = await t.throwsAsync(
-    launch({ interaction: new Interaction(new A(), new E()), config: { statesDir: file, handleSignals: false, maxUptime: 1 } }),
+    launch({
+      interaction: new Interaction(new A(), new E()),
+      config: { statesDir: file, handleSignals: false, maxUptime: 1 },
+    }),
     { instanceOf: LaunchConfigError },
   );
   t.regex(err!.message, /statesDir '.*states' exists and is not a directory/);

@@ -36,49 +36,55 @@ function filesUnder(dir: string): string[] {
   return out.sort();
 }
 
-test.serial('continues step counts, model parameters and buffer contents after a SIGKILL and a relaunch from the latest state', async (t) => {
-  const dir = tmpDir(t, 'pamiq-e2e-resume-');
-  const first = startChild({ statesDir: dir, saveEveryMs: 60, maxKeep: 3 });
-  await first.waitFor('ready');
-  await untilCommits(first, 4);
-  first.kill('SIGKILL');
-  t.is((await first.exited).signal, 'SIGKILL');
-  const committed = commitsOf(first);
-  const newestCommitted = committed[committed.length - 1]!;
+test.serial(
+  'continues step counts, model parameters and buffer contents after a SIGKILL and a relaunch from the latest state',
+  async (t) => {
+    const dir = tmpDir(t, 'pamiq-e2e-resume-');
+    const first = startChild({ statesDir: dir, saveEveryMs: 60, maxKeep: 3 });
+    await first.waitFor('ready');
+    await untilCommits(first, 4);
+    first.kill('SIGKILL');
+    t.is((await first.exited).signal, 'SIGKILL');
+    const committed = commitsOf(first);
+    const newestCommitted = committed[committed.length - 1]!;
 
-  const latest = await latestState(dir);
-  t.truthy(latest);
-  const created = async (p: string) => BigInt((await engine().verifyState(p)).manifest.createdAtNs);
-  t.true((await created(latest!)) >= (await created(newestCommitted)), 'latest is the newest committed state or newer');
-  const expected: Snapshot = await loadFresh(latest!);
-  t.deepEqual(checkSnapshot(expected), []);
-  t.true(expected.agentSteps > 0);
-  t.true(expected.trainCount > 0);
-  t.true(expected.frameSteps.length > 0);
+    const latest = await latestState(dir);
+    t.truthy(latest);
+    const created = async (p: string) => BigInt((await engine().verifyState(p)).manifest.createdAtNs);
+    t.true(
+      (await created(latest!)) >= (await created(newestCommitted)),
+      'latest is the newest committed state or newer',
+    );
+    const expected: Snapshot = await loadFresh(latest!);
+    t.deepEqual(checkSnapshot(expected), []);
+    t.true(expected.agentSteps > 0);
+    t.true(expected.trainCount > 0);
+    t.true(expected.frameSteps.length > 0);
 
-  const second = startChild({ statesDir: dir, saveEveryMs: 60, maxKeep: 3, savedStatePath: 'latest' });
-  const ready = await second.waitFor('ready');
-  // The relaunched system holds exactly what the newest committed state holds.
-  t.deepEqual(ready.data.snapshot, JSON.parse(JSON.stringify(expected)));
-  await untilCommits(second, 2);
-  second.kill('SIGTERM');
-  const done = (await second.waitFor('done')).data as { loaded: string; final: string; snapshot: Snapshot };
-  t.is((await second.exited).code, 0, second.stderr());
-  t.is(done.loaded, latest!);
+    const second = startChild({ statesDir: dir, saveEveryMs: 60, maxKeep: 3, savedStatePath: 'latest' });
+    const ready = await second.waitFor('ready');
+    // The relaunched system holds exactly what the newest committed state holds.
+    t.deepEqual(ready.data.snapshot, JSON.parse(JSON.stringify(expected)));
+    await untilCommits(second, 2);
+    second.kill('SIGTERM');
+    const done = (await second.waitFor('done')).data as { loaded: string; final: string; snapshot: Snapshot };
+    t.is((await second.exited).code, 0, second.stderr());
+    t.is(done.loaded, latest!);
 
-  // It went on from there: counts grew, the frames continue without a gap, the models kept training.
-  const after = done.snapshot;
-  t.deepEqual(checkSnapshot(after), []);
-  t.true(after.agentSteps > expected.agentSteps, `steps ${expected.agentSteps} → ${after.agentSteps}`);
-  t.true(after.envObservations > expected.envObservations);
-  t.true(after.trainCount > expected.trainCount, `trainings ${expected.trainCount} → ${after.trainCount}`);
-  t.true(after.episodeCount >= expected.episodeCount);
-  t.not(after.policy, expected.policy);
-  t.true(Math.abs(after.critic[0]! - 3) < Math.abs(expected.critic[0]! - 3) + 0.5, 'the critic kept its training');
-  t.true(after.pairs.length >= expected.pairs.length);
-  // The final save holds the system as it stopped.
-  t.deepEqual(JSON.parse(JSON.stringify(await loadFresh(done.final))), after);
-});
+    // It went on from there: counts grew, the frames continue without a gap, the models kept training.
+    const after = done.snapshot;
+    t.deepEqual(checkSnapshot(after), []);
+    t.true(after.agentSteps > expected.agentSteps, `steps ${expected.agentSteps} → ${after.agentSteps}`);
+    t.true(after.envObservations > expected.envObservations);
+    t.true(after.trainCount > expected.trainCount, `trainings ${expected.trainCount} → ${after.trainCount}`);
+    t.true(after.episodeCount >= expected.episodeCount);
+    t.not(after.policy, expected.policy);
+    t.true(Math.abs(after.critic[0]! - 3) < Math.abs(expected.critic[0]! - 3) + 0.5, 'the critic kept its training');
+    t.true(after.pairs.length >= expected.pairs.length);
+    // The final save holds the system as it stopped.
+    t.deepEqual(JSON.parse(JSON.stringify(await loadFresh(done.final))), after);
+  },
+);
 
 test.serial('lays out the state of a launched system like the original', async (t) => {
   const dir = tmpDir(t, 'pamiq-e2e-layout-');
@@ -96,11 +102,24 @@ test.serial('lays out the state of a launched system like the original', async (
     'models/critic.msgpack',
     'trainers/sgd/previous_training_time.msgpack',
     'trainers/sgd/stats.msgpack',
-    ...['frames', 'pairs', 'episodes', 'replay'].flatMap((b) => [`data/${b}/buffer.msgpack`, `data/${b}/timestamps.msgpack`]),
+    ...['frames', 'pairs', 'episodes', 'replay'].flatMap((b) => [
+      `data/${b}/buffer.msgpack`,
+      `data/${b}/timestamps.msgpack`,
+    ]),
   ];
-  for (const f of [...required, 'random.msgpack', 'random/training.msgpack']) t.true(files.includes(f), `${f} in ${files.join(', ')}`);
+  for (const f of [...required, 'random.msgpack', 'random/training.msgpack'])
+    t.true(files.includes(f), `${f} in ${files.join(', ')}`);
   const top = new Set(files.map((f) => f.split('/')[0]));
-  t.deepEqual([...top].sort(), ['data', 'interaction', 'manifest.json', 'models', 'random', 'random.msgpack', 'time.msgpack', 'trainers']);
+  t.deepEqual([...top].sort(), [
+    'data',
+    'interaction',
+    'manifest.json',
+    'models',
+    'random',
+    'random.msgpack',
+    'time.msgpack',
+    'trainers',
+  ]);
   for (const f of files.filter((f) => f.startsWith('interaction/'))) {
     t.regex(f, /^interaction\/(agent|environment)\//);
   }

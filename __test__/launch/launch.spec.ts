@@ -18,6 +18,7 @@ import {
 } from '../../src/index.js';
 import { captureLogs } from '../../src/log.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { drive, installFakeClock, until } from '../helpers/fake-time.js';
 
 class CountingAgent extends Agent<number, number> {
   steps = 0;
@@ -87,7 +88,10 @@ function system(fail?: () => boolean) {
   };
 }
 
-const states = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.state')).sort();
+const states = (dir: string) =>
+  readdirSync(dir)
+    .filter((n) => n.endsWith('.state'))
+    .sort();
 
 test.serial('rejects unknown and invalid config fields before anything starts', async (t) => {
   const dir = join(tmpDir(t), 'states');
@@ -116,9 +120,13 @@ test.serial('rejects a keeper whose directory or pattern cannot match the states
 
 test.serial('runs both loops, saves PAMIQ-Core’s tree, and logs the original’s lines', async (t) => {
   const dir = tmpDir(t);
+  const clock = installFakeClock(t);
   const { agent, environment, trainer, options } = system();
   const logs = captureLogs();
-  const result = await launch({ ...options, config: { statesDir: dir, maxUptime: 0.6, timeScale: 2, handleSignals: false } });
+  const result = await drive(
+    clock,
+    launch({ ...options, config: { statesDir: dir, maxUptime: 0.6, timeScale: 2, handleSignals: false } }),
+  );
   logs.stop();
   t.is(result.reason, 'maxUptime');
   t.true(agent.steps > 10, `agent stepped ${agent.steps} times`);
@@ -165,7 +173,7 @@ test.serial('a paused system stays paused after a save and resumes on request', 
   const dir = tmpDir(t);
   const { agent, options } = system();
   const run = launch({ ...options, config: { statesDir: dir, handleSignals: false } });
-  await new Promise((r) => setTimeout(r, 200));
+  await until(() => agent.steps > 0, 'the first step');
   t.true(await run.system.pause());
   t.true(run.system.paused);
   t.is(agent.paused, 1);
@@ -175,8 +183,7 @@ test.serial('a paused system stays paused after a save and resumes on request', 
   t.true(run.system.paused, 'still paused after the save');
   t.is(agent.steps, before, 'no step while paused');
   run.system.resume();
-  await new Promise((r) => setTimeout(r, 100));
-  t.true(agent.steps > before);
+  await until(() => agent.steps > before, 'a step after resume');
   run.system.shutdown();
   const result = await run;
   t.is(result.savedStates.length, 2, 'the requested save and the final save');
@@ -186,14 +193,24 @@ test.serial('hands the final save to the keeper, so maxKeep states remain after 
   const dir = tmpDir(t);
   const { options } = system();
   const keeper = new LatestStatesKeeper({ statesDir: dir, maxKeep: 2 });
-  let n = 0;
-  const result = await launch({
+  let conditionSaves = 1; // one save comes from saveStateCondition, the others are requested
+  const run = launch({
     ...options,
-    config: { statesDir: dir, statesKeeper: keeper, saveStateCondition: () => ++n % 5 === 0, maxUptime: 0.5, handleSignals: false },
+    config: {
+      statesDir: dir,
+      statesKeeper: keeper,
+      saveStateCondition: () => conditionSaves-- > 0,
+      handleSignals: false,
+    },
   });
+  const requested = [await run.system.saveState(), await run.system.saveState()];
+  run.system.shutdown();
+  const result = await run;
   t.true(result.savedStates.length >= 3, `${result.savedStates.length} saves`);
+  t.is(result.savedStates.at(-1)?.path, result.finalStatePath);
   t.deepEqual(states(dir).length, 2);
   t.true(existsSync(result.finalStatePath!));
+  t.false(existsSync(requested[0]!), 'the keeper removed the oldest requested state after the final save');
 });
 
 test.serial('an exception in a loop shuts the system down with a final save and rejects with it', async (t) => {
@@ -205,7 +222,11 @@ test.serial('an exception in a loop shuts the system down with a final save and 
   });
   t.truthy(err);
   t.is(states(dir).length, 1, 'the final save was made');
-  t.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.pamiq.lock')), [], 'the lock was released');
+  t.deepEqual(
+    readdirSync(dir).filter((n) => n.startsWith('.pamiq.lock')),
+    [],
+    'the lock was released',
+  );
 });
 
 test.serial('a save that fails does not stop the system, and the next one succeeds', async (t) => {
@@ -220,14 +241,21 @@ test.serial('a save that fails does not stop the system, and the next one succee
     }
     await original(path);
   };
-  const run = launch({ ...options, interaction: new Interaction(agent, options.interaction.environment), config: { statesDir: dir, handleSignals: false } });
+  const run = launch({
+    ...options,
+    interaction: new Interaction(agent, options.interaction.environment),
+    config: { statesDir: dir, handleSignals: false },
+  });
   await new Promise((r) => setTimeout(r, 100));
-  await t.throwsAsync(run.system.saveState(), { message: /agent cannot save right now/ }, 'the request learns its save failed');
+  await t.throwsAsync(
+    run.system.saveState(),
+    { message: /agent cannot save right now/ },
+    'the request learns its save failed',
+  );
   const path = await run.system.saveState();
   t.true(existsSync(join(path, 'manifest.json')));
   const stepsAfter = agent.steps;
-  await new Promise((r) => setTimeout(r, 100));
-  t.true(agent.steps > stepsAfter, 'still stepping');
+  await until(() => agent.steps > stepsAfter, 'a step after the saves');
   run.system.shutdown();
   const result = await run;
   t.is(result.failedSaves.length, 1);
@@ -236,40 +264,53 @@ test.serial('a save that fails does not stop the system, and the next one succee
   t.is(states(dir).length, 2);
 });
 
-test.serial('save requests that arrive while a save is written are coalesced into one, and each learns its path', async (t) => {
-  const dir = tmpDir(t);
-  const { options } = system();
-  const run = launch({ ...options, config: { statesDir: dir, handleSignals: false } });
-  await new Promise((r) => setTimeout(r, 100));
-  const first = run.system.saveState();
-  await new Promise((r) => setTimeout(r, 30)); // the first save is under way
-  const paths = await Promise.all([first, run.system.saveState(), run.system.saveState(), run.system.saveState()]);
-  run.system.shutdown();
-  const result = await run;
-  // Requests made before a save's capture share that save; the three later ones share the next.
-  t.true(new Set(paths).size <= 2, `${new Set(paths).size} distinct states for 4 requests`);
-  for (const p of paths) t.true(existsSync(p));
-  t.is(result.savedStates.length, new Set(paths).size + 1, 'plus the final save');
-});
+test.serial(
+  'save requests that arrive while a save is written are coalesced into one, and each learns its path',
+  async (t) => {
+    const dir = tmpDir(t);
+    const { options } = system();
+    const run = launch({ ...options, config: { statesDir: dir, handleSignals: false } });
+    await new Promise((r) => setTimeout(r, 100));
+    const first = run.system.saveState();
+    await new Promise((r) => setTimeout(r, 30)); // the first save is under way
+    const paths = await Promise.all([first, run.system.saveState(), run.system.saveState(), run.system.saveState()]);
+    run.system.shutdown();
+    const result = await run;
+    // Requests made before a save's capture share that save; the three later ones share the next.
+    t.true(new Set(paths).size <= 2, `${new Set(paths).size} distinct states for 4 requests`);
+    for (const p of paths) t.true(existsSync(p));
+    t.is(result.savedStates.length, new Set(paths).size + 1, 'plus the final save');
+  },
+);
 
-test.serial('a save requested before the loops start is served, and one left open at shutdown gets the final save', async (t) => {
-  const dir = tmpDir(t);
-  const { options } = system();
-  const run = launch({ ...options, config: { statesDir: dir, handleSignals: false } });
-  const early = run.system.saveState();
-  const earlyPath = await early;
-  t.true(existsSync(earlyPath));
-  run.system.shutdown();
-  const late = run.system.saveState();
-  const result = await run;
-  t.is(await late, result.finalStatePath!);
-});
+test.serial(
+  'a save requested before the loops start is served, and one left open at shutdown gets the final save',
+  async (t) => {
+    const dir = tmpDir(t);
+    const { options } = system();
+    const run = launch({ ...options, config: { statesDir: dir, handleSignals: false } });
+    const early = run.system.saveState();
+    const earlyPath = await early;
+    t.true(existsSync(earlyPath));
+    run.system.shutdown();
+    const late = run.system.saveState();
+    const result = await run;
+    t.is(await late, result.finalStatePath!);
+  },
+);
 
 test.serial('logs the step-time statistics line at the configured interval', async (t) => {
   const dir = tmpDir(t);
+  const clock = installFakeClock(t);
   const { options } = system();
   const logs = captureLogs();
-  await launch({ ...options, config: { statesDir: dir, maxUptime: 0.5, logTickTimeStatisticsInterval: 0.1, handleSignals: false } });
+  await drive(
+    clock,
+    launch({
+      ...options,
+      config: { statesDir: dir, maxUptime: 0.5, logTickTimeStatisticsInterval: 0.1, handleSignals: false },
+    }),
+  );
   logs.stop();
   const lines = logs.lines.filter((l) => /Step time: \S+ ± \S+ \[s\] in \d+ steps\./.test(l));
   t.true(lines.length >= 2, logs.text());
@@ -296,20 +337,23 @@ class ArmedKeeper extends StatesKeeper {
   }
 }
 
-test.serial("the control loop runs a keeper's cleanup on a tick when it asks, without waiting for a save", async (t) => {
-  const dir = join(tmpDir(t), 'states');
-  const keeper = new ArmedKeeper(dir);
-  const { options } = system();
-  const run = launch({ ...options, config: { statesDir: dir, handleSignals: false, statesKeeper: keeper } });
-  for (let i = 0; i < 3; i++) await run.system.saveState();
-  t.is(states(dir).length, 3, 'an unarmed keeper selects nothing');
-  keeper.armed = true;
-  const deadline = Date.now() + 30_000;
-  while (states(dir).length > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  t.is(states(dir).length, 1, 'removed on a tick, with no save in between');
-  run.system.shutdown();
-  const result = await run;
-  t.is(result.savedStates.length, 4, 'three requested saves and the final one');
-  t.is(result.finalSaveError, undefined);
-  t.is(result.trainingRuns.trainers[0]?.name, 't');
-});
+test.serial(
+  "the control loop runs a keeper's cleanup on a tick when it asks, without waiting for a save",
+  async (t) => {
+    const dir = join(tmpDir(t), 'states');
+    const keeper = new ArmedKeeper(dir);
+    const { options } = system();
+    const run = launch({ ...options, config: { statesDir: dir, handleSignals: false, statesKeeper: keeper } });
+    for (let i = 0; i < 3; i++) await run.system.saveState();
+    t.is(states(dir).length, 3, 'an unarmed keeper selects nothing');
+    keeper.armed = true;
+    const deadline = Date.now() + 30_000;
+    while (states(dir).length > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    t.is(states(dir).length, 1, 'removed on a tick, with no save in between');
+    run.system.shutdown();
+    const result = await run;
+    t.is(result.savedStates.length, 4, 'three requested saves and the final one');
+    t.is(result.finalSaveError, undefined);
+    t.is(result.trainingRuns.trainers[0]?.name, 't');
+  },
+);

@@ -99,7 +99,10 @@ test('the inference dict holds the default and inference-only models but not the
 test('getting an inference-thread-only model throws KeyError', (t) => {
   const { models, dict } = threeModels();
   t.is(dict.get('default'), models.default);
-  t.throws(() => dict.get('inference_only'), { instanceOf: KeyError, message: "model 'inference_only' is inference thread only." });
+  t.throws(() => dict.get('inference_only'), {
+    instanceOf: KeyError,
+    message: "model 'inference_only' is inference thread only.",
+  });
   t.is(dict.get('missing'), undefined);
 });
 
@@ -125,7 +128,13 @@ test('a linear model learns a linear function by SGD', (t) => {
   const m = new LinearModel(2, { learningRate: 0.05 });
   let loss = Infinity;
   for (let epoch = 0; epoch < 400; epoch++) {
-    for (const [x0, x1] of [[0, 0], [1, 0], [0, 1], [1, 1], [0.5, 0.2]] as const) {
+    for (const [x0, x1] of [
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [1, 1],
+      [0.5, 0.2],
+    ] as const) {
       loss = m.trainStep(new Float32Array([x0, x1]), 2 * x0 - x1 + 0.5);
     }
   }
@@ -172,5 +181,8 @@ test('a linear model round-trips through <name>.msgpack, and the dict syncs it a
 test('loading parameters of another shape throws a TypeError naming the file', async (t) => {
   const dir = tmpDir(t);
   await new LinearModel(3).saveState(join(dir, 'lin'));
-  await t.throwsAsync(async () => new LinearModel(2).loadState(join(dir, 'lin')), { instanceOf: TypeError, message: /lin\.msgpack/ });
+  await t.throwsAsync(async () => new LinearModel(2).loadState(join(dir, 'lin')), {
+    instanceOf: TypeError,
+    message: /lin\.msgpack/,
+  });
 });

@@ -6,12 +6,7 @@
 import test from 'ava';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import {
-  FixedIntervalInteraction,
-  LaunchConfigError,
-  SequentialBuffer,
-  launch,
-} from '../../src/index.js';
+import { FixedIntervalInteraction, LaunchConfigError, SequentialBuffer, launch } from '../../src/index.js';
 import { captureLogs, setLogLevel } from '../../src/log.js';
 import { resolveLaunchConfig } from '../../src/launch/config.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -91,58 +86,71 @@ test.serial('PAMIQ-Core endpoints: status, pause, resume, save-state with the or
   await run;
 });
 
-test.serial('errors: 404 unknown path, 405 wrong method, 400 bad JSON and bad query, 413 oversized body, never a crash', async (t) => {
-  const dir = tmpDir(t, 'pamiq-api-');
-  const { run, agent } = launchFixture(dir);
-  t.teardown(() => stop(run));
-  const base = await started(run);
+test.serial(
+  'errors: 404 unknown path, 405 wrong method, 400 bad JSON and bad query, 413 oversized body, never a crash',
+  async (t) => {
+    const dir = tmpDir(t, 'pamiq-api-');
+    const { run, agent } = launchFixture(dir);
+    t.teardown(() => stop(run));
+    const base = await started(run);
 
-  for (const path of ['/api/nothing', '/', '/api', '/api/status/extra']) {
-    const r = await call(`${base}${path}`);
-    t.deepEqual([r.status, r.body], [404, { error: 'Invalid API endpoint' }], path);
-  }
-  t.deepEqual((await call(`${base}/api/nothing`, 'POST')).body, { error: 'Invalid API endpoint' });
-  for (const [path, method] of [
-    ['/api/status', 'POST'],
-    ['/api/status', 'DELETE'],
-    ['/api/pause', 'GET'],
-    ['/api/resume', 'PUT'],
-    ['/api/shutdown', 'GET'],
-    ['/api/save-state', 'PATCH'],
-    ['/api/info', 'POST'],
-    ['/metrics', 'POST'],
-  ] as const) {
-    const r = await call(`${base}${path}`, method);
-    t.deepEqual([r.status, r.body], [405, { error: 'Invalid API method' }], `${method} ${path}`);
-  }
-  const badJson = await call(`${base}/api/pause`, 'POST', { headers: { 'content-type': 'application/json' }, body: '{"oops' });
-  t.is(badJson.status, 400);
-  t.is(typeof badJson.body.error, 'string');
-  const badQuery = await call(`${base}/api/save-state?wait=maybe`, 'POST');
-  t.is(badQuery.status, 400);
-  t.regex(badQuery.body.error, /wait/);
-  // Unknown query parameters are ignored, like bodies.
-  t.is((await call(`${base}/api/resume?force=1`, 'POST')).status, 200);
-  const big = await call(`${base}/api/resume`, 'POST', {
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ pad: 'x'.repeat(64 * 1024) }),
-  });
-  t.is(big.status, 413);
-  t.is(typeof big.body.error, 'string');
-  const media = await call(`${base}/api/resume`, 'POST', { headers: { 'content-type': 'application/xml' }, body: '<x/>' });
-  t.is(media.status, 415);
+    for (const path of ['/api/nothing', '/', '/api', '/api/status/extra']) {
+      const r = await call(`${base}${path}`);
+      t.deepEqual([r.status, r.body], [404, { error: 'Invalid API endpoint' }], path);
+    }
+    t.deepEqual((await call(`${base}/api/nothing`, 'POST')).body, { error: 'Invalid API endpoint' });
+    for (const [path, method] of [
+      ['/api/status', 'POST'],
+      ['/api/status', 'DELETE'],
+      ['/api/pause', 'GET'],
+      ['/api/resume', 'PUT'],
+      ['/api/shutdown', 'GET'],
+      ['/api/save-state', 'PATCH'],
+      ['/api/info', 'POST'],
+      ['/metrics', 'POST'],
+    ] as const) {
+      const r = await call(`${base}${path}`, method);
+      t.deepEqual([r.status, r.body], [405, { error: 'Invalid API method' }], `${method} ${path}`);
+    }
+    const badJson = await call(`${base}/api/pause`, 'POST', {
+      headers: { 'content-type': 'application/json' },
+      body: '{"oops',
+    });
+    t.is(badJson.status, 400);
+    t.is(typeof badJson.body.error, 'string');
+    const badQuery = await call(`${base}/api/save-state?wait=maybe`, 'POST');
+    t.is(badQuery.status, 400);
+    t.regex(badQuery.body.error, /wait/);
+    // Unknown query parameters are ignored, like bodies.
+    t.is((await call(`${base}/api/resume?force=1`, 'POST')).status, 200);
+    const big = await call(`${base}/api/resume`, 'POST', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pad: 'x'.repeat(64 * 1024) }),
+    });
+    t.is(big.status, 413);
+    t.is(typeof big.body.error, 'string');
+    const media = await call(`${base}/api/resume`, 'POST', {
+      headers: { 'content-type': 'application/xml' },
+      body: '<x/>',
+    });
+    t.is(media.status, 415);
 
-  // A valid JSON body is accepted and ignored, as in the original.
-  t.deepEqual((await call(`${base}/api/resume`, 'POST', { headers: { 'content-type': 'application/json' }, body: '{"a":1}' })).body, {
-    result: 'ok',
-  });
-  // Still running and answering.
-  const before = agent.steps;
-  await until('steps go on', () => agent.steps > before);
-  t.is((await call(`${base}/api/status`)).body.status, 1);
-  run.system.shutdown();
-  await run;
-});
+    // A valid JSON body is accepted and ignored, as in the original.
+    t.deepEqual(
+      (await call(`${base}/api/resume`, 'POST', { headers: { 'content-type': 'application/json' }, body: '{"a":1}' }))
+        .body,
+      {
+        result: 'ok',
+      },
+    );
+    // Still running and answering.
+    const before = agent.steps;
+    await until('steps go on', () => agent.steps > before);
+    t.is((await call(`${base}/api/status`)).body.status, 1);
+    run.system.shutdown();
+    await run;
+  },
+);
 
 test.serial('a full command queue answers 503 with the original body; commands run in order', async (t) => {
   const dir = tmpDir(t, 'pamiq-api-');
@@ -195,27 +203,30 @@ test.serial('a larger webApiCommandQueueSize holds more commands', async (t) => 
   await run;
 });
 
-test.serial('shutdown through the API ends in a final save; later commands get 503 until the server closes', async (t) => {
-  const dir = tmpDir(t, 'pamiq-api-');
-  const { run, agent } = launchFixture(dir);
-  const base = await started(run);
-  await until('steps', () => agent.steps > 5);
-  // A waiting save made just before shutdown is served (by a save of its own or the final one).
-  const save = call(`${base}/api/save-state?wait=1`, 'POST');
-  t.deepEqual((await call(`${base}/api/shutdown?wait=1`, 'POST')).body, { result: 'ok' });
-  const late = await call(`${base}/api/pause`, 'POST').catch((err: Error) => ({ status: 0, body: err.message }));
-  // Either still serving (shutting down: 503) or already closed (connection refused).
-  if (late.status !== 0) t.deepEqual([late.status, late.body], [503, { error: 'The system is shutting down' }]);
-  const result = await run;
-  t.is(result.reason, 'request');
-  t.truthy(result.finalStatePath);
-  t.true(existsSync(result.finalStatePath!));
-  const saved = await save;
-  t.is(saved.status, 200);
-  t.true(existsSync(saved.body.path) || saved.body.path === result.finalStatePath);
-  // The server is closed after the final save.
-  await t.throwsAsync(fetch(`${base}/api/status`));
-});
+test.serial(
+  'shutdown through the API ends in a final save; later commands get 503 until the server closes',
+  async (t) => {
+    const dir = tmpDir(t, 'pamiq-api-');
+    const { run, agent } = launchFixture(dir);
+    const base = await started(run);
+    await until('steps', () => agent.steps > 5);
+    // A waiting save made just before shutdown is served (by a save of its own or the final one).
+    const save = call(`${base}/api/save-state?wait=1`, 'POST');
+    t.deepEqual((await call(`${base}/api/shutdown?wait=1`, 'POST')).body, { result: 'ok' });
+    const late = await call(`${base}/api/pause`, 'POST').catch((err: Error) => ({ status: 0, body: err.message }));
+    // Either still serving (shutting down: 503) or already closed (connection refused).
+    if (late.status !== 0) t.deepEqual([late.status, late.body], [503, { error: 'The system is shutting down' }]);
+    const result = await run;
+    t.is(result.reason, 'request');
+    t.truthy(result.finalStatePath);
+    t.true(existsSync(result.finalStatePath!));
+    const saved = await save;
+    t.is(saved.status, 200);
+    t.true(existsSync(saved.body.path) || saved.body.path === result.finalStatePath);
+    // The server is closed after the final save.
+    await t.throwsAsync(fetch(`${base}/api/status`));
+  },
+);
 
 test.serial('status reads shutting down (5) while the final save runs', async (t) => {
   const dir = tmpDir(t, 'pamiq-api-');
@@ -277,7 +288,9 @@ test.serial('a non-loopback address needs a token (config error before anything 
   process.env.PAMIQ_WEB_API_ADDRESS = '127.0.0.1:9999';
   t.deepEqual(resolveLaunchConfig({}).webApiAddress, { host: '127.0.0.1', port: 9999 });
   t.deepEqual(resolveLaunchConfig({ webApiAddress: '[::1]:0' }).webApiAddress, { host: '::1', port: 0 });
-  const bad = t.throws(() => resolveLaunchConfig({ webApiAddress: 'nohost', webApiCommandQueueSize: 0 }), { instanceOf: LaunchConfigError });
+  const bad = t.throws(() => resolveLaunchConfig({ webApiAddress: 'nohost', webApiCommandQueueSize: 0 }), {
+    instanceOf: LaunchConfigError,
+  });
   t.regex(bad!.message, /host:port/);
   t.regex(bad!.message, /webApiCommandQueueSize must be an integer ≥ 1/);
   t.throws(() => resolveLaunchConfig({ webApiAddress: 'localhost:70000' }), { message: /0\.\.65535/ });
@@ -307,24 +320,30 @@ test.serial('a taken address is logged and the system runs on without the API; n
   t.is(off.run.system.webApiUrl, undefined);
 });
 
-test.serial('a launch without webApiAddress serves the default localhost:8391 (or logs that it is taken)', async (t) => {
-  const dir = tmpDir(t, 'pamiq-api-');
-  const saved = process.env.PAMIQ_WEB_API_ADDRESS;
-  delete process.env.PAMIQ_WEB_API_ADDRESS;
-  t.teardown(() => {
-    if (saved !== undefined) process.env.PAMIQ_WEB_API_ADDRESS = saved;
-  });
-  const logs = captureLogs();
-  setLogLevel('info');
-  t.teardown(() => {
-    logs.stop();
-    setLogLevel('warn');
-  });
-  const run = launch({
-    interaction: FixedIntervalInteraction.withSleepAdjustor(new GatedAgent(), new Counting(), PERIOD),
-    buffers: { numbers: new SequentialBuffer<number>(10) },
-    config: { statesDir: dir, handleSignals: false, maxUptime: 0.3 },
-  });
-  await run;
-  t.regex(logs.text(), /Web API listening on http:\/\/localhost:8391|could not listen on localhost:8391: the address is in use/);
-});
+test.serial(
+  'a launch without webApiAddress serves the default localhost:8391 (or logs that it is taken)',
+  async (t) => {
+    const dir = tmpDir(t, 'pamiq-api-');
+    const saved = process.env.PAMIQ_WEB_API_ADDRESS;
+    delete process.env.PAMIQ_WEB_API_ADDRESS;
+    t.teardown(() => {
+      if (saved !== undefined) process.env.PAMIQ_WEB_API_ADDRESS = saved;
+    });
+    const logs = captureLogs();
+    setLogLevel('info');
+    t.teardown(() => {
+      logs.stop();
+      setLogLevel('warn');
+    });
+    const run = launch({
+      interaction: FixedIntervalInteraction.withSleepAdjustor(new GatedAgent(), new Counting(), PERIOD),
+      buffers: { numbers: new SequentialBuffer<number>(10) },
+      config: { statesDir: dir, handleSignals: false, maxUptime: 0.3 },
+    });
+    await run;
+    t.regex(
+      logs.text(),
+      /Web API listening on http:\/\/localhost:8391|could not listen on localhost:8391: the address is in use/,
+    );
+  },
+);

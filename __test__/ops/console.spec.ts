@@ -65,7 +65,11 @@ test.serial('commands, prompt and messages as PAMIQ-Core, against a running syst
   t.is(s.prompt(), 'pamiq-console (paused) > ');
   t.false(await s.run('save'));
   t.deepEqual(printed.splice(0), ['ok']);
-  await until('a state', async () => run.system.paused && ((await (await fetch(`${run.system.webApiUrl}/api/info`)).json()) as any).saves.count >= 1);
+  await until(
+    'a state',
+    async () =>
+      run.system.paused && ((await (await fetch(`${run.system.webApiUrl}/api/info`)).json()) as any).saves.count >= 1,
+  );
   t.false(await s.run('r'));
   t.deepEqual(printed.splice(0), ['ok']);
   await until('active', async () => (await s.fetchStatus()) === 1);
@@ -133,50 +137,53 @@ test('OFFLINE: system commands are not executed, help and quit still work', asyn
   t.deepEqual([...COMMANDS].sort(), ['h', 'help', 'p', 'pause', 'q', 'quit', 'r', 'resume', 'save', 'shutdown']);
 });
 
-test.serial('end to end: `pamiq console` with piped stdin pauses, saves, resumes and shuts the system down', async (t) => {
-  const dir = tmpDir(t, 'pamiq-console-');
-  const { run } = launchFixture(dir);
-  t.teardown(async () => {
-    run.system.shutdown();
-    await run.catch(() => undefined);
-  });
-  await until('the web API', () => run.system.webApiUrl !== undefined);
-  const port = new URL(run.system.webApiUrl!).port;
-  const child = spawn(process.execPath, ['--import=tsx', cli, 'console', '--host', '127.0.0.1', '--port', port], {
-    env: { ...process.env, PAMIQ_CONSOLE_HISTORY: join(dir, 'history') },
-  });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  let err = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exited = new Promise<number | null>((r) => child.on('close', r));
-  t.teardown(() => {
-    if (child.exitCode === null) child.kill();
-  });
-  // One line at a time, each after the prompt it answers, as a person would type.
-  const atPrompt = () => /pamiq-console \([a-z ]+\) > $/.test(out);
-  // Each command is sent once the previous one was carried out (a busy queue would refuse it).
-  const idle = async () => {
-    const info = (await (await fetch(`${run.system.webApiUrl}/api/info`)).json()) as any;
-    return info.commandQueue.size === 0 && info.commandQueue.inProgress === null && info.saves.inFlight === null;
-  };
-  for (const line of ['p', 'save', 'r', 'nonsense', 'shutdown']) {
-    await until(`the prompt before '${line}'`, atPrompt);
-    await until(`the system idle before '${line}'`, idle);
-    const seen = out.length;
-    child.stdin.write(`${line}\n`);
-    await until(`the answer to '${line}'`, () => out.length > seen);
-  }
-  await until('the confirmation question', () => out.endsWith('Confirm AMI system shutdown? (y/[N]): '));
-  child.stdin.write('y\n');
-  t.is(await exited, 0, err);
-  t.true(out.startsWith(WELCOME));
-  t.regex(out, /pamiq-console \(active\) > ok\n/);
-  t.regex(out, /pamiq-console \(paused\) > /);
-  t.regex(out, /\*\*\* Unknown syntax: nonsense/);
-  t.regex(out, /Confirm AMI system shutdown\? \(y\/\[N\]\): $/);
-  const result = await run;
-  t.is(result.reason, 'request');
-  t.true(result.savedStates.length >= 2, 'the console save and the final save');
-  t.true(existsSync(result.finalStatePath!));
-});
+test.serial(
+  'end to end: `pamiq console` with piped stdin pauses, saves, resumes and shuts the system down',
+  async (t) => {
+    const dir = tmpDir(t, 'pamiq-console-');
+    const { run } = launchFixture(dir);
+    t.teardown(async () => {
+      run.system.shutdown();
+      await run.catch(() => undefined);
+    });
+    await until('the web API', () => run.system.webApiUrl !== undefined);
+    const port = new URL(run.system.webApiUrl!).port;
+    const child = spawn(process.execPath, ['--import=tsx', cli, 'console', '--host', '127.0.0.1', '--port', port], {
+      env: { ...process.env, PAMIQ_CONSOLE_HISTORY: join(dir, 'history') },
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    t.teardown(() => {
+      if (child.exitCode === null) child.kill();
+    });
+    // One line at a time, each after the prompt it answers, as a person would type.
+    const atPrompt = () => /pamiq-console \([a-z ]+\) > $/.test(out);
+    // Each command is sent once the previous one was carried out (a busy queue would refuse it).
+    const idle = async () => {
+      const info = (await (await fetch(`${run.system.webApiUrl}/api/info`)).json()) as any;
+      return info.commandQueue.size === 0 && info.commandQueue.inProgress === null && info.saves.inFlight === null;
+    };
+    for (const line of ['p', 'save', 'r', 'nonsense', 'shutdown']) {
+      await until(`the prompt before '${line}'`, atPrompt);
+      await until(`the system idle before '${line}'`, idle);
+      const seen = out.length;
+      child.stdin.write(`${line}\n`);
+      await until(`the answer to '${line}'`, () => out.length > seen);
+    }
+    await until('the confirmation question', () => out.endsWith('Confirm AMI system shutdown? (y/[N]): '));
+    child.stdin.write('y\n');
+    t.is(await exited, 0, err);
+    t.true(out.startsWith(WELCOME));
+    t.regex(out, /pamiq-console \(active\) > ok\n/);
+    t.regex(out, /pamiq-console \(paused\) > /);
+    t.regex(out, /\*\*\* Unknown syntax: nonsense/);
+    t.regex(out, /Confirm AMI system shutdown\? \(y\/\[N\]\): $/);
+    const result = await run;
+    t.is(result.reason, 'request');
+    t.true(result.savedStates.length >= 2, 'the console save and the final save');
+    t.true(existsSync(result.finalStatePath!));
+  },
+);

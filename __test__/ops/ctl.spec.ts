@@ -16,7 +16,10 @@ const cli = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 
 test.before(() => setLogLevel('warn'));
 
 /** Runs `pamiq ctl …` without blocking this process (the server under test lives here). */
-function ctl(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function ctl(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import=tsx', cli, 'ctl', ...args], {
       env: { ...process.env, PAMIQ_API_TOKEN: '', ...env },
@@ -115,7 +118,9 @@ test.serial('exit codes: 3 offline, 2 usage, 4 queue full, 1 failed pause, 5 bad
   await agent.hold();
   // One pause in progress plus one queued fill the queue (size 1): the next is refused (4).
   const api = (path: string, method = 'POST') =>
-    fetch(`${run.system.webApiUrl}${path}`, { method, headers: { authorization: 'Bearer tok' } }).then((r) => r.json() as Promise<any>);
+    fetch(`${run.system.webApiUrl}${path}`, { method, headers: { authorization: 'Bearer tok' } }).then(
+      (r) => r.json() as Promise<any>,
+    );
   t.deepEqual(await api('/api/pause'), { result: 'ok' });
   await until('pause in progress', async () => (await api('/api/status', 'GET')).status === 2);
   t.deepEqual(await api('/api/resume'), { result: 'ok' });
@@ -128,7 +133,10 @@ test.serial('exit codes: 3 offline, 2 usage, 4 queue full, 1 failed pause, 5 bad
   await run;
 
   // Loops that cannot pause in time: the waited pause fails (1).
-  const other = launchFixture(tmpDir(t, 'pamiq-ctl-'), { timeoutForAllThreadsPause: 0.5, maxAttemptsToPauseAllThreads: 1 });
+  const other = launchFixture(tmpDir(t, 'pamiq-ctl-'), {
+    timeoutForAllThreadsPause: 0.5,
+    maxAttemptsToPauseAllThreads: 1,
+  });
   t.teardown(async () => {
     other.agent.release();
     other.run.system.shutdown();
@@ -137,7 +145,14 @@ test.serial('exit codes: 3 offline, 2 usage, 4 queue full, 1 failed pause, 5 bad
   await until('the web API', () => other.run.system.webApiUrl !== undefined);
   await until('steps', () => other.agent.steps > 2);
   await other.agent.hold();
-  const failed = await ctl(['pause', '--wait', '--host', '127.0.0.1', '--port', new URL(other.run.system.webApiUrl!).port]);
+  const failed = await ctl([
+    'pause',
+    '--wait',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    new URL(other.run.system.webApiUrl!).port,
+  ]);
   t.is(failed.code, 1);
   t.regex(failed.stderr, /500: The loops did not pause in time/);
   other.agent.release();

@@ -14,7 +14,13 @@ test.before(() => setLogLevel('warn'));
 interface Family {
   name: string;
   type: string;
-  metrics: { labels?: Record<string, string>; value?: string; buckets?: Record<string, string>; count?: string; sum?: string }[];
+  metrics: {
+    labels?: Record<string, string>;
+    value?: string;
+    buckets?: Record<string, string>;
+    count?: string;
+    sum?: string;
+  }[];
 }
 
 async function scrape(base: string): Promise<{ contentType: string | null; families: Map<string, Family> }> {
@@ -39,7 +45,7 @@ function sample(families: Map<string, Family>, name: string, labels: Record<stri
  */
 function singleHistogram(families: Map<string, Family>, name: string) {
   const fam = families.get(name);
-  if (!fam || fam.type !== 'HISTOGRAM' || fam.metrics.length !== 1) throw new Error(`histogram ${name} missing`);
+  if (fam?.type !== 'HISTOGRAM' || fam.metrics.length !== 1) throw new Error(`histogram ${name} missing`);
   return fam.metrics[0]!;
 }
 
@@ -60,7 +66,10 @@ test.serial('metrics in the Prometheus text format cover loops, training, saves,
     t.is(r.status, 200);
     paths.push(((await r.json()) as { path: string }).path);
   }
-  await until('keeper removals counted', async () => Number(sample((await scrape(base)).families, 'pamiq_keeper_removals_total').value) >= 2);
+  await until(
+    'keeper removals counted',
+    async () => Number(sample((await scrape(base)).families, 'pamiq_keeper_removals_total').value) >= 2,
+  );
 
   const { contentType, families } = await scrape(base);
   t.regex(contentType ?? '', /^text\/plain; version=0\.0\.4/);

@@ -43,14 +43,20 @@ function findPython(): string | undefined {
 
 /** Creates (once) the cached venv with pamiq-core; returns the reason when that is not possible. */
 function prepare(): string | undefined {
-  const ready = () => spawnSync(venvPython, ['-c', 'import pamiq_core.console.web_api, prometheus_client'], { encoding: 'utf8' }).status === 0;
+  const ready = () =>
+    spawnSync(venvPython, ['-c', 'import pamiq_core.console.web_api, prometheus_client'], { encoding: 'utf8' })
+      .status === 0;
   if (existsSync(venvPython) && ready()) return undefined;
   const python = findPython();
   if (!python) return 'no Python >= 3.12 found (pamiq-core needs it; set PAMIQ_PYTHON)';
   const mk = spawnSync(python, ['-m', 'venv', venv], { encoding: 'utf8' });
   if (mk.status !== 0) return `python -m venv failed: ${mk.stderr.trim().split('\n').pop()}`;
-  const pip = spawnSync(venvPython, ['-m', 'pip', 'install', '-q', ...PACKAGES], { encoding: 'utf8', timeout: 300_000 });
-  if (pip.status !== 0) return `pip install ${PACKAGES.join(' ')} failed (PyPI not reachable?): ${(pip.stderr || String(pip.error)).trim().split('\n').pop()}`;
+  const pip = spawnSync(venvPython, ['-m', 'pip', 'install', '-q', ...PACKAGES], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  if (pip.status !== 0)
+    return `pip install ${PACKAGES.join(' ')} failed (PyPI not reachable?): ${(pip.stderr || String(pip.error)).trim().split('\n').pop()}`;
   return ready() ? undefined : 'pamiq-core installed but not importable';
 }
 
@@ -60,48 +66,51 @@ test.before(() => setLogLevel('warn'));
 if (unavailable) {
   test.skip(`PAMIQ-Core's Python WebApiClient drives our server — skipped: ${unavailable}`, () => {});
 } else {
-  test.serial("PAMIQ-Core's Python WebApiClient drives our server unchanged; prometheus_client parses /metrics", async (t) => {
-    const dir = tmpDir(t, 'pamiq-pyclient-');
-    const { run, agent } = launchFixture(dir);
-    t.teardown(async () => {
-      run.system.shutdown();
-      await run.catch(() => undefined);
-    });
-    await until('the web API', () => run.system.webApiUrl !== undefined);
-    await until('steps', () => agent.steps > 10);
-    const port = new URL(run.system.webApiUrl!).port;
-    // Async: the server runs in this process and must keep answering.
-    const { stdout } = await promisify(execFile)(venvPython, [join(here, 'python', 'drive.py'), '127.0.0.1', port], {
-      timeout: 120_000,
-    });
-    const seen = JSON.parse(stdout);
-    t.like(seen, {
-      initial: 'ACTIVE',
-      pause: 'ok',
-      after_pause: 'PAUSED',
-      save_state: 'ok',
-      resume: 'ok',
-      after_resume: 'ACTIVE',
-      offline_elsewhere: 'OFFLINE',
-      shutdown: 'ok',
-      after_shutdown: 'OFFLINE',
-    });
-    t.like(seen.metrics.types, {
-      pamiq_loop_steps: 'counter',
-      pamiq_loop_period_seconds: 'histogram',
-      pamiq_loop_period_error_seconds: 'histogram',
-      pamiq_save_phase_seconds: 'histogram',
-      pamiq_training_duration_seconds: 'histogram',
-      pamiq_buffer_size: 'gauge',
-    });
-    for (const phase of ['pause', 'capture', 'commit', 'total']) t.true(seen.metrics.phase_counts[phase] >= 1, phase);
-    t.true(seen.metrics.period_count >= 10);
-    t.true(seen.metrics.steps >= seen.metrics.period_count);
+  test.serial(
+    "PAMIQ-Core's Python WebApiClient drives our server unchanged; prometheus_client parses /metrics",
+    async (t) => {
+      const dir = tmpDir(t, 'pamiq-pyclient-');
+      const { run, agent } = launchFixture(dir);
+      t.teardown(async () => {
+        run.system.shutdown();
+        await run.catch(() => undefined);
+      });
+      await until('the web API', () => run.system.webApiUrl !== undefined);
+      await until('steps', () => agent.steps > 10);
+      const port = new URL(run.system.webApiUrl!).port;
+      // Async: the server runs in this process and must keep answering.
+      const { stdout } = await promisify(execFile)(venvPython, [join(here, 'python', 'drive.py'), '127.0.0.1', port], {
+        timeout: 120_000,
+      });
+      const seen = JSON.parse(stdout);
+      t.like(seen, {
+        initial: 'ACTIVE',
+        pause: 'ok',
+        after_pause: 'PAUSED',
+        save_state: 'ok',
+        resume: 'ok',
+        after_resume: 'ACTIVE',
+        offline_elsewhere: 'OFFLINE',
+        shutdown: 'ok',
+        after_shutdown: 'OFFLINE',
+      });
+      t.like(seen.metrics.types, {
+        pamiq_loop_steps: 'counter',
+        pamiq_loop_period_seconds: 'histogram',
+        pamiq_loop_period_error_seconds: 'histogram',
+        pamiq_save_phase_seconds: 'histogram',
+        pamiq_training_duration_seconds: 'histogram',
+        pamiq_buffer_size: 'gauge',
+      });
+      for (const phase of ['pause', 'capture', 'commit', 'total']) t.true(seen.metrics.phase_counts[phase] >= 1, phase);
+      t.true(seen.metrics.period_count >= 10);
+      t.true(seen.metrics.steps >= seen.metrics.period_count);
 
-    const result = await run;
-    t.is(result.reason, 'request');
-    t.true(result.savedStates.length >= 2, 'the API save and the final save');
-    t.truthy(result.finalStatePath);
-    t.true(existsSync(result.finalStatePath!));
-  });
+      const result = await run;
+      t.is(result.reason, 'request');
+      t.true(result.savedStates.length >= 2, 'the API save and the final save');
+      t.truthy(result.finalStatePath);
+      t.true(existsSync(result.finalStatePath!));
+    },
+  );
 }

@@ -24,7 +24,10 @@ test('a producer that throws outside a save leaves the previous file intact', as
   const dir = tmpDir(t);
   const file = join(dir, 'f.bin');
   await stageFile(file, () => [new Uint8Array([9])]);
-  await t.throwsAsync(stageFile(file, () => Promise.reject(new Error('no'))), { message: 'no' });
+  await t.throwsAsync(
+    stageFile(file, () => Promise.reject(new Error('no'))),
+    { message: 'no' },
+  );
   t.deepEqual([...readFileSync(file)], [9]);
   t.deepEqual(readdirSync(dir), ['f.bin']);
 });

@@ -44,7 +44,10 @@ function project(t: import('ava').ExecutionContext): string {
   const pkg = join(dir, 'node_modules', 'pamiq-core');
   mkdirSync(pkg, { recursive: true });
   symlinkSync(join(root, 'src'), join(pkg, 'src'), 'junction');
-  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'pamiq-core', type: 'module', exports: sourceExports() }));
+  writeFileSync(
+    join(pkg, 'package.json'),
+    JSON.stringify({ name: 'pamiq-core', type: 'module', exports: sourceExports() }),
+  );
   return dir;
 }
 
@@ -67,7 +70,8 @@ test('the README has a Quick start of two files, main.ts and the module it impor
   for (const [name, text] of files) {
     t.regex(text, /from 'pamiq-core'/, `${name} imports the package by its name`);
     // The root export holds everything a Quick start program needs.
-    for (const m of text.matchAll(/from '(pamiq-core[^']*)'/g)) t.is(m[1], 'pamiq-core', `${name} imports only the root`);
+    for (const m of text.matchAll(/from '(pamiq-core[^']*)'/g))
+      t.is(m[1], 'pamiq-core', `${name} imports only the root`);
   }
 });
 
@@ -77,8 +81,18 @@ test('the README Quick start type-checks, runs, saves states, and continues from
     process.execPath,
     [
       join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
-      '--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--target', 'es2022',
-      '--allowImportingTsExtensions', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'),
+      '--noEmit',
+      '--strict',
+      '--skipLibCheck',
+      '--module',
+      'nodenext',
+      '--target',
+      'es2022',
+      '--allowImportingTsExtensions',
+      '--types',
+      'node',
+      '--typeRoots',
+      join(root, 'node_modules', '@types'),
       ...readdirSync(dir).filter((n) => n.endsWith('.ts')),
     ],
     { cwd: dir, encoding: 'utf8' },
@@ -86,7 +100,8 @@ test('the README Quick start type-checks, runs, saves states, and continues from
   t.is(tsc.status, 0, `tsc: ${tsc.stdout}${tsc.stderr}`);
 
   const tsx = import.meta.resolve('tsx');
-  const run = () => spawnSync(process.execPath, [`--import=${tsx}`, 'main.ts'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  const run = () =>
+    spawnSync(process.execPath, [`--import=${tsx}`, 'main.ts'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
   // Only what any Quick start shows: the launch's own log lines (stderr), its exit status, its states.
   const first = run();
   t.is(first.status, 0, `first run: ${first.stdout}${first.stderr}`);
@@ -94,13 +109,19 @@ test('the README Quick start type-checks, runs, saves states, and continues from
   t.regex(first.stderr, /No valid saved state .*; starting fresh\./);
   t.regex(first.stderr, /Final state saved to '.*\.state'/);
 
-  const states = () => readdirSync(join(dir, 'states')).filter((n) => n.endsWith('.state')).sort();
+  const states = () =>
+    readdirSync(join(dir, 'states'))
+      .filter((n) => n.endsWith('.state'))
+      .sort();
   const afterFirst = states();
   t.true(afterFirst.length >= 1, afterFirst.join(', '));
 
   const second = run();
   t.is(second.status, 0, `second run: ${second.stdout}${second.stderr}`);
-  t.regex(second.stderr, new RegExp(`Loading state from '.*${afterFirst.at(-1)!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}'`));
+  t.regex(
+    second.stderr,
+    new RegExp(`Loading state from '.*${afterFirst.at(-1)!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}'`),
+  );
 
   const all = states();
   t.true(all.length > afterFirst.length || all.at(-1) !== afterFirst.at(-1), 'the second run saved new states');

@@ -7,6 +7,7 @@
  * the process was in): `<kind> <json>` with kind
  *   ready   {pid, leftovers, snapshot}      setup ran: the state is loaded, leftovers removed, loops not started
  *   phase   {p, s, t}                       a `pamiq:state` phase (p), its subject (s), performance.now() (t)
+ *                                           (with `killAt`, the matching phase line is the last line)
  *   step    {...}                           scenario progress (enospc)
  *   done    {reason, loaded, saved, failed, snapshot}   launch() resolved
  *   error   {name, code, message}           launch() rejected (exit code 1)
@@ -34,14 +35,23 @@ export interface ChildConfig {
    * fixtures/training.ts in a training worker; snapshots then hold the main thread's part only.
    */
   threading?: 'main' | 'worker';
+  /**
+   * SIGKILL this process from the phase hook: at the `occurrence`-th (1-based) publication of
+   * `phase`, right after its line is written. The kill lands inside that phase however slow the
+   * machine is.
+   */
+  killAt?: { phase: string; occurrence: number };
 }
 
 const emit = (kind: string, data: unknown) => writeSync(1, `${kind} ${JSON.stringify(data)}\n`);
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
+let killCountdown = config.killAt?.occurrence ?? 0;
 statePhases.subscribe((msg) => {
   const e = msg as StatePhaseEvent;
   emit('phase', { p: e.phase, s: e.subject, t: performance.now() });
+  // Published synchronously from inside the save: nothing of the phase runs on after this kill.
+  if (e.phase === config.killAt?.phase && --killCountdown === 0) process.kill(process.pid, 'SIGKILL');
 });
 
 const worker = config.threading === 'worker';
@@ -75,7 +85,11 @@ const launchConfig: LaunchConfig = {
 const describe = (err: unknown) => {
   const e = err as { name?: string; code?: string; message?: string; cause?: unknown };
   const causes: string[] = [];
-  for (let c = e?.cause as { message?: string; code?: string; cause?: unknown } | undefined; c; c = c.cause as typeof c) {
+  for (
+    let c = e?.cause as { message?: string; code?: string; cause?: unknown } | undefined;
+    c;
+    c = c.cause as typeof c
+  ) {
     causes.push(`${c.code ?? ''}:${c.message ?? String(c)}`);
   }
   return { name: e?.name, code: e?.code, message: e?.message ?? String(err), causes };
@@ -138,7 +152,12 @@ async function enospc() {
   delete process.env.PAMIQ_FAULT_ENOSPC_AFTER_BYTES;
   const before2 = commits.length;
   await system.saveState();
-  emit('step', { name: 'space returned', committed: commits.length > before2, commits: [...commits], leftovers: leftoversOf() });
+  emit('step', {
+    name: 'space returned',
+    committed: commits.length > before2,
+    commits: [...commits],
+    leftovers: leftoversOf(),
+  });
   system.shutdown();
 }
 

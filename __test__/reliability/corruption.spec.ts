@@ -62,7 +62,7 @@ function corruptedCopies(pristine: string, dir: string): Case[] {
     }
   });
   const manifestCases: [string, (m: string) => void, string][] = [
-    ['flip', (p) => writeFileSync(p, '[' + readFileSync(p, 'utf8').slice(1)), 'EBADMANIFEST'],
+    ['flip', (p) => writeFileSync(p, `[${readFileSync(p, 'utf8').slice(1)}`), 'EBADMANIFEST'],
     ['truncate', (p) => truncateSync(p, Math.floor(readFileSync(p).length / 2)), 'EBADMANIFEST'],
     ['delete', (p) => unlinkSync(p), 'ENOTSTATE'],
   ];
@@ -97,30 +97,33 @@ test.after.always(async () => {
   if (base) rmSync(base, { recursive: true, force: true });
 });
 
-test.serial('loadState names the file and the fault of every flipped, truncated or deleted file, and loads nothing', async (t) => {
-  const cases = corruptedCopies(pristine, join(base, 'load'));
-  t.true(cases.length >= 3 * 20, `${cases.length} cases`);
-  for (const c of cases) {
-    const sys = buildSystem({ size: 'small' });
-    const store = storeFor(sys, base);
-    const before = JSON.stringify(snapshotOf(sys));
-    const err = await t.throwsAsync(store.loadState(c.copy), undefined, `${c.file} ${c.fault}`);
-    const what = `${c.file} ${c.fault}: ${err?.message}`;
-    if ('code' in c.expect) {
-      t.is((err as { code?: string }).code, c.expect.code, what);
-      t.true(err!.message.includes('manifest.json'), what);
-    } else {
-      t.true(err instanceof StateCorruptError, what);
-      const problems = (err as StateCorruptError).problems.map((p) => [p.path, p.fault]);
-      t.deepEqual(problems, [[c.file, c.expect.fault]], what);
-      t.true(err!.message.includes(`${c.file}: ${c.expect.fault}`), what);
+test.serial(
+  'loadState names the file and the fault of every flipped, truncated or deleted file, and loads nothing',
+  async (t) => {
+    const cases = corruptedCopies(pristine, join(base, 'load'));
+    t.true(cases.length >= 3 * 20, `${cases.length} cases`);
+    for (const c of cases) {
+      const sys = buildSystem({ size: 'small' });
+      const store = storeFor(sys, base);
+      const before = JSON.stringify(snapshotOf(sys));
+      const err = await t.throwsAsync(store.loadState(c.copy), undefined, `${c.file} ${c.fault}`);
+      const what = `${c.file} ${c.fault}: ${err?.message}`;
+      if ('code' in c.expect) {
+        t.is((err as { code?: string }).code, c.expect.code, what);
+        t.true(err!.message.includes('manifest.json'), what);
+      } else {
+        t.true(err instanceof StateCorruptError, what);
+        const problems = (err as StateCorruptError).problems.map((p) => [p.path, p.fault]);
+        t.deepEqual(problems, [[c.file, c.expect.fault]], what);
+        t.true(err!.message.includes(`${c.file}: ${c.expect.fault}`), what);
+      }
+      t.is(JSON.stringify(snapshotOf(sys)), before, `nothing was loaded (${what})`);
     }
-    t.is(JSON.stringify(snapshotOf(sys)), before, `nothing was loaded (${what})`);
-  }
-  // The pristine state still loads.
-  const store = storeFor(buildSystem({ size: 'small' }), base);
-  await t.notThrowsAsync(store.loadState(pristine));
-});
+    // The pristine state still loads.
+    const store = storeFor(buildSystem({ size: 'small' }), base);
+    await t.notThrowsAsync(store.loadState(pristine));
+  },
+);
 
 test.serial('`pamiq states verify` names the file and the fault of every corrupted copy and exits 1', async (t) => {
   const dir = join(base, 'cli');
@@ -168,33 +171,40 @@ test.serial('latestState() skips a corrupt newer state with a warning naming the
   }
 });
 
-test.serial('launch with savedStatePath "latest" skips a corrupt newest state and loads the newest valid one', async (t) => {
-  const dir = tmpDir(t, 'pamiq-corrupt-launch-');
-  const older = copyState(pristine, dir, 'a-older.state');
-  const newer = copyState(pristine, dir, 'b-newer.state', 1_000_000_000n);
-  const file = manifestOf(pristine).files.find((f) => f.path.startsWith('models/'))!.path;
-  corrupt(join(newer, file), 'flip');
-  const expected = JSON.stringify(snapshotOf(await (async () => {
-    const sys = buildSystem({ size: 'small' });
-    await storeFor(sys, dir).loadState(older);
-    return sys;
-  })()));
+test.serial(
+  'launch with savedStatePath "latest" skips a corrupt newest state and loads the newest valid one',
+  async (t) => {
+    const dir = tmpDir(t, 'pamiq-corrupt-launch-');
+    const older = copyState(pristine, dir, 'a-older.state');
+    const newer = copyState(pristine, dir, 'b-newer.state', 1_000_000_000n);
+    const file = manifestOf(pristine).files.find((f) => f.path.startsWith('models/'))!.path;
+    corrupt(join(newer, file), 'flip');
+    const expected = JSON.stringify(
+      snapshotOf(
+        await (async () => {
+          const sys = buildSystem({ size: 'small' });
+          await storeFor(sys, dir).loadState(older);
+          return sys;
+        })(),
+      ),
+    );
 
-  const sys = buildSystem({ size: 'small' });
-  let loaded = '';
-  sys.environment.setup = () => {
-    loaded = JSON.stringify(snapshotOf(sys));
-  };
-  const badBytes = readFileSync(join(newer, file));
-  const logs = captureLogs();
-  const result = await launch({
-    ...sys.launchOptions(),
-    config: { statesDir: dir, savedStatePath: 'latest', maxUptime: 0.2, handleSignals: false },
-  });
-  logs.stop();
-  t.is(result.loadedStatePath, older);
-  t.is(loaded, expected, 'the system started from the older state');
-  t.true(logs.text().includes(`Skipping state '${newer}': ${file}: checksum`), logs.text());
-  // The bad state is left for inspection, untouched.
-  t.deepEqual(readFileSync(join(newer, file)), badBytes);
-});
+    const sys = buildSystem({ size: 'small' });
+    let loaded = '';
+    sys.environment.setup = () => {
+      loaded = JSON.stringify(snapshotOf(sys));
+    };
+    const badBytes = readFileSync(join(newer, file));
+    const logs = captureLogs();
+    const result = await launch({
+      ...sys.launchOptions(),
+      config: { statesDir: dir, savedStatePath: 'latest', maxUptime: 0.2, handleSignals: false },
+    });
+    logs.stop();
+    t.is(result.loadedStatePath, older);
+    t.is(loaded, expected, 'the system started from the older state');
+    t.true(logs.text().includes(`Skipping state '${newer}': ${file}: checksum`), logs.text());
+    // The bad state is left for inspection, untouched.
+    t.deepEqual(readFileSync(join(newer, file)), badBytes);
+  },
+);

@@ -4,9 +4,13 @@
  *
  * A round starts `child.ts` on a states directory shared by all rounds of a run (frequent saves of a
  * several-MB state, a LatestStatesKeeper with maxKeep 2, `savedStatePath: "latest"`), watches the
- * phases it prints, and SIGKILLs it at a random moment inside the target phase (the delay is drawn
- * from the durations this child showed for that phase in its earlier saves). Then it checks, in this
- * process:
+ * phases it prints, and SIGKILLs it inside the target phase, in one of two ways:
+ *   - `marker`: the child SIGKILLs itself from its phase hook at the start of the target phase, in a
+ *     randomly chosen save (its 2nd or 3rd). Lands in the phase however loaded the machine is.
+ *   - `timed`: this process SIGKILLs it at a random moment inside the target phase (the delay is drawn
+ *     from the durations this child showed for that phase in its earlier saves). Reaches any point of
+ *     a phase, but on a loaded machine the kill may land after it: it is tallied where it landed.
+ * Then it checks, in this process:
  *   - every `*.state` directory verifies (manifest, sizes, checksums);
  *   - the newest state whose `commit:end` the child printed still exists and verifies;
  *   - latestState() finds a state at least as new, and it loads into a fresh system whose contents are
@@ -69,7 +73,7 @@ export interface RunningChild {
   /** Called for every line as it arrives. */
   onLine: (fn: (line: ChildLine) => void) => void;
   kill: (signal?: NodeJS.Signals) => void;
-  /** Resolves with the first line of `kind` (rejects when the child exits first). */
+  /** Resolves with the first line of `kind` (rejects when the child exits first, or after `timeoutMs`: a hang detector). */
   waitFor: (kind: string, timeoutMs?: number) => Promise<ChildLine>;
 }
 
@@ -100,8 +104,14 @@ export function startChild(config: ChildConfig, env: Record<string, string | und
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     let closed = false;
     const done = () => exit && closed && resolve(exit);
-    proc.on('exit', (code, signal) => ((exit = { code, signal }), done()));
-    rl.on('close', () => ((closed = true), done()));
+    proc.on('exit', (code, signal) => {
+      exit = { code, signal };
+      done();
+    });
+    rl.on('close', () => {
+      closed = true;
+      done();
+    });
   });
   return {
     pid: proc.pid!,
@@ -112,11 +122,14 @@ export function startChild(config: ChildConfig, env: Record<string, string | und
     kill: (signal = 'SIGKILL') => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
     },
-    waitFor: (kind, timeoutMs = 30_000) =>
+    waitFor: (kind, timeoutMs = 120_000) =>
       new Promise<ChildLine>((resolve, reject) => {
         const found = lines.find((l) => l.kind === kind);
         if (found) return resolve(found);
-        const timer = setTimeout(() => reject(new Error(`no '${kind}' line within ${timeoutMs} ms; stderr:\n${err}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`no '${kind}' line within ${timeoutMs} ms; stderr:\n${err}`)),
+          timeoutMs,
+        );
         listeners.push((l) => {
           if (l.kind === kind) {
             clearTimeout(timer);
@@ -130,6 +143,9 @@ export function startChild(config: ChildConfig, env: Record<string, string | und
       }),
   };
 }
+
+/** How a round places its kill (see the top of this file). */
+export type KillMode = 'marker' | 'timed';
 
 export interface RoundResult {
   target: Phase;
@@ -147,7 +163,7 @@ export interface CrashRunOptions {
   /** Milliseconds; the child saves every saveEveryMs[0] + random × (saveEveryMs[1] − saveEveryMs[0]). */
   saveEveryMs?: [number, number];
   maxKeep?: number;
-  /** Give up on a round whose target phase never came (ms). */
+  /** Give up on a round whose target phase never came (ms): a hang detector, generous for loaded machines. */
   roundTimeoutMs?: number;
   /** Where the child trains (see child.ts); in worker mode the child reports the main thread's part only. */
   threading?: 'main' | 'worker';
@@ -170,7 +186,7 @@ export class CrashRun {
       size: 'large',
       saveEveryMs: [50, 100],
       maxKeep: 2,
-      roundTimeoutMs: 20_000,
+      roundTimeoutMs: 120_000,
       threading: 'main',
       ...options,
     };
@@ -180,20 +196,29 @@ export class CrashRun {
   private reported(s: Snapshot | undefined): string {
     if (s === undefined) return 'undefined';
     if (this.options.threading === 'main') return JSON.stringify(s);
-    return JSON.stringify({ agentSteps: s.agentSteps, envObservations: s.envObservations, episodeCount: s.episodeCount });
+    return JSON.stringify({
+      agentSteps: s.agentSteps,
+      envObservations: s.envObservations,
+      episodeCount: s.episodeCount,
+    });
   }
 
-  /** One round: start, kill inside `target`, check. */
-  async round(target: Phase): Promise<RoundResult> {
+  /** One round: start, kill inside `target` (see {@link KillMode}), check. */
+  async round(target: Phase, mode: KillMode = 'timed'): Promise<RoundResult> {
     const failures: string[] = [];
     const { saveEveryMs, maxKeep, size, threading } = this.options;
+    const saveEvery = saveEveryMs[0] + this.random() * (saveEveryMs[1] - saveEveryMs[0]);
+    // Never in the child's first save, as in timed mode: a state it committed must exist to be kept.
+    const killAt =
+      mode === 'marker' ? { phase: START_OF[target], occurrence: 2 + Math.floor(this.random() * 2) } : undefined;
     const child = startChild({
       statesDir: this.statesDir,
-      saveEveryMs: saveEveryMs[0] + this.random() * (saveEveryMs[1] - saveEveryMs[0]),
+      saveEveryMs: saveEvery,
       maxKeep,
       savedStatePath: 'latest',
       size,
       threading,
+      killAt,
     });
 
     // Phase durations seen in this child (child clock), to place the kill inside the target.
@@ -223,7 +248,7 @@ export class CrashRun {
       }
       previous = { p, t };
       if (p === 'commit:end') this.lastCommitted = s;
-      if (armed || p !== START_OF[target]) return;
+      if (mode === 'marker' || armed || p !== START_OF[target]) return;
       const seen = durations.get(p);
       if (!seen?.length) return; // learn this phase's duration from one full occurrence first
       armed = true;
@@ -240,10 +265,14 @@ export class CrashRun {
     clearTimeout(watchdog);
     clearTimeout(killTimer);
     if (signal !== 'SIGKILL') {
-      failures.push(`the child exited by itself (code ${code}, signal ${signal}); stderr:\n${child.stderr().slice(-2000)}`);
+      failures.push(
+        `the child exited by itself (code ${code}, signal ${signal}); stderr:\n${child.stderr().slice(-2000)}`,
+      );
     }
     if (this.killedBefore && !/Taking over the lock .* left by process \d+/.test(child.stderr())) {
-      failures.push(`the lock of the killed process was not taken over with a warning; stderr:\n${child.stderr().slice(-1000)}`);
+      failures.push(
+        `the lock of the killed process was not taken over with a warning; stderr:\n${child.stderr().slice(-1000)}`,
+      );
     }
     this.killedBefore = true;
     const phases = child.lines.filter((l) => l.kind === 'phase');
@@ -317,7 +346,8 @@ export class CrashRun {
     });
     try {
       const ready = await child.waitFor('ready');
-      if (ready.data.leftovers.length) failures.push(`leftovers survived the start: ${ready.data.leftovers.join(', ')}`);
+      if (ready.data.leftovers.length)
+        failures.push(`leftovers survived the start: ${ready.data.leftovers.join(', ')}`);
       if (this.expected && JSON.stringify(ready.data.snapshot) !== this.reported(this.expected)) {
         failures.push('the relaunched system did not load the latest state as loaded in-process');
       }
@@ -349,7 +379,8 @@ export class CrashTally {
     this.kills[r.hit]++;
     this.verified += r.verified;
     this.leftovers += r.leftovers;
-    for (const f of r.failures) this.failures.push(`round ${this.rounds}${label} (target ${r.target}, hit ${r.hit}): ${f}`);
+    for (const f of r.failures)
+      this.failures.push(`round ${this.rounds}${label} (target ${r.target}, hit ${r.hit}): ${f}`);
   }
 
   summary(backend: string): string {

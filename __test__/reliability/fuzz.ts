@@ -33,17 +33,23 @@ if (!values['skip-cargo']) {
   if (probe.error || probe.status !== 0) console.log('fuzz: no cargo on PATH, skipping the Rust property tests');
   else {
     console.log(`fuzz: PROPTEST_CASES=${values.cases} cargo test (fuzz_robustness, props)`);
-    const r = spawnSync('cargo', ['test', '-p', 'pamiq-engine', '--release', '--test', 'fuzz_robustness', '--test', 'props'], {
-      cwd: ROOT,
-      stdio: 'inherit',
-      env: { ...process.env, PROPTEST_CASES: values.cases },
-    });
+    const r = spawnSync(
+      'cargo',
+      ['test', '-p', 'pamiq-engine', '--release', '--test', 'fuzz_robustness', '--test', 'props'],
+      {
+        cwd: ROOT,
+        stdio: 'inherit',
+        env: { ...process.env, PROPTEST_CASES: values.cases },
+      },
+    );
     if (r.status !== 0) failed = true;
   }
 }
 
 const report = (label: string, s: FuzzStats) => {
-  console.log(`fuzz: ${label}: ${s.cases} cases, ${s.results} results, ${s.errors} errors, ${s.failures.length} failures`);
+  console.log(
+    `fuzz: ${label}: ${s.cases} cases, ${s.results} results, ${s.errors} errors, ${s.failures.length} failures`,
+  );
   for (const f of s.failures.slice(0, 20)) console.log(`  FAILURE ${f}`);
   if (s.failures.length) failed = true;
 };
@@ -54,7 +60,10 @@ const scratch = mkdtempSync(join(tmpdir(), 'pamiq-fuzz-'));
 try {
   for (const [i, eng] of engines.entries()) {
     report(`scanList [${eng.name}]`, fuzzScanList(eng, iterations, rng(seed + i)));
-    report(`manifests [${eng.name}]`, await fuzzManifests(eng, scratch, Math.ceil(iterations / 10), rng(seed + 10 + i)));
+    report(
+      `manifests [${eng.name}]`,
+      await fuzzManifests(eng, scratch, Math.ceil(iterations / 10), rng(seed + 10 + i)),
+    );
   }
   if (engines.length === 2) {
     const [a, b] = engines as [Engine, Engine];

@@ -13,7 +13,16 @@ import { EngineError, type Engine, type ListScan } from '../../src/backend/types
 import { encodeList } from '../../src/codec/list.js';
 import { concat } from '../helpers/bytes.js';
 
-const CODES = new Set(['ENOENT', 'EEXIST', 'ENOTSTATE', 'EBADMANIFEST', 'ENEWERFORMAT', 'EBADENTRY', 'EBADMSGPACK', 'EIO']);
+const CODES = new Set([
+  'ENOENT',
+  'EEXIST',
+  'ENOTSTATE',
+  'EBADMANIFEST',
+  'ENEWERFORMAT',
+  'EBADENTRY',
+  'EBADMSGPACK',
+  'EIO',
+]);
 
 type Outcome = { ok: unknown } | { code: string; message: string };
 
@@ -34,20 +43,26 @@ async function outcomeOfAsync(run: () => Promise<unknown>): Promise<Outcome> {
 }
 
 function errorOutcome(err: unknown): Outcome {
-  if (err instanceof EngineError || (err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && err.name === 'EngineError')) {
+  if (
+    err instanceof EngineError ||
+    (err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && err.name === 'EngineError')
+  ) {
     return { code: (err as EngineError).code, message: err.message };
   }
-  return { code: `NOT-AN-ENGINE-ERROR ${(err as Error)?.constructor?.name}`, message: String((err as Error)?.stack ?? err) };
+  return {
+    code: `NOT-AN-ENGINE-ERROR ${(err as Error)?.constructor?.name}`,
+    message: String((err as Error)?.stack ?? err),
+  };
 }
 
-const hex = (b: Uint8Array) => Buffer.from(b.subarray(0, 64)).toString('hex') + (b.length > 64 ? `…(${b.length} bytes)` : '');
+const hex = (b: Uint8Array) =>
+  Buffer.from(b.subarray(0, 64)).toString('hex') + (b.length > 64 ? `…(${b.length} bytes)` : '');
 
 function randomBytes(random: () => number, max: number): Uint8Array {
   const out = new Uint8Array(Math.floor(random() * max));
   for (let i = 0; i < out.length; i++) out[i] = Math.floor(random() * 256);
   return out;
 }
-
 
 /** A valid list of one of the three kinds, encoded by the shared codec. */
 function validList(random: () => number): Uint8Array {
@@ -57,10 +72,23 @@ function validList(random: () => number): Uint8Array {
   if (pick < 0.33) {
     const width = random() < 0.5 ? 0 : 1 + Math.floor(random() * 3);
     items = Array.from({ length: n }, (_, i) =>
-      width === 0 ? (random() < 0.5 ? i : random() * 1e6 - 5e5) : Array.from({ length: width }, () => random() * 100 - 50),
+      width === 0
+        ? random() < 0.5
+          ? i
+          : random() * 1e6 - 5e5
+        : Array.from({ length: width }, () => random() * 100 - 50),
     );
   } else if (pick < 0.66) {
-    const ctors = [Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Float32Array, Float64Array, BigInt64Array] as const;
+    const ctors = [
+      Int8Array,
+      Uint8Array,
+      Int16Array,
+      Uint16Array,
+      Int32Array,
+      Float32Array,
+      Float64Array,
+      BigInt64Array,
+    ] as const;
     items = Array.from({ length: n }, () => {
       const C = ctors[Math.floor(random() * ctors.length)]!;
       const len = Math.floor(random() * 9);
@@ -76,7 +104,8 @@ function mutate(bytes: Uint8Array, random: () => number): Uint8Array {
   const out = Uint8Array.from(bytes);
   const r = random();
   if (r < 0.4 && out.length) {
-    for (let k = 0; k < 1 + Math.floor(random() * 3); k++) out[Math.floor(random() * out.length)] = Math.floor(random() * 256);
+    for (let k = 0; k < 1 + Math.floor(random() * 3); k++)
+      out[Math.floor(random() * out.length)] = Math.floor(random() * 256);
     return out;
   }
   if (r < 0.7) return out.subarray(0, Math.floor(random() * out.length));
@@ -135,7 +164,9 @@ export function fuzzScanList(eng: Engine, iterations: number, random: () => numb
 function summary(o: Outcome): unknown {
   if (!('ok' in o)) return { code: o.code, message: o.message.slice(0, 200) };
   const v = o.ok as Record<string, unknown>;
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, ArrayBuffer.isView(x) ? Array.from(x as Float64Array) : x]));
+  return Object.fromEntries(
+    Object.entries(v).map(([k, x]) => [k, ArrayBuffer.isView(x) ? Array.from(x as Float64Array) : x]),
+  );
 }
 
 /** A JSON value to put where a manifest field was. */
@@ -182,7 +213,8 @@ function mutateManifest(m: Record<string, any>, random: () => number): Record<st
     const fk = ['path', 'size', 'xxh3'][Math.floor(random() * 3)]!;
     f[fk] = oddValue(random);
   } else if (r < 0.6) delete c[keys[Math.floor(random() * keys.length)]!];
-  else if (r < 0.7) c.files.push({ ...c.files[0] }); // duplicate path
+  else if (r < 0.7)
+    c.files.push({ ...c.files[0] }); // duplicate path
   else if (r < 0.8) c.files.reverse();
   else if (r < 0.9) c.files.push({ path: '../secret.bin', size: 6, xxh3: SECRET_XXH3 });
   else c[`extra${Math.floor(random() * 3)}`] = oddValue(random);
@@ -247,10 +279,13 @@ export async function fuzzManifests(
     const asText = Buffer.from(text).toString('utf8');
     const what = `manifest ${JSON.stringify(asText.slice(0, 300))}`;
     const runs: [string, (e: Engine) => Promise<unknown>][] = [
-      ['readState', async (e) => {
-        const res = await e.readState(state);
-        return { ...res, files: [...res.files.keys()].sort() };
-      }],
+      [
+        'readState',
+        async (e) => {
+          const res = await e.readState(state);
+          return { ...res, files: [...res.files.keys()].sort() };
+        },
+      ],
       ['verifyState', (e) => e.verifyState(state)],
       ['scanStates', (e) => e.scanStates(states, '*.state')],
     ];
@@ -259,15 +294,21 @@ export async function fuzzManifests(
       stats.cases++;
       if ('ok' in o) stats.results++;
       else stats.errors++;
-      if (!('ok' in o) && !CODES.has(o.code)) stats.failures.push(`${fn} [${eng.name}] on ${what}: ${o.code}: ${o.message}`);
+      if (!('ok' in o) && !CODES.has(o.code))
+        stats.failures.push(`${fn} [${eng.name}] on ${what}: ${o.code}: ${o.message}`);
       if ('ok' in o && fn !== 'scanStates' && escapes(asText)) {
         stats.failures.push(`${fn} [${eng.name}] accepted a manifest reaching outside the state: ${what}`);
       }
       if (twin) {
         const o2 = await outcomeOfAsync(() => run(twin));
-        const same = 'ok' in o ? 'ok' in o2 && isDeepStrictEqual(normalize(o.ok), normalize(o2.ok)) : 'code' in o2 && o2.code === o.code;
+        const same =
+          'ok' in o
+            ? 'ok' in o2 && isDeepStrictEqual(normalize(o.ok), normalize(o2.ok))
+            : 'code' in o2 && o2.code === o.code;
         if (!same) {
-          stats.failures.push(`${fn} on ${what}: ${eng.name} ${JSON.stringify(brief(o))} but ${twin.name} ${JSON.stringify(brief(o2))}`);
+          stats.failures.push(
+            `${fn} on ${what}: ${eng.name} ${JSON.stringify(brief(o))} but ${twin.name} ${JSON.stringify(brief(o2))}`,
+          );
         }
       }
     }

@@ -46,7 +46,13 @@ class Observations implements PersistentState {
   loadState() {}
 }
 
-async function commitTree(t: ExecutionContext, statesDir: string, name: string, createdAtNs: string, files: Record<string, string>) {
+async function commitTree(
+  t: ExecutionContext,
+  statesDir: string,
+  name: string,
+  createdAtNs: string,
+  files: Record<string, string>,
+) {
   const tmp = join(statesDir, `.pamiq-tmp-${name}`);
   for (const [rel, text] of Object.entries(files)) {
     mkdirSync(join(tmp, rel, '..'), { recursive: true });
@@ -87,7 +93,11 @@ test(`${backend}: an observation array mutated during the write phase never give
     mutating = false;
     await started;
     const report = await engine().verifyState(path);
-    t.deepEqual(report.problems, [], `round ${round}: the committed state verifies (${writes} mutations during the write)`);
+    t.deepEqual(
+      report.problems,
+      [],
+      `round ${round}: the committed state verifies (${writes} mutations during the write)`,
+    );
   }
 });
 
@@ -126,9 +136,15 @@ test(`${backend}: a one-bit flip anywhere in a committed manifest fails verifica
       writeFileSync(p, bad);
       const err = await engine()
         .verifyState(r.path)
-        .then(() => undefined, (e: unknown) => e);
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       if (err instanceof EngineError && (err.code === 'EBADMANIFEST' || err.code === 'ENEWERFORMAT')) refused++;
-      else t.fail(`byte ${i} bit ${bit} (${JSON.stringify(good.toString('latin1', Math.max(0, i - 8), i + 8))}) was accepted`);
+      else
+        t.fail(
+          `byte ${i} bit ${bit} (${JSON.stringify(good.toString('latin1', Math.max(0, i - 8), i + 8))}) was accepted`,
+        );
     }
   }
   t.is(refused, good.length * 8);
@@ -240,11 +256,15 @@ test(`${backend}: verify never follows a symlinked directory out of the state`, 
 test(`${backend}: saves, reads and verifies many files with the file-descriptor limit at 40`, (t) => {
   const statesDir = tmpDir(t);
   const child = join(here, 'fd-limit-child.ts');
-  const r = spawnSync('sh', ['-c', `ulimit -n 40 && exec "${process.execPath}" --import tsx "${child}" "${statesDir}"`], {
-    env: { ...process.env, PAMIQ_BACKEND: backend },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  const r = spawnSync(
+    'sh',
+    ['-c', `ulimit -n 40 && exec "${process.execPath}" --import tsx "${child}" "${statesDir}"`],
+    {
+      env: { ...process.env, PAMIQ_BACKEND: backend },
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
   t.is(r.status, 0, `child failed:\n${r.stdout}\n${r.stderr}`);
   t.regex(r.stdout, /^ok 300 files/m);
 });
@@ -253,8 +273,16 @@ test(`${backend}: a file name that is not UTF-8 fails a save with EBADENTRY`, as
   const statesDir = tmpDir(t);
   const tmp = join(statesDir, '.pamiq-tmp-u');
   mkdirSync(tmp);
-  writeFileSync(Buffer.concat([Buffer.from(tmp + '/bad-'), Buffer.from([0xff, 0xfe]), Buffer.from('.bin')]), 'x');
-  const req = { tmpDir: tmp, statesDir, name: 'u.state', known: {}, library: { name: 'x', version: '1' }, createdAtNs: '1', components: [] };
+  writeFileSync(Buffer.concat([Buffer.from(`${tmp}/bad-`), Buffer.from([0xff, 0xfe]), Buffer.from('.bin')]), 'x');
+  const req = {
+    tmpDir: tmp,
+    statesDir,
+    name: 'u.state',
+    known: {},
+    library: { name: 'x', version: '1' },
+    createdAtNs: '1',
+    components: [],
+  };
   const err = await t.throwsAsync(engine().commitState(req), { instanceOf: EngineError });
   t.is(err!.code, 'EBADENTRY');
   t.is(err!.message, `'${tmp}/bad-\ufffd\ufffd.bin': file name is not valid UTF-8`);

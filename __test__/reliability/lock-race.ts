@@ -123,7 +123,8 @@ export async function runLockRace(pairs: number, native = true): Promise<RaceRes
       b.send({ go: dir, at });
       const [ra, rb] = await Promise.all([a.next(), b.next()]);
       const holders = [ra, rb].filter((r) => r.held === true).length;
-      const p = (result.byPairing[label] ??= { pairs: 0, doubleHolders: 0 });
+      result.byPairing[label] ??= { pairs: 0, doubleHolders: 0 };
+      const p = result.byPairing[label];
       p.pairs++;
       if (holders === 2) {
         result.doubleHolders++;
@@ -133,7 +134,9 @@ export async function runLockRace(pairs: number, native = true): Promise<RaceRes
       a.send({ release: true });
       b.send({ release: true });
       await Promise.all([a.next(), b.next()]);
-      result.leftoverClaims += readdirSync(dir).filter((n) => n.startsWith('.pamiq.lock.') || n.startsWith('.pamiq-lock')).length;
+      result.leftoverClaims += readdirSync(dir).filter(
+        (n) => n.startsWith('.pamiq.lock.') || n.startsWith('.pamiq-lock'),
+      ).length;
       rmSync(dir, { recursive: true, force: true });
     }
   } finally {

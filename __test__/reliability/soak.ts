@@ -31,7 +31,8 @@ const threading = values.threading === 'worker' ? 'worker' : 'main';
 if (values.threading !== 'worker' && values.threading !== 'main') {
   throw new Error(`--threading must be 'main' or 'worker', got ${values.threading}`);
 }
-if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
+if (!Number.isInteger(rounds) || rounds < 1)
+  throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
 
 if (!process.env.PAMIQ_BACKEND) {
   // Run once per backend, each in its own process (the backend is chosen at import).

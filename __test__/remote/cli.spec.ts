@@ -20,7 +20,12 @@ const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 function pamiq(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const s = server();
   const child = spawn(process.execPath, ['--import=tsx', cli, ...args], {
-    env: { ...process.env, AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey, AWS_REGION: s.region },
+    env: {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: s.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s.secretAccessKey,
+      AWS_REGION: s.region,
+    },
   });
   let stdout = '';
   let stderr = '';
@@ -76,7 +81,9 @@ test('push, list, inspect, verify and pull through the CLI; verify names a corru
 
   // Corrupt one remote file: verify exits 1 and names it.
   const remote = new RemoteStore(config);
-  const keys = (await remote.client.send(new ListObjectsV2Command({ Bucket: config.bucket }))).Contents!.map((o) => o.Key!);
+  const keys = (await remote.client.send(new ListObjectsV2Command({ Bucket: config.bucket }))).Contents!.map(
+    (o) => o.Key!,
+  );
   const key = keys.find((k) => k.includes(olderName) && k.endsWith('/b/small.bin'))!;
   await remote.client.send(new PutObjectCommand({ Bucket: config.bucket, Key: key, Body: Buffer.from('tampered') }));
   const bad = await pamiq('states', 'verify', ...remoteArgs);

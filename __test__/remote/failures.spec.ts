@@ -19,7 +19,8 @@ import { blobStore, client, newBucket, remoteConfig, s3Test, useServer } from '.
 const test = s3Test(anyTest);
 const server = useServer(anyTest);
 
-const syncOf = (remote: RemoteStore, maxKeep?: number) => new RemoteSync(remote, { maxKeep, retryInitialMs: 50, retryMaxMs: 300 });
+const syncOf = (remote: RemoteStore, maxKeep?: number) =>
+  new RemoteSync(remote, { maxKeep, retryInitialMs: 50, retryMaxMs: 300 });
 
 const until = async (what: string, cond: () => boolean | Promise<boolean>, ms = 30_000) => {
   const end = Date.now() + ms;
@@ -29,56 +30,68 @@ const until = async (what: string, cond: () => boolean | Promise<boolean>, ms = 
   }
 };
 
-test.serial('a server killed mid-upload: the error is logged and retried, no half state is visible, the upload completes once it is back', async (t) => {
-  const s = server();
-  const config = await newBucket(s);
-  const remote = new RemoteStore(config);
-  const sync = syncOf(remote, 2);
-  const dir = tmpDir(t);
-  const { store } = blobStore(dir, 4, true);
-  const keeper = new LatestStatesKeeper({ statesDir: dir, maxKeep: 1 });
-  keeper.setRemovalGuard((p) => sync.isRemovable(p));
-  const logs = captureLogs();
-  try {
-    const first = await store.saveState();
-    sync.enqueue(first);
-    await sync.flush(30_000);
-    t.true(sync.isRemovable(first));
+test.serial(
+  'a server killed mid-upload: the error is logged and retried, no half state is visible, the upload completes once it is back',
+  async (t) => {
+    const s = server();
+    const config = await newBucket(s);
+    const remote = new RemoteStore(config);
+    const sync = syncOf(remote, 2);
+    const dir = tmpDir(t);
+    const { store } = blobStore(dir, 4, true);
+    const keeper = new LatestStatesKeeper({ statesDir: dir, maxKeep: 1 });
+    keeper.setRemovalGuard((p) => sync.isRemovable(p));
+    const logs = captureLogs();
+    try {
+      const first = await store.saveState();
+      sync.enqueue(first);
+      await sync.flush(30_000);
+      t.true(sync.isRemovable(first));
 
-    const second = await store.saveState();
-    const uploadStarted = until('the upload to start', () => existsSync(join(s.dataDir, config.bucket, 'states')));
-    sync.enqueue(second);
-    await uploadStarted;
-    await s.kill(); // mid-upload: some data files may be there, the marker is not
-    t.false(sync.isRemovable(second), 'not confirmed while the server is down');
-    await until('two failed attempts', () => sync.failures.length >= 2);
-    t.regex(logs.text(), /Uploading '.*' failed \(attempt \d\); the state stays local and the upload is retried in [\d.]+ s: .*unreachable/);
+      const second = await store.saveState();
+      const uploadStarted = until('the upload to start', () => existsSync(join(s.dataDir, config.bucket, 'states')));
+      sync.enqueue(second);
+      await uploadStarted;
+      await s.kill(); // mid-upload: some data files may be there, the marker is not
+      t.false(sync.isRemovable(second), 'not confirmed while the server is down');
+      await until('two failed attempts', () => sync.failures.length >= 2);
+      t.regex(
+        logs.text(),
+        /Uploading '.*' failed \(attempt \d\); the state stays local and the upload is retried in [\d.]+ s: .*unreachable/,
+      );
 
-    // The keeper keeps the unconfirmed newest-but-one state it would otherwise remove.
-    keeper.recordSaved(second);
-    const third = await store.saveState();
-    keeper.recordSaved(third);
-    sync.enqueue(third);
-    t.deepEqual(await keeper.cleanup(), [first], 'only the confirmed state is removed');
-    t.true(existsSync(second));
+      // The keeper keeps the unconfirmed newest-but-one state it would otherwise remove.
+      keeper.recordSaved(second);
+      const third = await store.saveState();
+      keeper.recordSaved(third);
+      sync.enqueue(third);
+      t.deepEqual(await keeper.cleanup(), [first], 'only the confirmed state is removed');
+      t.true(existsSync(second));
 
-    await s.start();
-    t.true(await sync.flush(30_000), 'everything is uploaded once the server is back');
-    const names = (await remote.list()).states.map((x) => x.name);
-    t.deepEqual(names, [second, third].map((p) => p.split('/').pop()), 'retention kept the 2 newest');
-    t.true(sync.isRemovable(second));
-    t.deepEqual(await keeper.cleanup(), [second]);
-  } finally {
-    logs.stop();
-    await sync.close(0);
-    await s.start(); // no-op when it runs
-  }
-});
+      await s.start();
+      t.true(await sync.flush(30_000), 'everything is uploaded once the server is back');
+      const names = (await remote.list()).states.map((x) => x.name);
+      t.deepEqual(
+        names,
+        [second, third].map((p) => p.split('/').pop()),
+        'retention kept the 2 newest',
+      );
+      t.true(sync.isRemovable(second));
+      t.deepEqual(await keeper.cleanup(), [second]);
+    } finally {
+      logs.stop();
+      await sync.close(0);
+      await s.start(); // no-op when it runs
+    }
+  },
+);
 
 test('wrong credentials: a clear error, retried, the state stays unconfirmed and nothing is written', async (t) => {
   const s = server();
   const good = await newBucket(s);
-  const remote = new RemoteStore(remoteConfig(s, good.bucket, { credentials: { accessKeyId: s.accessKeyId, secretAccessKey: 'wrong-secret' } }));
+  const remote = new RemoteStore(
+    remoteConfig(s, good.bucket, { credentials: { accessKeyId: s.accessKeyId, secretAccessKey: 'wrong-secret' } }),
+  );
   const sync = syncOf(remote);
   const { store } = blobStore(tmpDir(t), 6);
   const path = await store.saveState();
@@ -87,7 +100,10 @@ test('wrong credentials: a clear error, retried, the state stays unconfirmed and
   await until('two failed attempts', () => sync.failures.length >= 2);
   logs.stop();
   await sync.close(0);
-  t.regex(sync.failures[0]!.error.message, /credentials rejected by s3:\/\/.* \((SignatureDoesNotMatch|InvalidAccessKeyId|AccessDenied)\)/);
+  t.regex(
+    sync.failures[0]!.error.message,
+    /credentials rejected by s3:\/\/.* \((SignatureDoesNotMatch|InvalidAccessKeyId|AccessDenied)\)/,
+  );
   t.regex(logs.text(), /credentials rejected/);
   t.false(sync.isRemovable(path));
   t.deepEqual((await new RemoteStore(good).list()).states, []);
@@ -102,13 +118,19 @@ test('a missing bucket: named in the error, retried, and the upload completes on
   const path = await store.saveState();
   sync.enqueue(path);
   await until('a failed attempt', () => sync.failures.length >= 1);
-  t.regex(sync.failures[0]!.error.message, /bucket of s3:\/\/missing-\d+\/states\/run-1 .* does not exist \(NoSuchBucket\)/);
+  t.regex(
+    sync.failures[0]!.error.message,
+    /bucket of s3:\/\/missing-\d+\/states\/run-1 .* does not exist \(NoSuchBucket\)/,
+  );
   const c = client(s);
   await c.send(new CreateBucketCommand({ Bucket: bucket }));
   c.destroy();
   t.true(await sync.flush(30_000));
   await sync.close(0);
-  t.deepEqual((await remote.list()).states.map((x) => x.name), [path.split('/').pop()]);
+  t.deepEqual(
+    (await remote.list()).states.map((x) => x.name),
+    [path.split('/').pop()],
+  );
 });
 
 const canMount = process.getuid?.() === 0 && spawnSync('mount', ['--version']).status === 0;
@@ -140,7 +162,10 @@ const canMount = process.getuid?.() === 0 && spawnSync('mount', ['--version']).s
       t.is(spawnSync('mount', ['-o', 'remount,size=64m', data]).status, 0);
       t.true(await sync.flush(30_000), 'the upload completes once there is room');
       await sync.close(0);
-      t.deepEqual((await remote.list()).states.map((x) => x.name), [path.split('/').pop()]);
+      t.deepEqual(
+        (await remote.list()).states.map((x) => x.name),
+        [path.split('/').pop()],
+      );
     } finally {
       await full.dispose();
       spawnSync('umount', [data]);

@@ -56,7 +56,11 @@ export async function newBucket(s: S3ServerHandle, extra: Partial<RemoteConfig> 
   return remoteConfig(s, bucket, extra);
 }
 
-export function remoteConfig(s: S3ServerHandle, bucket: string, extra: Partial<RemoteConfig> = {}): ResolvedRemoteConfig {
+export function remoteConfig(
+  s: S3ServerHandle,
+  bucket: string,
+  extra: Partial<RemoteConfig> = {},
+): ResolvedRemoteConfig {
   return resolveRemoteConfig({
     bucket,
     prefix: 'states/run-1',

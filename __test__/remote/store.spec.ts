@@ -35,12 +35,18 @@ test(`a multi-file state goes up with CRC32C and comes back byte-identical and v
   t.is(keys.length, 1 + (await engine().verifyState(path)).manifest.files.length);
   // The marker is the manifest byte for byte; data keys carry a CRC32C.
   const marker = await remote.client.send(
-    new GetObjectCommand({ Bucket: remote.config.bucket, Key: `states/run-1/${name}/manifest.json`, ChecksumMode: 'ENABLED' }),
+    new GetObjectCommand({
+      Bucket: remote.config.bucket,
+      Key: `states/run-1/${name}/manifest.json`,
+      ChecksumMode: 'ENABLED',
+    }),
   );
   t.deepEqual(Buffer.from(await marker.Body!.transformToByteArray()), readFileSync(join(path, 'manifest.json')));
   t.truthy(marker.ChecksumCRC32C, 'the marker carries its CRC32C');
   const small = keys.find((k) => k.endsWith('/a/small.bin'))!;
-  const head = await remote.client.send(new GetObjectCommand({ Bucket: remote.config.bucket, Key: small, ChecksumMode: 'ENABLED' }));
+  const head = await remote.client.send(
+    new GetObjectCommand({ Bucket: remote.config.bucket, Key: small, ChecksumMode: 'ENABLED' }),
+  );
   t.truthy(head.ChecksumCRC32C, 'data files carry their CRC32C');
   await head.Body!.transformToByteArray();
 
@@ -48,7 +54,10 @@ test(`a multi-file state goes up with CRC32C and comes back byte-identical and v
   t.true((await remote.push(path)).alreadyThere);
 
   const listing = await remote.list();
-  t.deepEqual(listing.states.map((s) => s.name), [name]);
+  t.deepEqual(
+    listing.states.map((s) => s.name),
+    [name],
+  );
   t.is(listing.states[0]!.fileCount, 7);
 
   const dest = tmpDir(t);
@@ -81,7 +90,10 @@ test('a remote file changed behind our back fails the XXH3 verification and noth
   t.regex(err!.message, /b\/small\.bin: checksum/);
   t.deepEqual(readdirSync(dest), [], 'no state and no temporary directory');
   const problems = await remote.verify(name, dest);
-  t.deepEqual(problems.map((p) => [p.path, p.fault]), [['b/small.bin', 'checksum']]);
+  t.deepEqual(
+    problems.map((p) => [p.path, p.fault]),
+    [['b/small.bin', 'checksum']],
+  );
   // A file gone from the remote is named as missing.
   const gone = (await keysOf(remote)).find((k) => k.endsWith('/a/nested/deeper/file.bin'))!;
   await remote.client.send(new DeleteObjectCommand({ Bucket: remote.config.bucket, Key: gone }));
@@ -92,44 +104,56 @@ test('a remote file changed behind our back fails the XXH3 verification and noth
       ['b/small.bin', 'checksum'],
     ],
   );
-  await t.throwsAsync(remote.pull(name, dest), { instanceOf: RemoteStateCorruptError, message: /a\/nested\/deeper\/file\.bin: missing/ });
+  await t.throwsAsync(remote.pull(name, dest), {
+    instanceOf: RemoteStateCorruptError,
+    message: /a\/nested\/deeper\/file\.bin: missing/,
+  });
   t.deepEqual(readdirSync(dest), []);
 });
 
-test.serial('the manifest goes last: a server killed between the data and the marker leaves no remote state, and the retry completes it', async (t) => {
-  const s = server();
-  const config = await newBucket(s);
-  let killed = false;
-  const remote = new RemoteStore(config, {
-    hooks: {
-      async beforeMarker() {
-        if (killed) return;
-        killed = true;
-        await s.kill(); // SIGKILL after every data file was uploaded, before the marker
+test.serial(
+  'the manifest goes last: a server killed between the data and the marker leaves no remote state, and the retry completes it',
+  async (t) => {
+    const s = server();
+    const config = await newBucket(s);
+    let killed = false;
+    const remote = new RemoteStore(config, {
+      hooks: {
+        async beforeMarker() {
+          if (killed) return;
+          killed = true;
+          await s.kill(); // SIGKILL after every data file was uploaded, before the marker
+        },
       },
-    },
-  });
-  const { store } = blobStore(tmpDir(t), 5, true);
-  const path = await store.saveState();
-  const name = path.split('/').pop()!;
-  try {
-    const err = await t.throwsAsync(remote.push(path));
-    t.regex(err!.message, /unreachable/);
-    await s.start();
-    const listing = await remote.list();
-    t.deepEqual(listing.states, [], 'no state without its marker');
-    t.deepEqual(listing.incomplete.map((i) => i.name), [name]);
-    const pulled = await t.throwsAsync(remote.pull(name, tmpDir(t)));
-    t.regex(pulled!.message, /No state/);
+    });
+    const { store } = blobStore(tmpDir(t), 5, true);
+    const path = await store.saveState();
+    const name = path.split('/').pop()!;
+    try {
+      const err = await t.throwsAsync(remote.push(path));
+      t.regex(err!.message, /unreachable/);
+      await s.start();
+      const listing = await remote.list();
+      t.deepEqual(listing.states, [], 'no state without its marker');
+      t.deepEqual(
+        listing.incomplete.map((i) => i.name),
+        [name],
+      );
+      const pulled = await t.throwsAsync(remote.pull(name, tmpDir(t)));
+      t.regex(pulled!.message, /No state/);
 
-    const again = await remote.push(path);
-    t.false(again.alreadyThere);
-    t.deepEqual((await remote.list()).states.map((x) => x.name), [name]);
-    t.deepEqual((await engine().verifyState(await remote.pull(name, tmpDir(t)))).problems, []);
-  } finally {
-    await s.start(); // no-op when it runs
-  }
-});
+      const again = await remote.push(path);
+      t.false(again.alreadyThere);
+      t.deepEqual(
+        (await remote.list()).states.map((x) => x.name),
+        [name],
+      );
+      t.deepEqual((await engine().verifyState(await remote.pull(name, tmpDir(t)))).problems, []);
+    } finally {
+      await s.start(); // no-op when it runs
+    }
+  },
+);
 
 test('concurrent writers: two different states under one name never replace each other; the second takes the next name', async (t) => {
   const config = await newBucket(server());
@@ -188,9 +212,18 @@ test('retention keeps the newest states remotely, removes marker then files, and
   const names = paths.map((p) => p.split('/').pop()!);
   const removed = await remote.applyRetention(2, [names[0]!]);
   t.deepEqual(removed, [names[1]]);
-  t.deepEqual((await remote.list()).states.map((s) => s.name), [names[0], names[2], names[3]]);
-  t.false((await keysOf(remote)).some((k) => k.includes(names[1]!)), 'no file of a removed state is left');
+  t.deepEqual(
+    (await remote.list()).states.map((s) => s.name),
+    [names[0], names[2], names[3]],
+  );
+  t.false(
+    (await keysOf(remote)).some((k) => k.includes(names[1]!)),
+    'no file of a removed state is left',
+  );
   t.deepEqual(await remote.applyRetention(1), [names[0], names[2]]);
-  t.deepEqual((await remote.list()).states.map((s) => s.name), [names[3]]);
+  t.deepEqual(
+    (await remote.list()).states.map((s) => s.name),
+    [names[3]],
+  );
   t.true(existsSync(paths[0]!), 'local states are untouched');
 });

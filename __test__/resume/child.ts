@@ -83,7 +83,12 @@ async function build(kind: string) {
       build: () =>
         tf.sequential({
           layers: [
-            tf.layers.dense({ inputShape: [WIDTH], units: 6, activation: 'tanh', kernelInitializer: tf.initializers.randomNormal({ seed: globalRandom().int(1e6) }) }),
+            tf.layers.dense({
+              inputShape: [WIDTH],
+              units: 6,
+              activation: 'tanh',
+              kernelInitializer: tf.initializers.randomNormal({ seed: globalRandom().int(1e6) }),
+            }),
             tf.layers.dense({ units: 1 }),
           ],
         }),
@@ -98,8 +103,14 @@ async function build(kind: string) {
         const batch = StepTrainer.prototype.batch.call(this as never) as Item[];
         const x = new Float32Array(batch.flatMap((b) => [...b.x]));
         const y = new Float32Array(batch.map((b) => b.y));
-        this.minimize('adam', m, () =>
-          tf.losses.meanSquaredError(tf.tensor2d(y, [batch.length, 1]), m.forward(tf.tensor2d(x, [batch.length, WIDTH])) as never) as never,
+        this.minimize(
+          'adam',
+          m,
+          () =>
+            tf.losses.meanSquaredError(
+              tf.tensor2d(y, [batch.length, 1]),
+              m.forward(tf.tensor2d(x, [batch.length, WIDTH])) as never,
+            ) as never,
         );
       }
       override async saveState(path: string) {
@@ -121,7 +132,12 @@ async function build(kind: string) {
   trainer.buffer = buffer;
   const clock = new TimeController();
   const system = wireSystem(
-    { interaction: new Interaction(new Idle(), new Zero()), models: { model }, buffers: { replay: buffer }, trainers: { fit: trainer } },
+    {
+      interaction: new Interaction(new Idle(), new Zero()),
+      models: { model },
+      buffers: { replay: buffer },
+      trainers: { fit: trainer },
+    },
     { statesDir: process.argv[4]! },
     clock,
   );

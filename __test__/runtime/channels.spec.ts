@@ -22,8 +22,16 @@ test('records of numbers and equal typed arrays travel as transferable columns a
 });
 
 test('a batch travels in the record-batch form of the buffer files: the same keys, kinds, widths and columns', (t) => {
-  const items = Array.from({ length: 5 }, (_, i) => ({ step: i, reward: i / 4, done: i === 4, obs: Uint8Array.of(i, i + 1, i + 2) }));
-  const { batch, transfer } = packBatch(items, items.map((_, i) => i));
+  const items = Array.from({ length: 5 }, (_, i) => ({
+    step: i,
+    reward: i / 4,
+    done: i === 4,
+    obs: Uint8Array.of(i, i + 1, i + 2),
+  }));
+  const { batch, transfer } = packBatch(
+    items,
+    items.map((_, i) => i),
+  );
   if (batch.form !== 'records') return t.fail('expected the records form');
   const saved = encodeRecords(items)!;
   t.deepEqual([batch.batch.keys, batch.batch.kinds, batch.batch.widths], [saved.keys, saved.kinds, saved.widths]);
@@ -40,12 +48,22 @@ test('a batch travels in the record-batch form of the buffer files: the same key
 test('anything else travels as the items: Buffers, mixed shapes, shared memory', (t) => {
   const shared = new Float32Array(new SharedArrayBuffer(8));
   for (const items of [[{ b: Buffer.from('ab') }], [{ a: 1 }, { a: 1, b: 2 }], [{ s: shared }], [{ a: 'x' }]]) {
-    t.is(packBatch(items, items.map(() => 0)).batch.form, 'items', JSON.stringify(items));
+    t.is(
+      packBatch(
+        items,
+        items.map(() => 0),
+      ).batch.form,
+      'items',
+      JSON.stringify(items),
+    );
   }
 });
 
 test('parameter layouts refuse what is not a typed array, and a publish that changed shape', (t) => {
-  t.throws(() => layoutOf('m', { w: [1, 2] as never }), { instanceOf: TypeError, message: /Model 'm': parameter 'w' must be a typed array \(Int8Array, .*Float32Array.*\), got Array/ });
+  t.throws(() => layoutOf('m', { w: [1, 2] as never }), {
+    instanceOf: TypeError,
+    message: /Model 'm': parameter 'w' must be a typed array \(Int8Array, .*Float32Array.*\), got Array/,
+  });
   const params = { w: new Float32Array(3), b: new Int32Array(1) };
   const layout = layoutOf('m', params);
   const sab = allocateParameters(layout);

@@ -26,7 +26,10 @@ import { probeInteraction } from './fixtures/interaction.js';
 const TRAINING = new URL('./fixtures/training.ts', import.meta.url);
 const here = fileURLToPath(new URL('.', import.meta.url));
 
-const states = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.state')).sort();
+const states = (dir: string) =>
+  readdirSync(dir)
+    .filter((n) => n.endsWith('.state'))
+    .sort();
 
 async function until(cond: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -52,7 +55,7 @@ test.serial('worker mode: the agent keeps stepping while train() runs (fails if 
   t.true(agent.stepsDuringTraining > 0, `steps during training: ${agent.stepsDuringTraining} of ${agent.steps}`);
 });
 
-test.serial("main mode: the same probe sees no step during train() (the loops take turns)", async (t) => {
+test.serial('main mode: the same probe sees no step during train() (the loops take turns)', async (t) => {
   const shared = new SharedArrayBuffer(8);
   const { agent, interaction } = probeInteraction(shared);
   const run = launch({
@@ -301,42 +304,55 @@ const distBuilt = (() => {
     child.stderr.on('data', (d) => (err += d));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     t.is(code, 0, err.slice(-3000));
-    const result = JSON.parse(out.trim().split('\n').pop()!) as { threading: string; final: string; execArgv: string[] };
+    const result = JSON.parse(out.trim().split('\n').pop()!) as {
+      threading: string;
+      final: string;
+      execArgv: string[];
+    };
     t.is(result.threading, 'worker');
     t.deepEqual(result.execArgv, []);
     t.is(states(dir).length, 1);
   },
 );
 
-test.serial('an inference-thread-only model stays on the main thread: used by the agent, saved and loaded there', async (t) => {
-  const dir = tmpDir(t);
-  const { agent, interaction } = probeInteraction();
-  const run = launch({
-    interaction,
-    training: TRAINING,
-    trainingOptions: { fixed: [3, 4] },
-    config: { statesDir: dir, handleSignals: false },
-  });
-  await until(() => agent.steps >= 3, 'three steps');
-  const fixed = agent.getInferenceModel<LinearInferenceModel>('fixed');
-  t.is(fixed.infer(Float32Array.of(1, 1)), 7);
-  run.system.shutdown();
-  const first = await run;
-  t.deepEqual([...(await readMsgpack<{ weights: Float32Array }>(join(first.finalStatePath!, 'models', 'fixed.msgpack'))).weights], [3, 4]);
+test.serial(
+  'an inference-thread-only model stays on the main thread: used by the agent, saved and loaded there',
+  async (t) => {
+    const dir = tmpDir(t);
+    const { agent, interaction } = probeInteraction();
+    const run = launch({
+      interaction,
+      training: TRAINING,
+      trainingOptions: { fixed: [3, 4] },
+      config: { statesDir: dir, handleSignals: false },
+    });
+    await until(() => agent.steps >= 3, 'three steps');
+    const fixed = agent.getInferenceModel<LinearInferenceModel>('fixed');
+    t.is(fixed.infer(Float32Array.of(1, 1)), 7);
+    run.system.shutdown();
+    const first = await run;
+    t.deepEqual(
+      [
+        ...(await readMsgpack<{ weights: Float32Array }>(join(first.finalStatePath!, 'models', 'fixed.msgpack')))
+          .weights,
+      ],
+      [3, 4],
+    );
 
-  // Loaded on the main thread: a state with other weights wins over the factory's.
-  const second = probeInteraction();
-  const resumed = launch({
-    interaction: second.interaction,
-    training: TRAINING,
-    trainingOptions: { fixed: [0, 0] },
-    config: { statesDir: dir, handleSignals: false, savedStatePath: first.finalStatePath },
-  });
-  await until(() => second.agent.steps >= 1, 'a step');
-  t.is(second.agent.getInferenceModel<LinearInferenceModel>('fixed').infer(Float32Array.of(1, 1)), 7);
-  resumed.system.shutdown();
-  await resumed;
-});
+    // Loaded on the main thread: a state with other weights wins over the factory's.
+    const second = probeInteraction();
+    const resumed = launch({
+      interaction: second.interaction,
+      training: TRAINING,
+      trainingOptions: { fixed: [0, 0] },
+      config: { statesDir: dir, handleSignals: false, savedStatePath: first.finalStatePath },
+    });
+    await until(() => second.agent.steps >= 1, 'a step');
+    t.is(second.agent.getInferenceModel<LinearInferenceModel>('fixed').infer(Float32Array.of(1, 1)), 7);
+    resumed.system.shutdown();
+    await resumed;
+  },
+);
 
 test.serial("snapshot() from a worker's component: its directory is copied into the state and verified", async (t) => {
   const dir = tmpDir(t);

@@ -1,5 +1,14 @@
 import test from 'ava';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { engine, nativeEngine, typescriptEngine } from '../../src/backend/select.js';
 import { EngineError } from '../../src/backend/types.js';
@@ -30,7 +39,7 @@ function treeOf(root: string): Map<string, Buffer> {
     for (const name of readdirSync(dir)) {
       const p = join(dir, name);
       if (statSync(p).isDirectory()) {
-        out.set(relative(root, p) + '/', Buffer.alloc(0));
+        out.set(`${relative(root, p)}/`, Buffer.alloc(0));
         walk(p);
       } else out.set(relative(root, p), readFileSync(p));
     }
@@ -80,26 +89,29 @@ test('a component directory goes into the state, is hashed into the manifest and
 });
 
 const native = nativeEngine();
-(native ? test : test.skip)(`the listing and digests are the same on both backends, and so are the copied files${native ? '' : ` [skipped: ${nativeSkipReason}]`}`, async (t) => {
-  if (!native) return;
-  const root = tmpDir(t);
-  const src = join(root, 'src');
-  makeTree(src, 25, 7);
-  const results = [];
-  for (const [name, e] of [
-    ['native', native],
-    ['ts', typescriptEngine()],
-  ] as const) {
-    const dest = join(root, name);
-    const listing = await e.snapshotClone(src, dest);
-    const digests = await e.snapshotCopy(src, dest, listing);
-    results.push({ listing, digests, tree: treeOf(dest) });
-  }
-  t.deepEqual(results[0]!.listing, results[1]!.listing);
-  t.deepEqual(results[0]!.digests, results[1]!.digests);
-  t.deepEqual(results[0]!.tree, results[1]!.tree);
-  t.deepEqual(results[0]!.tree, treeOf(src));
-});
+(native ? test : test.skip)(
+  `the listing and digests are the same on both backends, and so are the copied files${native ? '' : ` [skipped: ${nativeSkipReason}]`}`,
+  async (t) => {
+    if (!native) return;
+    const root = tmpDir(t);
+    const src = join(root, 'src');
+    makeTree(src, 25, 7);
+    const results = [];
+    for (const [name, e] of [
+      ['native', native],
+      ['ts', typescriptEngine()],
+    ] as const) {
+      const dest = join(root, name);
+      const listing = await e.snapshotClone(src, dest);
+      const digests = await e.snapshotCopy(src, dest, listing);
+      results.push({ listing, digests, tree: treeOf(dest) });
+    }
+    t.deepEqual(results[0]!.listing, results[1]!.listing);
+    t.deepEqual(results[0]!.digests, results[1]!.digests);
+    t.deepEqual(results[0]!.tree, results[1]!.tree);
+    t.deepEqual(results[0]!.tree, treeOf(src));
+  },
+);
 
 test('files written after the pause: new ones are left out; a rewritten one fails the save unless cloned or copied in the pause', async (t) => {
   const root = tmpDir(t);
@@ -135,7 +147,8 @@ test('bad sources and destinations are refused with distinct codes', async (t) =
   const root = tmpDir(t);
   const src = join(root, 'src');
   makeTree(src, 3);
-  const code = async (p: Promise<unknown>) => ((await t.throwsAsync(p, { instanceOf: EngineError })) as EngineError).code;
+  const code = async (p: Promise<unknown>) =>
+    ((await t.throwsAsync(p, { instanceOf: EngineError })) as EngineError).code;
   t.is(await code(snapshot(join(root, 'missing'), join(root, 'a'))), 'ENOENT');
   t.is(await code(snapshot(join(src, 'd0', 'f0.bin'), join(root, 'b'))), 'EINVAL');
   t.is(await code(snapshot(src, join(src, 'inside'))), 'EINVAL');

@@ -1,5 +1,14 @@
 import test from 'ava';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { StateStore } from '../../src/state/store.js';
 import { LatestStatesKeeper, StatesKeeper } from '../../src/state/keeper.js';
@@ -17,17 +26,28 @@ async function makeStates(dir: string, n: number): Promise<string[]> {
   return paths;
 }
 
-const states = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.state')).sort();
+const states = (dir: string) =>
+  readdirSync(dir)
+    .filter((n) => n.endsWith('.state'))
+    .sort();
 
 test('removes the oldest states beyond maxKeep, ordered by creation time and not by mtime', async (t) => {
   const dir = tmpDir(t);
   const paths = await makeStates(dir, 5);
   // Reverse the mtimes: the oldest state now looks newest to an mtime-based keeper.
-  paths.forEach((p, i) => utimesSync(p, new Date(), new Date(Date.now() - i * 3_600_000)));
+  paths.forEach((p, i) => {
+    utimesSync(p, new Date(), new Date(Date.now() - i * 3_600_000));
+  });
   const keeper = new LatestStatesKeeper({ statesDir: dir, maxKeep: 3 });
   const removed = await keeper.cleanup();
   t.deepEqual(removed, paths.slice(0, 2));
-  t.deepEqual(states(dir), paths.slice(2).map((p) => basename(p)).sort());
+  t.deepEqual(
+    states(dir),
+    paths
+      .slice(2)
+      .map((p) => basename(p))
+      .sort(),
+  );
 });
 
 test('ignores directories without a valid manifest and never lets them displace a valid state', async (t) => {
@@ -91,7 +111,9 @@ test('rejects maxKeep below 1 and an empty pattern', (t) => {
   for (const maxKeep of [0, -1, 1.5, Number.NaN]) {
     t.throws(() => new LatestStatesKeeper({ statesDir: 'x', maxKeep }), { instanceOf: RangeError, message: /maxKeep/ });
   }
-  t.throws(() => new LatestStatesKeeper({ statesDir: 'x', maxKeep: 1, stateNamePattern: '' }), { message: /stateNamePattern/ });
+  t.throws(() => new LatestStatesKeeper({ statesDir: 'x', maxKeep: 1, stateNamePattern: '' }), {
+    message: /stateNamePattern/,
+  });
 });
 
 test('scans the directory at cleanup, not at construction', async (t) => {
@@ -129,7 +151,9 @@ test('a keeper written like the guide’s SizeBasedStatesKeeper works', async (t
     }
   }
   const paths = await makeStates(dir, 4);
-  paths.forEach((p, i) => utimesSync(p, new Date(), new Date(1_700_000_000_000 + i * 1000)));
+  paths.forEach((p, i) => {
+    utimesSync(p, new Date(), new Date(1_700_000_000_000 + i * 1000));
+  });
   const oneState = (await scanStates(dir)).entries[0]!.size!;
   const keeper = new SizeBasedStatesKeeper(dir, oneState * 2);
   for (const p of paths) keeper.recordSaved(p);
@@ -150,41 +174,47 @@ test('removal is crash-safe: the state leaves the pattern before its files are d
   t.true(statSync(paths[1]!).isDirectory());
 });
 
-const escape = (p: string) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (p: string) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-test.serial('cleanup removes only states inside the keeper’s directory: statesDir, "", "..", outside paths and symlinks are refused', async (t) => {
-  const root = tmpDir(t);
-  const dir = join(root, 'states');
-  const paths = await makeStates(dir, 3);
-  const outside = join(root, 'outside');
-  await makeStates(outside, 1);
-  mkdirSync(join(root, 'work'));
-  writeFileSync(join(root, 'work', 'unrelated.txt'), 'keep');
-  mkdirSync(join(dir, 'notes'));
-  writeFileSync(join(dir, 'notes', 'todo.txt'), 'keep');
-  symlinkSync(outside, join(dir, 'link.state'));
-  const cwd = process.cwd();
-  process.chdir(join(root, 'work'));
-  t.teardown(() => process.chdir(cwd));
-  class Hostile extends StatesKeeper {
-    readonly statesDir = dir;
-    override selectRemovalStates() {
-      return [dir, '', '..', '../..', outside, join(outside, '..'), join(dir, 'link.state', 'x'), join(dir, 'notes')];
+test.serial(
+  'cleanup removes only states inside the keeper’s directory: statesDir, "", "..", outside paths and symlinks are refused',
+  async (t) => {
+    const root = tmpDir(t);
+    const dir = join(root, 'states');
+    const paths = await makeStates(dir, 3);
+    const outside = join(root, 'outside');
+    await makeStates(outside, 1);
+    mkdirSync(join(root, 'work'));
+    writeFileSync(join(root, 'work', 'unrelated.txt'), 'keep');
+    mkdirSync(join(dir, 'notes'));
+    writeFileSync(join(dir, 'notes', 'todo.txt'), 'keep');
+    symlinkSync(outside, join(dir, 'link.state'));
+    const cwd = process.cwd();
+    process.chdir(join(root, 'work'));
+    t.teardown(() => process.chdir(cwd));
+    class Hostile extends StatesKeeper {
+      readonly statesDir = dir;
+      override selectRemovalStates() {
+        return [dir, '', '..', '../..', outside, join(outside, '..'), join(dir, 'link.state', 'x'), join(dir, 'notes')];
+      }
     }
-  }
-  const logs = captureLogs();
-  const removed = await new Hostile().cleanup();
-  logs.stop();
-  t.deepEqual(removed, []);
-  for (const p of paths) t.true(existsSync(join(p, 'manifest.json')), p);
-  t.is(readFileSync(join(root, 'work', 'unrelated.txt'), 'utf8'), 'keep');
-  t.is(readFileSync(join(dir, 'notes', 'todo.txt'), 'utf8'), 'keep');
-  t.true(existsSync(outside));
-  t.regex(logs.text(), new RegExp(`Refusing to remove '${escape(dir)}': it is the states directory itself`));
-  t.regex(logs.text(), new RegExp(`Refusing to remove '${escape(outside)}': it is not a state inside`));
-  t.regex(logs.text(), new RegExp(`Refusing to remove '${escape(join(root, 'work'))}': it is not a state inside`));
-  t.regex(logs.text(), new RegExp(`Refusing to remove '${escape(join(dir, 'notes'))}': it has no manifest`));
-});
+    const logs = captureLogs();
+    const removed = await new Hostile().cleanup();
+    logs.stop();
+    t.deepEqual(removed, []);
+    for (const p of paths) t.true(existsSync(join(p, 'manifest.json')), p);
+    t.is(readFileSync(join(root, 'work', 'unrelated.txt'), 'utf8'), 'keep');
+    t.is(readFileSync(join(dir, 'notes', 'todo.txt'), 'utf8'), 'keep');
+    t.true(existsSync(outside));
+    t.regex(logs.text(), new RegExp(`Refusing to remove '${escapeRegExp(dir)}': it is the states directory itself`));
+    t.regex(logs.text(), new RegExp(`Refusing to remove '${escapeRegExp(outside)}': it is not a state inside`));
+    t.regex(
+      logs.text(),
+      new RegExp(`Refusing to remove '${escapeRegExp(join(root, 'work'))}': it is not a state inside`),
+    );
+    t.regex(logs.text(), new RegExp(`Refusing to remove '${escapeRegExp(join(dir, 'notes'))}': it has no manifest`));
+  },
+);
 
 test('a keeper that does not say which directory it keeps removes nothing, with the reason', async (t) => {
   const dir = tmpDir(t);
@@ -246,8 +276,14 @@ test.serial('a cleanup scans the directory once and verifies each state once', a
   const e = engine();
   const calls = { scan: 0, verify: [] as string[] };
   const { scanStates: scan, verifyState: verify } = e;
-  (e as { scanStates: typeof scan }).scanStates = (d, p) => (calls.scan++, scan.call(e, d, p));
-  (e as { verifyState: typeof verify }).verifyState = (d) => (calls.verify.push(d), verify.call(e, d));
+  (e as { scanStates: typeof scan }).scanStates = (d, p) => {
+    calls.scan++;
+    return scan.call(e, d, p);
+  };
+  (e as { verifyState: typeof verify }).verifyState = (d) => {
+    calls.verify.push(d);
+    return verify.call(e, d);
+  };
   t.teardown(() => Object.assign(e, { scanStates: scan, verifyState: verify }));
   const keeper = new LatestStatesKeeper({ statesDir: dir, maxKeep: 2 });
   t.deepEqual(await keeper.cleanup(), paths.slice(0, 3));

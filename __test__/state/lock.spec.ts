@@ -20,7 +20,10 @@ const linux = process.platform === 'linux';
 
 function identity(): { bootId?: string; pidNs?: string } {
   if (!linux) return {};
-  return { bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(), pidNs: readlinkSync('/proc/self/ns/pid') };
+  return {
+    bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
+    pidNs: readlinkSync('/proc/self/ns/pid'),
+  };
 }
 
 test('a second process cannot take a states directory in use and is told the holder’s pid', async (t) => {
@@ -38,7 +41,10 @@ test('the lock of a killed process is taken over with a warning, and release rem
   const logs = captureLogs();
   const lock = StatesDirLock.acquire(dir);
   logs.stop();
-  t.regex(logs.text(), new RegExp(`Taking over the lock of '.*' left by process ${holderPid}, which .*no longer running`));
+  t.regex(
+    logs.text(),
+    new RegExp(`Taking over the lock of '.*' left by process ${holderPid}, which .*no longer running`),
+  );
   t.deepEqual(claims(dir), [lock.path.slice(dir.length + 1)]);
   lock.release();
   lock.release();
@@ -53,29 +59,42 @@ test('one process cannot hold the same states directory twice', (t) => {
   t.is(err!.holderPid, process.pid);
 });
 
-(linux ? test : test.skip)('a claim whose pid now belongs to another live process is taken over (pid reuse is told by /proc: Linux only)', async (t) => {
-  const dir = tmpDir(t);
-  // A live process that is not the claim's writer: the claim names its pid with another start time.
-  const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
-  t.teardown(() => other.kill('SIGKILL'));
-  await new Promise((r) => other.once('spawn', r));
-  const claim = { pid: other.pid, host: hostname(), since: 'earlier', osLock: false, ...identity(), startTicks: '1' };
-  writeFileSync(join(dir, `${CLAIM_PREFIX}000000000000001-${other.pid}-reused`), JSON.stringify(claim));
-  // A claim written under an OS lock whose lock is free: its holder is gone whatever its pid is now.
-  const osClaim = { pid: other.pid, host: hostname(), since: 'earlier', osLock: true, ...identity(), startTicks: '1' };
-  writeFileSync(join(dir, `${CLAIM_PREFIX}000000000000002-${other.pid}-os`), JSON.stringify(osClaim));
-  const logs = captureLogs();
-  const lock = StatesDirLock.acquire(dir);
-  logs.stop();
-  t.regex(logs.text(), /its pid now belongs to another process|released its OS lock/);
-  t.deepEqual(claims(dir), [lock.path.slice(dir.length + 1)]);
-  lock.release();
-});
+(linux ? test : test.skip)(
+  'a claim whose pid now belongs to another live process is taken over (pid reuse is told by /proc: Linux only)',
+  async (t) => {
+    const dir = tmpDir(t);
+    // A live process that is not the claim's writer: the claim names its pid with another start time.
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    t.teardown(() => other.kill('SIGKILL'));
+    await new Promise((r) => other.once('spawn', r));
+    const claim = { pid: other.pid, host: hostname(), since: 'earlier', osLock: false, ...identity(), startTicks: '1' };
+    writeFileSync(join(dir, `${CLAIM_PREFIX}000000000000001-${other.pid}-reused`), JSON.stringify(claim));
+    // A claim written under an OS lock whose lock is free: its holder is gone whatever its pid is now.
+    const osClaim = {
+      pid: other.pid,
+      host: hostname(),
+      since: 'earlier',
+      osLock: true,
+      ...identity(),
+      startTicks: '1',
+    };
+    writeFileSync(join(dir, `${CLAIM_PREFIX}000000000000002-${other.pid}-os`), JSON.stringify(osClaim));
+    const logs = captureLogs();
+    const lock = StatesDirLock.acquire(dir);
+    logs.stop();
+    t.regex(logs.text(), /its pid now belongs to another process|released its OS lock/);
+    t.deepEqual(claims(dir), [lock.path.slice(dir.length + 1)]);
+    lock.release();
+  },
+);
 
 test('a claim from another host is never taken over, and the error says which file to delete', (t) => {
   const dir = tmpDir(t);
   const name = `${CLAIM_PREFIX}000000000000001-4242-elsewhere`;
-  writeFileSync(join(dir, name), JSON.stringify({ pid: 4242, host: 'some-other-host', since: 'earlier', osLock: false }));
+  writeFileSync(
+    join(dir, name),
+    JSON.stringify({ pid: 4242, host: 'some-other-host', since: 'earlier', osLock: false }),
+  );
   const err = t.throws(() => StatesDirLock.acquire(dir), { instanceOf: StatesDirLockedError });
   t.is(err!.holderPid, 4242);
   t.true(err!.message.includes("host 'some-other-host'"), err!.message);
@@ -135,12 +154,15 @@ test('the claim is held under an OS lock on the native backend and probed as suc
   t.true(existsSync(path), 'release leaves the name to the caller');
 });
 
-test.serial('20 simultaneous pairs of processes (native, twin and mixed; some over a stale claim): never two holders', async (t) => {
-  t.timeout(180_000);
-  const r = await runLockRace(20, engine().name === 'native');
-  t.log(JSON.stringify({ ...r, byPairing: undefined }));
-  t.is(r.doubleHolders, 0);
-  t.is(r.leftoverClaims, 0);
-  t.is(r.oneHolder + r.noHolder, 20);
-  t.true(r.oneHolder > 0, 'someone gets the lock');
-});
+test.serial(
+  '20 simultaneous pairs of processes (native, twin and mixed; some over a stale claim): never two holders',
+  async (t) => {
+    t.timeout(180_000);
+    const r = await runLockRace(20, engine().name === 'native');
+    t.log(JSON.stringify({ ...r, byPairing: undefined }));
+    t.is(r.doubleHolders, 0);
+    t.is(r.leftoverClaims, 0);
+    t.is(r.oneHolder + r.noHolder, 20);
+    t.true(r.oneHolder > 0, 'someone gets the lock');
+  },
+);

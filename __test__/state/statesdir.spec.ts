@@ -22,12 +22,18 @@ test('resolveStatesDir: a relative path against the working directory, an absolu
 });
 
 test('resolveStatesDir refuses an empty or non-string statesDir, naming it', (t) => {
-  t.throws(() => resolveStatesDir(''), { instanceOf: TypeError, message: 'statesDir must be a non-empty path, got an empty string' });
+  t.throws(() => resolveStatesDir(''), {
+    instanceOf: TypeError,
+    message: 'statesDir must be a non-empty path, got an empty string',
+  });
   t.throws(() => resolveStatesDir(undefined as unknown as string), {
     instanceOf: TypeError,
     message: 'statesDir must be a non-empty path, got undefined',
   });
-  t.throws(() => new StateStore({ statesDir: '' }), { instanceOf: TypeError, message: /statesDir must be a non-empty path/ });
+  t.throws(() => new StateStore({ statesDir: '' }), {
+    instanceOf: TypeError,
+    message: /statesDir must be a non-empty path/,
+  });
   const err = t.throws(() => resolveLaunchConfig({ statesDir: '' }), { instanceOf: LaunchConfigError });
   t.deepEqual(err.problems, ['statesDir must be a non-empty path, got an empty string']);
 });
@@ -55,8 +61,12 @@ test('the store, the keepers, the lock and launch config all name a relative sta
     lock = StatesDirLock.acquire('states');
     t.is(dirname(lock.path), expected);
     const keeper = new LatestStatesKeeper({ statesDir: 'elsewhere', maxKeep: 1 });
-    const err = t.throws(() => resolveLaunchConfig({ statesDir: 'states', statesKeeper: keeper }), { instanceOf: LaunchConfigError });
-    t.deepEqual(err.problems, [`statesKeeper watches '${join(here, 'elsewhere')}' but states are written to '${expected}'`]);
+    const err = t.throws(() => resolveLaunchConfig({ statesDir: 'states', statesKeeper: keeper }), {
+      instanceOf: LaunchConfigError,
+    });
+    t.deepEqual(err.problems, [
+      `statesKeeper watches '${join(here, 'elsewhere')}' but states are written to '${expected}'`,
+    ]);
   } finally {
     lock?.release();
     process.chdir(cwd);
@@ -74,9 +84,13 @@ const straceWorks = probe.status === 0;
     const dir = join(root, 'a', 'states');
     const log = join(tmpDir(t), 'strace.log');
     const script = `const { ensureStatesDir } = await import(${JSON.stringify(module)}); ensureStatesDir(${JSON.stringify(dir)});`;
-    const r = spawnSync('strace', ['-f', '-qq', '-e', 'trace=openat,fsync', '-o', log, process.execPath, '--import=tsx', '-e', script], {
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      'strace',
+      ['-f', '-qq', '-e', 'trace=openat,fsync', '-o', log, process.execPath, '--import=tsx', '-e', script],
+      {
+        encoding: 'utf8',
+      },
+    );
     t.is(r.status, 0, r.stderr);
     t.true(existsSync(dir));
     const lines = readFileSync(log, 'utf8').split('\n');

@@ -41,8 +41,12 @@ test('the constructor fails with the file system error when statesDir is a file'
 });
 
 test('refuses an invalid state name format when constructed', (t) => {
-  t.throws(() => new StateStore({ statesDir: tmpDir(t), stateNameFormat: '%Q.state' }), { message: /unknown token %Q/ });
-  t.throws(() => new StateStore({ statesDir: tmpDir(t), stateNameFormat: 'a/%Y.state' }), { message: /one non-empty path segment/ });
+  t.throws(() => new StateStore({ statesDir: tmpDir(t), stateNameFormat: '%Q.state' }), {
+    message: /unknown token %Q/,
+  });
+  t.throws(() => new StateStore({ statesDir: tmpDir(t), stateNameFormat: 'a/%Y.state' }), {
+    message: /one non-empty path segment/,
+  });
 });
 
 test('saves every component under <state>/<name> with the manifest and a UTC name', async (t) => {
@@ -82,10 +86,11 @@ test('stages built-in files during the capture and writes them only at commit', 
   const store = new StateStore({ statesDir: dir });
   let produced = 0;
   store.register('lazy', {
-    saveState: (p: string) => stageFile(join(p, 'blob.bin'), () => {
-      produced++;
-      return [new Float32Array([1, 2, 3])];
-    }),
+    saveState: (p: string) =>
+      stageFile(join(p, 'blob.bin'), () => {
+        produced++;
+        return [new Float32Array([1, 2, 3])];
+      }),
     loadState: () => undefined,
   });
   const pending = await store.capture();
@@ -94,7 +99,10 @@ test('stages built-in files during the capture and writes them only at commit', 
   const path = await pending.commit();
   t.is(produced, 1);
   const bytes = readFileSync(join(path, 'lazy', 'blob.bin'));
-  t.deepEqual([...new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))], [1, 2, 3]);
+  t.deepEqual(
+    [...new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))],
+    [1, 2, 3],
+  );
 });
 
 test('leaves nothing behind when a component throws during the capture', async (t) => {
@@ -127,9 +135,10 @@ test('reports a producer failure with the file it was writing and removes the te
   const dir = tmpDir(t);
   const store = new StateStore({ statesDir: dir });
   store.register('p', {
-    saveState: (p: string) => stageFile(join(p, 'x.bin'), () => {
-      throw new Error('cannot encode');
-    }),
+    saveState: (p: string) =>
+      stageFile(join(p, 'x.bin'), () => {
+        throw new Error('cannot encode');
+      }),
     loadState: () => undefined,
   });
   const err = await t.throwsAsync(store.saveState(), { instanceOf: SaveError });

@@ -1,6 +1,6 @@
 /** A small MLP regression with seeded initializers and a deterministic data stream, for the tfjs specs. */
 import * as tf from '@tensorflow/tfjs';
-import { TfjsModel, TfjsTrainer } from '../../src/tfjs/index.js';
+import { type TfjsModel, TfjsTrainer } from '../../src/tfjs/index.js';
 
 export const INPUT = 4;
 

@@ -32,7 +32,11 @@ test('PAMIQ_LOG_LEVEL sets the level at start-up; an unknown value warns and kee
   const level = (value: string) =>
     spawnSync(
       process.execPath,
-      ['--import=tsx', '-e', `const m = await import(${JSON.stringify(log)}); m.getLogger('x').debug('dbg'); console.log(m.getLogLevel());`],
+      [
+        '--import=tsx',
+        '-e',
+        `const m = await import(${JSON.stringify(log)}); m.getLogger('x').debug('dbg'); console.log(m.getLogLevel());`,
+      ],
       { encoding: 'utf8', env: { ...process.env, PAMIQ_LOG_LEVEL: value, PAMIQ_LOG_FORMAT: 'pretty' } },
     );
   const debug = level('debug');

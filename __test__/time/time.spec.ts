@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TimeAnchor } from '../../src/time/anchor.js';
 import {
+  FakeClock,
   TimeController,
   fixedTime,
   getGlobalTimeController,
@@ -19,20 +20,36 @@ import {
 } from '../../src/time/index.js';
 import { tmpDir } from '../helpers/tmp.js';
 
-// Specs that touch the global clock run serially and restore it.
+// Specs that touch the global clock run serially and restore it. Time is driven by a FakeClock;
+// real-time.spec.ts holds the tolerant checks against real time.
 const serial = test.serial;
 
-const realWait = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
 const near = (actual: number, expected: number, margin: number) => Math.abs(actual - expected) <= margin;
+/** A controller on a fresh fake clock. */
+function fake(): { clock: FakeClock; c: TimeController } {
+  const clock = new FakeClock();
+  return { clock, c: new TimeController(clock) };
+}
+/** Whether `promise` has settled (after the microtasks and a turn of the event loop). */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void promise.then(() => (done = true));
+  await new Promise((r) => setImmediate(r));
+  return done;
+}
 
 test.afterEach.always(() => {
   setTimeScale(1);
   resume();
 });
 
-test('module functions are bound to the global controller', (t) => {
+serial('module functions are bound to the global controller', (t) => {
+  const replacement = new TimeController(new FakeClock());
+  const previous = setGlobalTimeController(replacement);
+  t.teardown(() => setGlobalTimeController(previous));
   const c = getGlobalTimeController();
-  t.true(near(time(), c.time(), 0.01));
+  t.is(c, replacement);
+  t.is(time(), c.time());
   t.is(getTimeScale(), c.getTimeScale());
   t.is(isPaused(), c.isPaused());
 });
@@ -61,90 +78,121 @@ test('the clocks never run backwards', (t) => {
 });
 
 test('time starts at the wall clock', (t) => {
-  t.true(near(new TimeController().time(), Date.now() / 1000, 0.05));
+  const before = Date.now();
+  const real = new TimeController();
+  real.pause();
+  const after = Date.now();
+  // Date.now() has millisecond resolution: allow one on each side.
+  t.true(
+    real.time() * 1000 >= before - 1 && real.time() * 1000 <= after + 1,
+    `${real.time()} vs [${before}, ${after}] ms`,
+  );
+  const clock = new FakeClock({ wall: 1_700_000_000_000 });
+  t.is(new TimeController(clock).time(), 1_700_000_000);
 });
 
-serial('sleep waits the given seconds at scale 1', async (t) => {
-  const c = new TimeController();
-  const start = performance.now();
-  await c.sleep(0.1);
-  t.true(near((performance.now() - start) / 1000, 0.1, 0.03));
+test('sleep waits the given seconds at scale 1', async (t) => {
+  const { clock, c } = fake();
+  const slept = c.sleep(0.1);
+  await clock.advance(99);
+  t.false(await settled(slept), 'not before 100 ms');
+  await clock.advance(1);
+  t.true(await settled(slept));
 });
 
-serial('sleep waits half as long at scale 2', async (t) => {
-  const c = new TimeController();
+test('sleep waits half as long at scale 2', async (t) => {
+  const { clock, c } = fake();
   c.setTimeScale(2);
-  const start = performance.now();
-  await c.sleep(0.1);
-  t.true(near((performance.now() - start) / 1000, 0.05, 0.03));
+  const slept = c.sleep(0.1);
+  await clock.advance(49);
+  t.false(await settled(slept));
+  await clock.advance(1);
+  t.true(await settled(slept));
 });
 
-serial('the clocks advance twice as fast at scale 2', async (t) => {
-  const c = new TimeController();
+test('the clocks advance twice as fast at scale 2', async (t) => {
+  const { clock, c } = fake();
   c.setTimeScale(2);
   const [a, b, m] = [c.time(), c.perfCounter(), c.monotonic()];
-  await realWait(0.1);
-  t.true(near(c.time() - a, 0.2, 0.04));
-  t.true(near(c.perfCounter() - b, 0.2, 0.04));
-  t.true(near(c.monotonic() - m, 0.2, 0.04));
+  await clock.advance(100);
+  t.true(near(c.time() - a, 0.2, 1e-6));
+  t.true(near(c.perfCounter() - b, 0.2, 1e-9));
+  t.true(near(c.monotonic() - m, 0.2, 1e-9));
 });
 
-test('changing the scale keeps the clocks continuous', (t) => {
-  const c = new TimeController();
+test('changing the scale keeps the clocks continuous', async (t) => {
+  const { clock, c } = fake();
+  await clock.advance(50);
   const before = c.perfCounter();
   c.setTimeScale(10);
-  t.true(near(c.perfCounter(), before, 0.005));
+  t.is(c.perfCounter(), before);
+  await clock.advance(10);
+  t.true(near(c.perfCounter() - before, 0.1, 1e-9), 'ten times faster from the change on');
 });
 
-serial('pause freezes every clock', async (t) => {
-  const c = new TimeController();
+test('pause freezes every clock', async (t) => {
+  const { clock, c } = fake();
   c.pause();
   const [a, b, m] = [c.time(), c.perfCounter(), c.monotonic()];
-  await realWait(0.05);
+  await clock.advance(50);
   t.is(c.time(), a);
   t.is(c.perfCounter(), b);
   t.is(c.monotonic(), m);
 });
 
-serial('time across pause and resume counts only the running spans', async (t) => {
-  const c = new TimeController();
+test('time across pause and resume counts only the running spans', async (t) => {
+  const { clock, c } = fake();
   const start = c.perfCounter();
-  await realWait(0.05);
+  await clock.advance(50);
   c.pause();
-  await realWait(0.1);
+  await clock.advance(100);
   c.resume();
-  await realWait(0.05);
+  await clock.advance(50);
   c.pause();
-  await realWait(0.1);
+  await clock.advance(100);
   c.resume();
-  t.true(near(c.perfCounter() - start, 0.1, 0.03));
+  t.true(near(c.perfCounter() - start, 0.1, 1e-9));
 });
 
-serial('sleep returns at once while paused', async (t) => {
-  const c = new TimeController();
+test('sleep returns at once while paused', async (t) => {
+  const { clock, c } = fake();
   c.pause();
-  const start = performance.now();
-  await c.sleep(1);
-  t.true(performance.now() - start < 50);
+  t.true(await settled(c.sleep(1)), 'settled with no time passing');
+  t.is(clock.pending, 0, 'no timer was set');
+});
+
+test('a pause that starts during a sleep does not shorten it', async (t) => {
+  const { clock, c } = fake();
+  const slept = c.sleep(0.1);
+  c.pause();
+  await clock.advance(99);
+  t.false(await settled(slept));
+  await clock.advance(1);
+  t.true(await settled(slept));
 });
 
 test('pause and resume are idempotent', async (t) => {
-  const c = new TimeController();
+  const { clock, c } = fake();
   c.pause();
   const frozen = c.time();
+  await clock.advance(10);
   c.pause();
   t.true(c.isPaused());
   t.is(c.time(), frozen);
   c.resume();
+  await clock.advance(10);
   c.resume();
   t.false(c.isPaused());
-  t.true(near(c.time(), frozen, 0.01));
+  t.true(near(c.time(), frozen + 0.01, 1e-6), 'a second resume does not move the anchor');
 });
 
 serial('fixedTime ignores scale and pause', async (t) => {
   setTimeScale(100);
   pause();
-  t.true(near(fixedTime(), Date.now() / 1000, 0.01));
+  const before = Date.now();
+  const fixed = fixedTime() * 1000;
+  const after = Date.now();
+  t.true(fixed >= before - 1 && fixed <= after + 1, `${fixed} vs [${before}, ${after}]`);
 });
 
 test('stateDict holds the current readings', (t) => {
@@ -153,14 +201,17 @@ test('stateDict holds the current readings', (t) => {
   t.deepEqual(c.stateDict(), { time: c.time(), perfCounter: c.perfCounter(), monotonic: c.monotonic() });
 });
 
-serial('a controller that loads a state dict continues from it, skipping the time in between', async (t) => {
-  const a = new TimeController();
+test('a controller that loads a state dict continues from it, skipping the time in between', async (t) => {
+  const clock = new FakeClock();
+  const a = new TimeController(clock);
   const state = a.stateDict();
-  await realWait(0.1);
-  const b = new TimeController();
+  await clock.advance(100);
+  const b = new TimeController(clock);
   b.loadStateDict(state);
-  t.true(near(a.time() - b.time(), 0.1, 0.03));
-  t.true(near(a.perfCounter() - b.perfCounter(), 0.1, 0.03));
+  t.deepEqual(b.stateDict(), state, 'continues exactly where the state was saved');
+  await clock.advance(30);
+  t.true(near(a.time() - b.time(), 0.1, 1e-6));
+  t.true(near(a.perfCounter() - b.perfCounter(), 0.1, 1e-9));
   t.is(b.loadGeneration, 1);
 });
 
@@ -195,16 +246,16 @@ test('an anchor is taken lazily at its first use', (t) => {
   t.is(anchor.at, c.time());
 });
 
-serial('an anchor taken before a load is not skewed by the restored time', async (t) => {
-  const c = new TimeController();
+test('an anchor taken before a load is not skewed by the restored time', async (t) => {
+  const { clock, c } = fake();
   const anchor = new TimeAnchor('time', c);
   anchor.reset();
-  await realWait(0.05);
+  await clock.advance(50);
   // A state saved an hour ago: pamiq time jumps back by an hour.
   c.loadStateDict({ time: c.time() - 3600, perfCounter: c.perfCounter() - 3600, monotonic: c.monotonic() - 3600 });
-  await realWait(0.05);
-  t.true(near(anchor.elapsed(), 0.1, 0.03));
-  t.true(near(c.loadShift('time'), -3600, 0.01));
+  await clock.advance(50);
+  t.true(near(anchor.elapsed(), 0.1, 1e-6));
+  t.true(near(c.loadShift('time'), -3600, 1e-6));
 });
 
 serial('an anchor follows a replaced global controller', (t) => {
@@ -219,8 +270,41 @@ serial('an anchor follows a replaced global controller', (t) => {
 });
 
 serial('the global sleep follows the global scale', async (t) => {
+  const clock = new FakeClock();
+  const previous = setGlobalTimeController(new TimeController(clock));
+  t.teardown(() => setGlobalTimeController(previous));
   setTimeScale(4);
-  const start = performance.now();
-  await sleep(0.2);
-  t.true(near((performance.now() - start) / 1000, 0.05, 0.03));
+  const slept = sleep(0.2);
+  await clock.advance(49);
+  t.false(await settled(slept));
+  await clock.advance(1);
+  t.true(await settled(slept));
+});
+
+test('a fake clock fires due timers in deadline order, each at its own deadline', async (t) => {
+  const clock = new FakeClock();
+  const seen: string[] = [];
+  void clock.sleep(30).then(() => seen.push(`b@${clock.now()}`));
+  void clock.sleep(10).then(() => {
+    seen.push(`a@${clock.now()}`);
+    // A timer set by woken code fires within the same advance when it comes due.
+    void clock.sleep(5).then(() => seen.push(`c@${clock.now()}`));
+  });
+  await clock.advance(29);
+  t.deepEqual(seen, ['a@10', 'c@15']);
+  t.is(clock.now(), 29);
+  await clock.advance(1);
+  t.deepEqual(seen, ['a@10', 'c@15', 'b@30']);
+  t.is(clock.pending, 0);
+});
+
+test('an aborted fake-clock sleep resolves at once and leaves no timer', async (t) => {
+  const clock = new FakeClock();
+  const ac = new AbortController();
+  const slept = clock.sleep(1000, { signal: ac.signal });
+  t.is(clock.pending, 1);
+  ac.abort();
+  t.true(await settled(slept));
+  t.is(clock.pending, 0);
+  await t.throwsAsync(clock.advance(-1), { instanceOf: RangeError });
 });

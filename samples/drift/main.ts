@@ -38,7 +38,8 @@ import { DIM } from './training.js';
 class Rng {
   constructor(public state: number) {}
   next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
@@ -84,7 +85,9 @@ class DriftingTarget extends Environment<Observation, number> {
   }
 
   override async loadState(path: string) {
-    const s = await readMsgpack<{ weights: Float32Array; rng: number; pending: number | null; step: number }>(`${path}.msgpack`);
+    const s = await readMsgpack<{ weights: Float32Array; rng: number; pending: number | null; step: number }>(
+      `${path}.msgpack`,
+    );
     this.weights = s.weights;
     this.rng = new Rng(s.rng);
     this.pending = s.pending ?? undefined;

@@ -136,7 +136,8 @@ statePhases.subscribe((event) => {
 const trainer = trainers?.online as OnlineTrainer | undefined;
 const started = performance.now();
 /** Adam's step count (main mode): saved with the optimizer state, so it continues after --resume. */
-const adamSteps = () => (trainer ? `${trainer.optimizer('adam').iterations} Adam steps` : 'Adam in the training worker');
+const adamSteps = () =>
+  trainer ? `${trainer.optimizer('adam').iterations} Adam steps` : 'Adam in the training worker';
 const progress = setInterval(() => {
   console.log(
     `step ${agent.steps}  error ${agent.recentError.toFixed(4)}  ${adamSteps()}` +

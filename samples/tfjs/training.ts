@@ -13,7 +13,12 @@ export const INPUT = 2;
 export function buildMlp(): tf.LayersModel {
   return tf.sequential({
     layers: [
-      tf.layers.dense({ inputShape: [INPUT], units: 32, activation: 'relu', kernelInitializer: tf.initializers.heNormal({ seed: 1 }) }),
+      tf.layers.dense({
+        inputShape: [INPUT],
+        units: 32,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.heNormal({ seed: 1 }),
+      }),
       tf.layers.dense({ units: 32, activation: 'relu', kernelInitializer: tf.initializers.heNormal({ seed: 2 }) }),
       tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotNormal({ seed: 3 }) }),
     ],
@@ -55,8 +60,14 @@ export class OnlineTrainer extends TfjsTrainer {
         xs.set(x[k]!, i * INPUT);
         ys[i] = y[k]!;
       }
-      this.lastLoss = this.minimize('adam', this.model, () =>
-        tf.losses.meanSquaredError(tf.tensor2d(ys, [batch, 1]), this.model.forward(tf.tensor2d(xs, [batch, INPUT])) as tf.Tensor) as tf.Scalar,
+      this.lastLoss = this.minimize(
+        'adam',
+        this.model,
+        () =>
+          tf.losses.meanSquaredError(
+            tf.tensor2d(ys, [batch, 1]),
+            this.model.forward(tf.tensor2d(xs, [batch, INPUT])) as tf.Tensor,
+          ) as tf.Scalar,
       );
       this.steps++;
     }

@@ -190,7 +190,13 @@ class NativeFileWriter implements FileWriter {
 function scanListResult(r: Binding.RawListScan): ListScan {
   switch (r.kind) {
     case 'numbers':
-      return { kind: 'numbers', count: r.count, width: r.width ?? 0, values: r.values ?? new Float64Array(0), end: r.end };
+      return {
+        kind: 'numbers',
+        count: r.count,
+        width: r.width ?? 0,
+        values: r.values ?? new Float64Array(0),
+        end: r.end,
+      };
     case 'tensors':
       return {
         kind: 'tensors',
@@ -208,19 +214,33 @@ function scanListResult(r: Binding.RawListScan): ListScan {
 /** Wraps the raw N-API binding (the generated root index.js) into the {@link Engine} interface. */
 export function createNativeEngine(b: NativeBinding): Engine {
   // The types hold for a binary built from these sources; check the exports for an older one.
-  if (typeof b !== 'object' || b === null || typeof b.NativeWriter !== 'function' || typeof b.NativeClaimLock !== 'function' || FUNCTIONS.some((f) => typeof b[f] !== 'function')) {
+  if (
+    typeof b !== 'object' ||
+    b === null ||
+    typeof b.NativeWriter !== 'function' ||
+    typeof b.NativeClaimLock !== 'function' ||
+    FUNCTIONS.some((f) => typeof b[f] !== 'function')
+  ) {
     throw new Error('the native binding lacks engine exports (stale build? run `npm run build`)');
   }
   return {
     name: 'native',
 
     createWriter(path: string): FileWriter {
-      return new NativeFileWriter(callSync(() => new b.NativeWriter(path)), path);
+      return new NativeFileWriter(
+        callSync(() => new b.NativeWriter(path)),
+        path,
+      );
     },
 
     async commitState(req: CommitRequest): Promise<CommitResult> {
       const r = await call(() => b.commitState(req));
-      const out: CommitResult = { path: r.path, name: r.name, manifest: manifestOf(r.manifestJson), durable: r.durable };
+      const out: CommitResult = {
+        path: r.path,
+        name: r.name,
+        manifest: manifestOf(r.manifestJson),
+        durable: r.durable,
+      };
       if (!r.durable) out.syncError = r.syncError ?? 'EIO: the states directory could not be fsynced';
       return out;
     },
@@ -228,7 +248,9 @@ export function createNativeEngine(b: NativeBinding): Engine {
     async readState(dir: string): Promise<ReadStateResult> {
       const r = await call(() => b.readState(dir));
       const files = new Map<string, Uint8Array>();
-      r.paths.forEach((p, i) => files.set(p, r.contents[i]!));
+      r.paths.forEach((p, i) => {
+        files.set(p, r.contents[i]!);
+      });
       return { manifest: manifestOf(r.manifestJson), problems: problems(r.problems), files };
     },
 
@@ -237,7 +259,8 @@ export function createNativeEngine(b: NativeBinding): Engine {
       return { manifest: manifestOf(r.manifestJson), problems: problems(r.problems) };
     },
 
-    scanStates: async (dir: string, pattern: string): Promise<ScanResult> => unpackScan(await call(() => b.scanStates(dir, pattern))),
+    scanStates: async (dir: string, pattern: string): Promise<ScanResult> =>
+      unpackScan(await call(() => b.scanStates(dir, pattern))),
 
     removeStates: (paths: string[]): Promise<RemoveOutcome[]> => call(() => b.removeStates(paths)),
 

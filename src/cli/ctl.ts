@@ -60,7 +60,9 @@ export async function runCtl(action: string, opts: CtlOptions, io: CtlOutput): P
     const code = exitFor(a.status);
     if (opts.json) {
       const name = a.status === 200 ? a.body?.name : statusName(SystemStatus.OFFLINE);
-      io.out(JSON.stringify(a.status === 200 ? a.body : { status: SystemStatus.OFFLINE, name, error: a.error ?? a.body }));
+      io.out(
+        JSON.stringify(a.status === 200 ? a.body : { status: SystemStatus.OFFLINE, name, error: a.error ?? a.body }),
+      );
     } else if (a.status === 200) io.out(a.body?.name ?? String(a.body?.status));
     else io.out(describeFailure(a.status, a.body, a.error, where));
     return code;
@@ -74,7 +76,14 @@ export async function runCtl(action: string, opts: CtlOptions, io: CtlOutput): P
     if (!gone) code = EXIT.failed;
   }
   if (opts.json) {
-    io.out(JSON.stringify({ command: action, httpStatus: a.status, ...(a.body ?? { error: a.error }), ...(gone === undefined ? {} : { stopped: gone }) }));
+    io.out(
+      JSON.stringify({
+        command: action,
+        httpStatus: a.status,
+        ...(a.body ?? { error: a.error }),
+        ...(gone === undefined ? {} : { stopped: gone }),
+      }),
+    );
   } else if (code === EXIT.ok) {
     io.out(a.body?.path ?? (gone ? 'stopped' : (a.body?.result ?? 'ok')));
   } else if (gone === false) {
@@ -85,7 +94,12 @@ export async function runCtl(action: string, opts: CtlOptions, io: CtlOutput): P
   return code;
 }
 
-function describeFailure(status: number, body: { error?: string } | undefined, error: string | undefined, where: string): string {
+function describeFailure(
+  status: number,
+  body: { error?: string } | undefined,
+  error: string | undefined,
+  where: string,
+): string {
   if (status === 0) return `cannot reach the system at ${where} (${error ?? 'no answer'})`;
   return `${status}: ${body?.error ?? 'unexpected answer'}`;
 }
@@ -102,7 +116,8 @@ async function waitOffline(client: WebApiClient, timeoutSec: number): Promise<bo
 
 export function port(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`--port expects an integer in 1..65535, got '${value}'`);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new Error(`--port expects an integer in 1..65535, got '${value}'`);
   return n;
 }
 
@@ -121,9 +136,13 @@ export function registerCtl(program: Program): void {
     // Usage errors exit 2 (commander's default 1 means "the command failed" here).
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT.usage))
     .action(async (action: string, o: Omit<CtlOptions, 'token'> & { token?: string }) => {
-      process.exitCode = await runCtl(action, { ...o, token: o.token ?? (process.env.PAMIQ_API_TOKEN || undefined) }, {
-        out: (l) => process.stdout.write(`${l}\n`),
-        err: (l) => process.stderr.write(`pamiq ctl: ${l}\n`),
-      });
+      process.exitCode = await runCtl(
+        action,
+        { ...o, token: o.token ?? (process.env.PAMIQ_API_TOKEN || undefined) },
+        {
+          out: (l) => process.stdout.write(`${l}\n`),
+          err: (l) => process.stderr.write(`pamiq ctl: ${l}\n`),
+        },
+      );
     });
 }

@@ -70,7 +70,10 @@ function requireDirectory(target: string): string {
 }
 
 /** The STATUS of one state: what `list` checked (the manifest), or with --verify every file's size and checksum. */
-async function listStatus(e: { path: string; valid: boolean; reason?: string }, verifyFiles: boolean): Promise<[string, boolean]> {
+async function listStatus(
+  e: { path: string; valid: boolean; reason?: string },
+  verifyFiles: boolean,
+): Promise<[string, boolean]> {
   if (!e.valid) return [`invalid: ${e.reason}`, false];
   if (!verifyFiles) return ['manifest ok', true];
   try {
@@ -202,7 +205,8 @@ export function buildCli(): Command {
 }
 
 // Run when executed (also through the npm bin symlink), not when imported by specs.
-const invokedDirectly = process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+const invokedDirectly =
+  process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
 if (invokedDirectly) {
   // The commands print their own results on stdout; the library's INFO lines (e.g. the keeper's
   // `Removed: …` during prune) would repeat them. Warnings still show; PAMIQ_LOG_LEVEL overrides.

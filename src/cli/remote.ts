@@ -14,7 +14,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { StatesDirLock } from '../state/lock.js';
 import { DEFAULT_STATE_NAME_PATTERN } from '../state/names.js';
 import { latestState } from '../state/scan.js';
@@ -38,10 +38,13 @@ export async function remoteFromOptions(opts: RemoteOptions): Promise<RemoteStor
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(opts.remote ?? '');
   if (!m) throw new Error(`--remote must be s3://BUCKET[/PREFIX], got ${JSON.stringify(opts.remote)}`);
   const { RemoteStore } = await import('../remote/store.js'); // the S3 client loads only for remote commands
-  return new RemoteStore(resolveRemoteConfig({ bucket: m[1]!, prefix: m[2]!, endpoint: opts.endpoint, region: opts.region }));
+  return new RemoteStore(
+    resolveRemoteConfig({ bucket: m[1]!, prefix: m[2]!, endpoint: opts.endpoint, region: opts.region }),
+  );
 }
 
-const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`);
+const bytes = (n: number) =>
+  n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`;
 const created = (ns: string) => new Date(Number(BigInt(ns) / 1_000_000n)).toISOString();
 
 function table(rows: string[][]) {
@@ -110,7 +113,11 @@ async function push(target: string, opts: RemoteOptions) {
   const state = existsSync(join(path, 'manifest.json')) ? path : await latestState(path, opts.pattern);
   if (!state) throw new Error(`no valid state matching '${opts.pattern}' in ${path}`);
   const r = await remote.push(state);
-  out(r.alreadyThere ? `already there: ${state} as ${r.remoteName}` : `pushed ${state} as ${r.remoteName} (${bytes(r.bytes)})`);
+  out(
+    r.alreadyThere
+      ? `already there: ${state} as ${r.remoteName}`
+      : `pushed ${state} as ${r.remoteName} (${bytes(r.bytes)})`,
+  );
 }
 
 async function pull(dir: string, opts: RemoteOptions & { state?: string }) {
@@ -145,7 +152,10 @@ type Action = (...args: never[]) => unknown;
  * Adds `--remote` to `states list|inspect|verify` (each then runs its remote variant; `local` are the
  * local actions run without it) and adds `states push` and `states pull`.
  */
-export function registerRemoteCommands(states: Command, local: { list: Action; inspect: Action; verify: Action }): void {
+export function registerRemoteCommands(
+  states: Command,
+  local: { list: Action; inspect: Action; verify: Action },
+): void {
   const find = (name: string) => states.commands.find((c) => c.name() === name);
   const dispatch = (
     name: 'list' | 'inspect' | 'verify',
@@ -157,7 +167,8 @@ export function registerRemoteCommands(states: Command, local: { list: Action; i
     if (optionalArg) for (const a of cmd.registeredArguments) (a as { required: boolean }).required = false;
     remoteOptions(cmd, false).action(async (arg: string | undefined, opts: RemoteOptions) => {
       if (opts.remote) return remote(arg, opts);
-      if (arg === undefined) throw new Error(`'states ${name}' needs a ${name === 'inspect' ? 'state' : 'directory'} (or --remote)`);
+      if (arg === undefined)
+        throw new Error(`'states ${name}' needs a ${name === 'inspect' ? 'state' : 'directory'} (or --remote)`);
       await (local[name] as (a: string, o: RemoteOptions) => unknown)(arg, opts);
     });
   };

@@ -44,7 +44,9 @@ export function* encodeBufferFileBatches(
   const rows = columns[0]?.length ?? 0;
   columns.forEach((col, i) => {
     if (col.length !== rows) {
-      throw new RangeError(`buffer file: column "${meta.columns[i]}" has ${col.length} items, "${meta.columns[0]}" has ${rows}`);
+      throw new RangeError(
+        `buffer file: column "${meta.columns[i]}" has ${col.length} items, "${meta.columns[0]}" has ${rows}`,
+      );
     }
   });
   const head = encodeValue({
@@ -76,35 +78,52 @@ export function decodeBufferFile(bytes: Uint8Array): { meta: BufferFileMeta; col
  * {@link DeferredItems}: checked and its columns decoded, its objects built on first use.
  * @throws EngineError EBADMSGPACK / ENEWERFORMAT as decodeBufferFile.
  */
-export function decodeBufferFileDeferred(bytes: Uint8Array): { meta: BufferFileMeta; columns: (unknown[] | DeferredItems)[] } {
+export function decodeBufferFileDeferred(bytes: Uint8Array): {
+  meta: BufferFileMeta;
+  columns: (unknown[] | DeferredItems)[];
+} {
   const metaEnd = skipValue(bytes, 0);
   const raw = decodeValue(bytes.subarray(0, metaEnd)) as Record<string, unknown> | null;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) bad('the first value is not a meta map');
   if (raw.format !== BUFFER_FORMAT) bad(`meta "format" is ${JSON.stringify(raw.format)}, expected "${BUFFER_FORMAT}"`);
   const version = raw.version;
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) bad('meta "version" is not a positive integer');
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1)
+    bad('meta "version" is not a positive integer');
   if (version > BUFFER_VERSION) {
-    throw new EngineError('ENEWERFORMAT', `buffer file: version ${version} is newer than the supported ${BUFFER_VERSION}`);
+    throw new EngineError(
+      'ENEWERFORMAT',
+      `buffer file: version ${version} is newer than the supported ${BUFFER_VERSION}`,
+    );
   }
   if (typeof raw.kind !== 'string') bad('meta "kind" is not a string');
   const config = raw.config;
   if (typeof config !== 'object' || config === null || Array.isArray(config)) bad('meta "config" is not a map');
   const names = raw.columns;
-  if (!Array.isArray(names) || !names.every((c) => typeof c === 'string')) bad('meta "columns" is not an array of strings');
-  const meta: BufferFileMeta = { kind: raw.kind, config: config as Record<string, unknown>, columns: names as string[] };
+  if (!Array.isArray(names) || !names.every((c) => typeof c === 'string'))
+    bad('meta "columns" is not an array of strings');
+  const meta: BufferFileMeta = {
+    kind: raw.kind,
+    config: config as Record<string, unknown>,
+    columns: names as string[],
+  };
 
   const columns: (unknown[] | DeferredItems)[] = [];
   let offset = metaEnd;
   for (const name of meta.columns) {
     if (offset >= bytes.length) bad(`column "${name}" is missing (file ends at ${bytes.length})`);
-    const { items, end } = version >= 2 && isRecordList(bytes, offset) ? decodeRecordListDeferred(bytes, offset) : decodeListDeferred(bytes, offset);
+    const { items, end } =
+      version >= 2 && isRecordList(bytes, offset)
+        ? decodeRecordListDeferred(bytes, offset)
+        : decodeListDeferred(bytes, offset);
     columns.push(items);
     offset = end;
   }
-  if (offset !== bytes.length) bad(`${bytes.length - offset} unexpected bytes after the last column at offset ${offset}`);
+  if (offset !== bytes.length)
+    bad(`${bytes.length - offset} unexpected bytes after the last column at offset ${offset}`);
   const rows = columns[0]?.length ?? 0;
   columns.forEach((col, i) => {
-    if (col.length !== rows) bad(`column "${meta.columns[i]}" has ${col.length} items, "${meta.columns[0]}" has ${rows}`);
+    if (col.length !== rows)
+      bad(`column "${meta.columns[i]}" has ${col.length} items, "${meta.columns[0]}" has ${rows}`);
   });
   return { meta, columns };
 }

@@ -38,12 +38,16 @@ class Reader {
   }
 
   fail(at: number, what: string): never {
-    throw new EngineError('EBADMSGPACK', `malformed MessagePack value at offset ${at} of ${this.bytes.length}: ${what}`);
+    throw new EngineError(
+      'EBADMSGPACK',
+      `malformed MessagePack value at offset ${at} of ${this.bytes.length}: ${what}`,
+    );
   }
 
   /** Checks that `n` more bytes exist at the current position. */
   need(n: number, at: number): void {
-    if (n > this.bytes.length - this.pos) this.fail(at, `truncated: needs ${n} more bytes, ${this.bytes.length - this.pos} left`);
+    if (n > this.bytes.length - this.pos)
+      this.fail(at, `truncated: needs ${n} more bytes, ${this.bytes.length - this.pos} left`);
   }
 
   u8(at: number): number {
@@ -182,7 +186,8 @@ class Reader {
 
   array(length: number, depth: number, at: number): unknown[] {
     if (depth >= DECODE_MAX_DEPTH) this.fail(at, `nested deeper than ${DECODE_MAX_DEPTH} levels`);
-    if (length > this.bytes.length - this.pos) this.fail(at, `${length} array elements announced, ${this.bytes.length - this.pos} bytes left`);
+    if (length > this.bytes.length - this.pos)
+      this.fail(at, `${length} array elements announced, ${this.bytes.length - this.pos} bytes left`);
     const out = new Array<unknown>(length);
     for (let i = 0; i < length; i++) out[i] = this.value(depth + 1);
     return out;
@@ -190,12 +195,14 @@ class Reader {
 
   map(length: number, depth: number, at: number): Record<string, unknown> {
     if (depth >= DECODE_MAX_DEPTH) this.fail(at, `nested deeper than ${DECODE_MAX_DEPTH} levels`);
-    if (length * 2 > this.bytes.length - this.pos) this.fail(at, `${length} map entries announced, ${this.bytes.length - this.pos} bytes left`);
+    if (length * 2 > this.bytes.length - this.pos)
+      this.fail(at, `${length} map entries announced, ${this.bytes.length - this.pos} bytes left`);
     const out: Record<string, unknown> = {};
     for (let i = 0; i < length; i++) {
       const keyAt = this.pos;
       const key = this.value(depth + 1);
-      if (typeof key !== 'string' && typeof key !== 'number') this.fail(keyAt, `a map key must be a string or a number, got ${key === null ? 'nil' : typeof key}`);
+      if (typeof key !== 'string' && typeof key !== 'number')
+        this.fail(keyAt, `a map key must be a string or a number, got ${key === null ? 'nil' : typeof key}`);
       const value = this.value(depth + 1);
       if (key === '__proto__') {
         Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
@@ -221,7 +228,8 @@ class Reader {
         if (size === 0) this.fail(at, `unknown typed-array dtype ${dtype}`);
         if (2 + pad > length) this.fail(at, `typed-array pad ${pad} exceeds its payload of ${length} bytes`);
         const byteLength = length - 2 - pad;
-        if (byteLength % size !== 0) this.fail(at, `typed-array data of ${byteLength} bytes is not a multiple of ${size}`);
+        if (byteLength % size !== 0)
+          this.fail(at, `typed-array data of ${byteLength} bytes is not a multiple of ${size}`);
         return typedArrayAt(this.bytes, dtype, start + 2 + pad, byteLength);
       }
       case EXT_BIGINT: {
@@ -277,7 +285,8 @@ function shortUtf8(bytes: Uint8Array, start: number, end: number): string {
       out += String.fromCharCode(((b & 0x0f) << 12) | ((bytes[i]! & 0x3f) << 6) | (bytes[i + 1]! & 0x3f));
       i += 2;
     } else if ((b & 0xf8) === 0xf0 && i + 2 < end) {
-      const cp = ((b & 0x07) << 18) | ((bytes[i]! & 0x3f) << 12) | ((bytes[i + 1]! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f);
+      const cp =
+        ((b & 0x07) << 18) | ((bytes[i]! & 0x3f) << 12) | ((bytes[i + 1]! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f);
       i += 3;
       out += String.fromCodePoint(cp <= 0x10ffff ? cp : 0xfffd);
     } else {

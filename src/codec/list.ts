@@ -140,7 +140,10 @@ export function* encodeListInto(b: SegmentBuilder, items: readonly unknown[]): G
       const pad = tensorPad(b.offset, data.length);
       const len = 2 + pad + data.length;
       if (len >= 0x100000000) {
-        throw SerializationError.at(`cannot write a typed array of ${data.length} bytes (msgpack ext allows < 4 GiB)`, `[${i}]`);
+        throw SerializationError.at(
+          `cannot write a typed array of ${data.length} bytes (msgpack ext allows < 4 GiB)`,
+          `[${i}]`,
+        );
       }
       writeExtHeader(b, len);
       b.u8(dtype);
@@ -185,7 +188,10 @@ function numberRows(values: ArrayLike<number>, width: number, count: number): nu
  * checked now, its row arrays built on first use (the same arrays an eager decode builds).
  * @throws as decodeList.
  */
-export function decodeListDeferred(bytes: Uint8Array, offset: number): { items: unknown[] | DeferredItems; end: number } {
+export function decodeListDeferred(
+  bytes: Uint8Array,
+  offset: number,
+): { items: unknown[] | DeferredItems; end: number } {
   const scan = engine().scanList(bytes, offset);
   switch (scan.kind) {
     case 'numbers': {
@@ -202,7 +208,8 @@ export function decodeListDeferred(bytes: Uint8Array, offset: number): { items: 
     }
     case 'mixed': {
       const items = decodeValue(bytes.subarray(offset, scan.end));
-      if (!Array.isArray(items)) throw new Error(`unreachable: the list at offset ${offset} did not decode to an array`);
+      if (!Array.isArray(items))
+        throw new Error(`unreachable: the list at offset ${offset} did not decode to an array`);
       return { items, end: scan.end };
     }
   }

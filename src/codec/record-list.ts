@@ -11,7 +11,15 @@
 import { EngineError } from '../backend/types.js';
 import { decodeMsgpackAt } from './decode.js';
 import { tensorPad, writeExtHeader } from './list.js';
-import { DeferredItems, classifyColumn, decodeRecords, encodeRecordsSteps, flatItems, type ItemSource, type RecordBatch } from './records.js';
+import {
+  DeferredItems,
+  classifyColumn,
+  decodeRecords,
+  encodeRecordsSteps,
+  flatItems,
+  type ItemSource,
+  type RecordBatch,
+} from './records.js';
 import type { SegmentBuilder } from './segments.js';
 import type { Segment } from '../backend/types.js';
 import { bytesOf, dtypeOf, type TypedArray } from './typed-arrays.js';
@@ -29,7 +37,8 @@ function keyStep(key: string): string {
 function typedHeader(b: SegmentBuilder, dtype: number, byteLength: number, at: string): void {
   const pad = tensorPad(b.offset, byteLength);
   const len = 2 + pad + byteLength;
-  if (len >= 0x100000000) throw SerializationError.at(`cannot write a column of ${byteLength} bytes (msgpack ext allows < 4 GiB)`, at);
+  if (len >= 0x100000000)
+    throw SerializationError.at(`cannot write a column of ${byteLength} bytes (msgpack ext allows < 4 GiB)`, at);
   writeExtHeader(b, len);
   b.u8(dtype);
   b.u8(pad);
@@ -99,7 +108,8 @@ export function* encodeRecordListInto(b: SegmentBuilder, items: ItemSource): Gen
           try {
             encodeValueWith(values[i], (bytes) => b.copy(bytes));
           } catch (err) {
-            if (err instanceof SerializationError) throw err.under(layout === COLUMN_LAYOUT ? `[${i}]` : `[${i}]${keyStep(key)}`);
+            if (err instanceof SerializationError)
+              throw err.under(layout === COLUMN_LAYOUT ? `[${i}]` : `[${i}]${keyStep(key)}`);
             throw err;
           }
           if (b.full) yield b.take();
@@ -139,12 +149,17 @@ export function decodeRecordListDeferred(bytes: Uint8Array, offset: number): { i
     throw new EngineError('EBADMSGPACK', `malformed record batch at offset ${offset}: ${what}`);
   };
   const m = value as Record<string, unknown>;
-  if (m.layout !== RECORDS_LAYOUT && m.layout !== COLUMN_LAYOUT) bad(`"layout" is ${JSON.stringify(m.layout)}, expected "${RECORDS_LAYOUT}" or "${COLUMN_LAYOUT}"`);
+  if (m.layout !== RECORDS_LAYOUT && m.layout !== COLUMN_LAYOUT)
+    bad(`"layout" is ${JSON.stringify(m.layout)}, expected "${RECORDS_LAYOUT}" or "${COLUMN_LAYOUT}"`);
   const { count, keys, kinds, widths, columns } = m;
-  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) bad('"count" is not a non-negative integer');
-  if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string') || new Set(keys).size !== keys.length) bad('"keys" is not an array of distinct strings');
-  if (!Array.isArray(kinds) || !Array.isArray(widths) || !Array.isArray(columns)) bad('"kinds", "widths" or "columns" is not an array');
-  if (!(widths as unknown[]).every((w) => typeof w === 'number' && Number.isSafeInteger(w) && w >= 0)) bad('"widths" holds a value that is not a non-negative integer');
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0)
+    bad('"count" is not a non-negative integer');
+  if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string') || new Set(keys).size !== keys.length)
+    bad('"keys" is not an array of distinct strings');
+  if (!Array.isArray(kinds) || !Array.isArray(widths) || !Array.isArray(columns))
+    bad('"kinds", "widths" or "columns" is not an array');
+  if (!(widths as unknown[]).every((w) => typeof w === 'number' && Number.isSafeInteger(w) && w >= 0))
+    bad('"widths" holds a value that is not a non-negative integer');
   if (m.layout === COLUMN_LAYOUT && (keys as unknown[]).length !== 1) bad('a "column" batch must have exactly one key');
   const batch = { count, keys, kinds, widths, columns } as RecordBatch;
   let build: () => unknown[];

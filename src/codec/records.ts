@@ -160,7 +160,8 @@ function run<R>(steps: Generator<void, R, undefined>): R {
 function* recordKeysSteps(src: ItemSource): Generator<void, string[] | undefined, undefined> {
   if (src.length === 0) return undefined;
   const first = firstOf(src);
-  if (typeof first !== 'object' || first === null || Object.getPrototypeOf(first) !== Object.prototype) return undefined;
+  if (typeof first !== 'object' || first === null || Object.getPrototypeOf(first) !== Object.prototype)
+    return undefined;
   const keys = Object.keys(first);
   const m = keys.length;
   if (m === 0 || m > MAX_RECORD_KEYS) return undefined;
@@ -170,7 +171,8 @@ function* recordKeysSteps(src: ItemSource): Generator<void, string[] | undefined
       const to = Math.min(run.to, from + RECORDS_PER_STEP);
       for (let i = from; i < to; i++) {
         const item = items[i];
-        if (typeof item !== 'object' || item === null || Object.getPrototypeOf(item) !== Object.prototype) return undefined;
+        if (typeof item !== 'object' || item === null || Object.getPrototypeOf(item) !== Object.prototype)
+          return undefined;
         let j = 0;
         // for-in walks V8's enum cache (no allocation); own keys only, as Object.prototype has none enumerable.
         for (const k in item) {
@@ -185,7 +187,15 @@ function* recordKeysSteps(src: ItemSource): Generator<void, string[] | undefined
   return keys;
 }
 
-type FusedGather = (items: readonly unknown[], cols: Float64Array[], from: number, to: number, keys: readonly string[], proto: object, delta: number) => number;
+type FusedGather = (
+  items: readonly unknown[],
+  cols: Float64Array[],
+  from: number,
+  to: number,
+  keys: readonly string[],
+  proto: object,
+  delta: number,
+) => number;
 const fusedCache = new Map<string, FusedGather>();
 
 /**
@@ -258,7 +268,8 @@ function fusedGatherer(keys: readonly string[]): FusedGather {
 function* allNumbersSteps(src: ItemSource): Generator<void, RecordBatch | 'other', undefined> {
   const n = src.length;
   const first = firstOf(src);
-  if (n === 0 || typeof first !== 'object' || first === null || Object.getPrototypeOf(first) !== Object.prototype) return 'other';
+  if (n === 0 || typeof first !== 'object' || first === null || Object.getPrototypeOf(first) !== Object.prototype)
+    return 'other';
   const keys = Object.keys(first);
   if (keys.length === 0 || keys.length > MAX_RECORD_KEYS) return 'other';
   const gather = fusedGatherer(keys);
@@ -306,7 +317,7 @@ export function* narrowNumbersSteps(f: Float64Array): Generator<void, TypedArray
     for (let i = from; i < to; i++) {
       const x = f[i]!;
       // Integers in int32/uint32 range only; -0 and every non-integer stay float64.
-      if (!((x | 0) === x || (x >>> 0) === x) || (x === 0 && 1 / x < 0)) return f;
+      if (!((x | 0) === x || x >>> 0 === x) || (x === 0 && 1 / x < 0)) return f;
       if (x < min) min = x;
       else if (x > max) max = x;
     }
@@ -332,7 +343,8 @@ export function* narrowNumbersSteps(f: Float64Array): Generator<void, TypedArray
 function valuesOf(src: ItemSource, key: string): unknown[] {
   const out = new Array<unknown>(src.length);
   let k = 0;
-  for (const r of runsOf(src)) for (let i = r.from; i < r.to; i++) out[k++] = (r.items[i] as Record<string, unknown>)[key];
+  for (const r of runsOf(src))
+    for (let i = r.from; i < r.to; i++) out[k++] = (r.items[i] as Record<string, unknown>)[key];
   return out;
 }
 
@@ -477,7 +489,12 @@ function builder(keys: readonly string[], kinds: readonly ColumnKind[], parts: r
           for (let j = 0; j < m; j++) {
             const c = cols[j] as ArrayLike<unknown> & { subarray?: (a: number, b: number) => unknown };
             const w = cols[m + j] as number;
-            const v = kinds[j] === 'boolean' ? c[i] === 1 : kinds[j] === 'tensor' && !parts[j] ? c.subarray!(i * w, i * w + w) : c[i];
+            const v =
+              kinds[j] === 'boolean'
+                ? c[i] === 1
+                : kinds[j] === 'tensor' && !parts[j]
+                  ? c.subarray!(i * w, i * w + w)
+                  : c[i];
             Object.defineProperty(o, keys[j]!, { value: v, enumerable: true, writable: true, configurable: true });
           }
           out[i] = o;
@@ -502,7 +519,9 @@ export function decodeRecords(batch: RecordBatch, build = batch.count): Record<s
   const { count, keys, kinds, widths, columns } = batch;
   const m = keys.length;
   if (kinds.length !== m || widths.length !== m || columns.length !== m) {
-    throw new RangeError(`record batch: ${m} keys but ${kinds.length} kinds, ${widths.length} widths, ${columns.length} columns`);
+    throw new RangeError(
+      `record batch: ${m} keys but ${kinds.length} kinds, ${widths.length} widths, ${columns.length} columns`,
+    );
   }
   const parts: boolean[] = [];
   const cols: unknown[] = [...columns];
@@ -527,9 +546,12 @@ export function decodeRecords(batch: RecordBatch, build = batch.count): Record<s
         ok = Array.isArray(c) && c.length === count;
         break;
       default:
-        throw new RangeError(`record batch: unknown column kind ${JSON.stringify(kind)} for key ${JSON.stringify(keys[j])}`);
+        throw new RangeError(
+          `record batch: unknown column kind ${JSON.stringify(kind)} for key ${JSON.stringify(keys[j])}`,
+        );
     }
-    if (!ok) throw new RangeError(`record batch: column ${JSON.stringify(keys[j])} does not hold ${count} ${kind} items`);
+    if (!ok)
+      throw new RangeError(`record batch: column ${JSON.stringify(keys[j])} does not hold ${count} ${kind} items`);
     parts.push(part);
     cols[m + j] = widths[j];
   }

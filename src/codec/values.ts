@@ -55,11 +55,15 @@ class Unsupported extends Error {}
  * arrays, typed arrays (a Node Buffer reads back as a Uint8Array) and valid Dates are written.
  */
 function unsupportedKind(value: object): string | undefined {
-  if (Array.isArray(value)) return Object.getPrototypeOf(value) === Array.prototype ? undefined : `an instance of ${className(value)} (a subclass of Array; write a plain array)`;
+  if (Array.isArray(value))
+    return Object.getPrototypeOf(value) === Array.prototype
+      ? undefined
+      : `an instance of ${className(value)} (a subclass of Array; write a plain array)`;
   if (ArrayBuffer.isView(value)) return dtypeOf(value) !== 0 ? undefined : 'a DataView (write a typed array)';
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto === Object.prototype || proto === null) return undefined;
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date (it would read back as another time)' : undefined;
+  if (value instanceof Date)
+    return Number.isNaN(value.getTime()) ? 'an invalid Date (it would read back as another time)' : undefined;
   if (value instanceof Map) return 'a Map (convert it to an object or an array of entries)';
   if (value instanceof Set) return 'a Set (convert it to an array)';
   if (value instanceof WeakMap || value instanceof WeakSet) return 'a WeakMap/WeakSet';
@@ -67,7 +71,13 @@ function unsupportedKind(value: object): string | undefined {
   if (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer) return 'a SharedArrayBuffer';
   if (value instanceof Promise) return 'a Promise (await it first)';
   if (value instanceof RegExp) return 'a RegExp (write its source and flags as strings)';
-  if (value instanceof Number || value instanceof String || value instanceof Boolean || value instanceof BigInt || value instanceof Symbol) {
+  if (
+    value instanceof Number ||
+    value instanceof String ||
+    value instanceof Boolean ||
+    value instanceof BigInt ||
+    value instanceof Symbol
+  ) {
     return 'a boxed primitive (write the primitive value)';
   }
   return `an instance of ${className(value)} (it would read back as a plain object; write its fields as one)`;
@@ -109,7 +119,8 @@ export function typedArrayHeader(dtype: number, byteLength: number): Uint8Array 
   else if (len < 0x100) head = [0xc7, len];
   else if (len < 0x10000) head = [0xc8, len >>> 8, len & 0xff];
   else if (len < 0x100000000) head = [0xc9, len >>> 24, (len >>> 16) & 0xff, (len >>> 8) & 0xff, len & 0xff];
-  else throw SerializationError.at(`cannot write a typed array of ${byteLength} bytes (msgpack ext allows < 4 GiB)`, '');
+  else
+    throw SerializationError.at(`cannot write a typed array of ${byteLength} bytes (msgpack ext allows < 4 GiB)`, '');
   return new Uint8Array([...head, EXT_TYPED_ARRAY, dtype, 0]);
 }
 
@@ -145,7 +156,8 @@ extensionCodec.register({
     const byteLength = data.length - 2 - pad;
     const size = elementSize(dtype);
     if (size === 0) throw new RangeError(`unknown typed-array dtype ${dtype}`);
-    if (byteLength % size !== 0) throw new RangeError(`typed-array data of ${byteLength} bytes is not a multiple of ${size}`);
+    if (byteLength % size !== 0)
+      throw new RangeError(`typed-array data of ${byteLength} bytes is not a multiple of ${size}`);
     return typedArrayAt(data, dtype, 2 + pad, byteLength);
   },
 });

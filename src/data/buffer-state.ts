@@ -36,7 +36,10 @@ export async function saveBufferFile(
   await stageFile(`${path}.msgpack`, () => withTurns(batchesOf(meta, columns)));
 }
 
-function* batchesOf(meta: BufferFileMeta, columns: () => Columns | Generator<void, Columns, undefined>): Generator<Segment[], void, undefined> {
+function* batchesOf(
+  meta: BufferFileMeta,
+  columns: () => Columns | Generator<void, Columns, undefined>,
+): Generator<Segment[], void, undefined> {
   const c = columns();
   let cols: Columns;
   if (Array.isArray(c)) {
@@ -94,10 +97,7 @@ export async function loadBufferFileDeferred(
   const file = `${path}.msgpack`;
   const { meta, columns } = decodeBufferFileDeferred(await readStateFile(file));
   if (meta.kind !== kind) {
-    throw new BufferStateMismatchError(
-      `Cannot load '${file}' into a ${kind}: it was saved by a ${meta.kind}.`,
-      file,
-    );
+    throw new BufferStateMismatchError(`Cannot load '${file}' into a ${kind}: it was saved by a ${meta.kind}.`, file);
   }
   const saved = meta.columns;
   const missing = expectedColumns.filter((c) => !saved.includes(c));

@@ -32,7 +32,7 @@ export function toRows<T>(columns: readonly (readonly T[])[], keys: readonly str
   const rows: Record<string, T>[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const row: Record<string, T> = {};
-    keys.forEach((k, j) => (row[k] = columns[j]![i]!));
+    for (let j = 0; j < keys.length; j++) row[keys[j]!] = columns[j]![i]!;
     rows[i] = row;
   }
   return rows;

@@ -1,9 +1,5 @@
 import { DictBuffer } from './dict-buffer.js';
-import {
-  RandomReplacementBuffer,
-  sortByAge,
-  type RandomReplacementOptions,
-} from './random-replacement-buffer.js';
+import { RandomReplacementBuffer, sortByAge, type RandomReplacementOptions } from './random-replacement-buffer.js';
 
 /**
  * A {@link RandomReplacementBuffer} of records with a fixed key set; {@link getData} returns one array

@@ -168,7 +168,9 @@ export function sortByAge<T>(items: readonly T[], ages: readonly number[]): T[] 
 export function slotRanks(ages: readonly number[]): Int32Array {
   const order = ages.map((_, i) => i).sort((a, b) => ages[a]! - ages[b]!);
   const ranks = new Int32Array(ages.length);
-  order.forEach((slot, rank) => (ranks[slot] = rank));
+  order.forEach((slot, rank) => {
+    ranks[slot] = rank;
+  });
   return ranks;
 }
 

@@ -106,7 +106,7 @@ export class DataUser<R = unknown, T = unknown> implements PersistentState {
   }
 }
 
-function toNumbers(raw: unknown): Iterable<number> & ArrayLike<number> | undefined {
+function toNumbers(raw: unknown): (Iterable<number> & ArrayLike<number>) | undefined {
   if (raw instanceof Float64Array || raw instanceof Float32Array) return raw;
   if (Array.isArray(raw) && raw.every((v) => typeof v === 'number')) return raw as number[];
   return undefined;

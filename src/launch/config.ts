@@ -141,9 +141,10 @@ export function resolveLaunchConfig(input: LaunchConfig = {}): Readonly<Resolved
   const unknown = Object.keys(input).filter((k) => !(KNOWN as string[]).includes(k));
   if (unknown.length) problems.push(`unknown field(s) ${unknown.join(', ')}; known fields: ${KNOWN.join(', ')}`);
 
-  const c = { ...DEFAULTS, ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) } as Required<
-    Omit<LaunchConfig, 'savedStatePath' | 'saveStateCondition' | 'statesKeeper' | 'threading'>
-  > &
+  const c = {
+    ...DEFAULTS,
+    ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
+  } as Required<Omit<LaunchConfig, 'savedStatePath' | 'saveStateCondition' | 'statesKeeper' | 'threading'>> &
     LaunchConfig;
 
   const positive = (name: keyof LaunchConfig, v: unknown, allowInfinity = false) => {

@@ -7,7 +7,6 @@
  * (it would capture the same, later state anyway). A failed save is logged with its cause and never
  * stops the system; a failed pause keeps the request so the next tick tries again.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getLogger } from '../log.js';
@@ -15,6 +14,8 @@ import type { StatesKeeper } from '../state/keeper.js';
 import { StateNotDurableError } from '../state/errors.js';
 import type { StateStore } from '../state/store.js';
 import * as clock from '../time/index.js';
+import type { Clock } from '../time/clock.js';
+import { globalClock } from '../time/global.js';
 import type { ResolvedLaunchConfig } from './config.js';
 import type { LoopRunner } from './loop.js';
 import { NO_OBSERVER, type OpsObserver } from '../ops/observer.js';
@@ -62,6 +63,8 @@ export class ControlLoop {
     private readonly keeper: StatesKeeper | undefined,
     /** Told about every committed state (uploads it in the background). */
     private readonly remote?: { afterCommit(path: string): void },
+    /** The real time the control interval waits on (save durations are always measured in real time). */
+    private readonly realTime: Clock = globalClock(),
   ) {}
 
   attachLoops(loops: LoopRunner[]): void {
@@ -69,7 +72,9 @@ export class ControlLoop {
     for (const loop of loops) {
       loop.done.catch((err) => {
         if (this.loopError === undefined) this.loopError = err;
-        log.error(`An exception occurred in the '${loop.name}' loop. The system will terminate immediately. ${describe(err)}`);
+        log.error(
+          `An exception occurred in the '${loop.name}' loop. The system will terminate immediately. ${describe(err)}`,
+        );
         this.requestShutdown('error');
       });
     }
@@ -185,7 +190,7 @@ export class ControlLoop {
       if (this.isShuttingDown) break;
       const ac = new AbortController();
       await Promise.race([
-        delay(this.config.controlInterval * 1000, undefined, { signal: ac.signal }).catch(() => undefined),
+        this.realTime.sleep(this.config.controlInterval * 1000, { signal: ac.signal }),
         new Promise<void>((r) => (this.wake = r)),
       ]);
       ac.abort();
@@ -234,7 +239,12 @@ export class ControlLoop {
       this.observer.onSaveStart();
       if (!(await this.tryPause('debug'))) {
         log.error('Failed to pause. The save stays requested and is retried on the next tick.');
-        this.observer.onSave({ ok: false, error: 'the loops did not pause', durationMs: performance.now() - requested, phases: {} });
+        this.observer.onSave({
+          ok: false,
+          error: 'the loops did not pause',
+          durationMs: performance.now() - requested,
+          phases: {},
+        });
         return;
       }
       this.saveRequested = false;
@@ -246,7 +256,12 @@ export class ControlLoop {
         pending = await this.store.capture();
       } catch (err) {
         this.failedSaves.push(err);
-        this.observer.onSave({ ok: false, error: describe(err), durationMs: performance.now() - requested, phases: {} });
+        this.observer.onSave({
+          ok: false,
+          error: describe(err),
+          durationMs: performance.now() - requested,
+          phases: {},
+        });
         log.error(`Saving a state failed while capturing; earlier states are intact. ${describe(err)}`);
         for (const w of served) w.reject(err);
         return;
@@ -270,7 +285,12 @@ export class ControlLoop {
         await this.afterCommit(path);
       } catch (err) {
         this.failedSaves.push(err);
-        this.observer.onSave({ ok: false, error: describe(err), durationMs: performance.now() - requested, phases: {} });
+        this.observer.onSave({
+          ok: false,
+          error: describe(err),
+          durationMs: performance.now() - requested,
+          phases: {},
+        });
         if (err instanceof StateNotDurableError) {
           // Committed but maybe not durable: the keeper learns about it (so it is protected and
           // counted) but removes nothing this time, so older durable states survive a power loss.
@@ -292,6 +312,43 @@ export class ControlLoop {
       if (this.saveRequested && !this.isShuttingDown) this.wake?.();
     });
     return this.inFlight;
+  }
+
+  /**
+   * The final save, made after the loops stopped: written directly (no pause needed), counted in
+   * {@link saved} or {@link failedSaves}, reported to the observer, handed to the keeper and the
+   * remote, and serving every request still waiting. A failure is logged, never thrown.
+   * @returns the committed path, or the error of the save.
+   */
+  async finalSave(): Promise<{ path: string; error?: undefined } | { path?: undefined; error: unknown }> {
+    log.info('Saving final system state');
+    const begin = performance.now();
+    this.observer.onSaveStart(true);
+    let path: string;
+    try {
+      path = await this.store.saveState();
+    } catch (err) {
+      this.failedSaves.push(err);
+      this.observer.onSave({
+        ok: false,
+        final: true,
+        error: String(err),
+        durationMs: performance.now() - begin,
+        phases: {},
+      });
+      this.settleWaiting(undefined, err);
+      log.error(`The final save failed; the earlier states are intact. ${describe(err)}`);
+      return { error: err };
+    }
+    const ms = performance.now() - begin;
+    this.saved.push({ path, pausedMs: ms, totalMs: ms });
+    if (this.observer !== NO_OBSERVER) {
+      this.observer.onSave({ ok: true, final: true, path, durationMs: ms, phases: {}, bytes: await stateBytes(path) });
+    }
+    log.info(`Final state saved to '${path}'`);
+    this.settleWaiting(path);
+    await this.afterCommit(path);
+    return { path };
   }
 
   /** Queues a committed state for the remote, tells the keeper about it and lets it clean up. */

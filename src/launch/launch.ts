@@ -22,7 +22,6 @@ import { setLogFormat } from '../log.js';
 import { FixedIntervalInteraction } from '../interaction/fixed-interval-interaction.js';
 import { startOperations, type Operations } from '../ops/index.js';
 import { NO_OBSERVER } from '../ops/observer.js';
-import { stateBytes } from './control.js';
 
 const log = getLogger('launch');
 
@@ -127,11 +126,16 @@ export function launch(options: LaunchOptions): LaunchedSystem {
     },
   };
   let operations: Operations | undefined;
-  const promise = run(options, system, (o) => (operations = o), (c) => {
-    control = c;
-    for (const w of early.saves.splice(0)) c.requestSave().then(w.resolve, w.reject);
-    if (early.shutdown) c.requestShutdown('request');
-  });
+  const promise = run(
+    options,
+    system,
+    (o) => (operations = o),
+    (c) => {
+      control = c;
+      for (const w of early.saves.splice(0)) c.requestSave().then(w.resolve, w.reject);
+      if (early.shutdown) c.requestShutdown('request');
+    },
+  );
   // A launch that fails before its control loop exists cannot serve early save requests.
   promise.catch((err) => {
     for (const w of early.saves.splice(0)) w.reject(err);
@@ -197,7 +201,12 @@ async function run(
 
     if (config.remote) {
       const { openLaunchRemote } = await import('../remote/launch.js'); // the S3 client loads only when used
-      remote = await openLaunchRemote(config.remote, config.statesDir, config.statesKeeper, statePattern(config.statesKeeper));
+      remote = await openLaunchRemote(
+        config.remote,
+        config.statesDir,
+        config.statesKeeper,
+        statePattern(config.statesKeeper),
+      );
     }
     loadedStatePath = await resolveSavedState(config.savedStatePath, config.statesDir, config.statesKeeper, remote);
     if (loadedStatePath !== undefined) {
@@ -277,26 +286,9 @@ async function run(
         log.error(`No final save: ${blocked.message}`);
         control.settleWaiting(undefined, blocked);
       } else if (started && control && system) {
-        log.info('Saving final system state');
-        const begin = performance.now();
-        observer.onSaveStart(true);
-        try {
-          finalPath = await system.store.saveState();
-          control.saved.push({ path: finalPath, pausedMs: performance.now() - begin, totalMs: performance.now() - begin });
-          if (observer !== NO_OBSERVER) {
-            const ms = performance.now() - begin;
-            observer.onSave({ ok: true, final: true, path: finalPath, durationMs: ms, phases: {}, bytes: await stateBytes(finalPath) });
-          }
-          log.info(`Final state saved to '${finalPath}'`);
-          control.settleWaiting(finalPath);
-          await control.afterCommit(finalPath);
-        } catch (err) {
-          finalSaveError = err;
-          control.failedSaves.push(err);
-          observer.onSave({ ok: false, final: true, error: String(err), durationMs: performance.now() - begin, phases: {} });
-          control.settleWaiting(undefined, err);
-          log.error(`The final save failed; the earlier states are intact. ${err instanceof Error ? err.message : String(err)}`);
-        }
+        const outcome = await control.finalSave();
+        finalPath = outcome.path;
+        if (outcome.path === undefined) finalSaveError = outcome.error;
       }
       control?.settleWaiting(undefined);
       if (setupDone) await interaction.teardown();

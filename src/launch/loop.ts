@@ -3,7 +3,8 @@
  * and the training loop through this one small interface, so a loop can move to a worker thread
  * later without the control logic changing.
  */
-import { setTimeout as delay } from 'node:timers/promises';
+import type { Clock } from '../time/clock.js';
+import { globalClock } from '../time/global.js';
 
 export interface LoopBody {
   /** One step. Returning `'idle'` means there was nothing to do: the loop backs off briefly. */
@@ -45,7 +46,10 @@ class Signal {
   }
 }
 
-/** Runs the loop on the Node event loop, yielding to it after every step. */
+/**
+ * Runs the loop on the Node event loop, yielding to it after every step. The idle back-off and the
+ * {@link waitPaused} timeout run on `clock` (the global time controller's clock by default).
+ */
 export class EventLoopRunner implements LoopRunner {
   private pauseRequested = false;
   private stopRequested = false;
@@ -59,6 +63,7 @@ export class EventLoopRunner implements LoopRunner {
   constructor(
     readonly name: string,
     private readonly body: LoopBody,
+    private readonly clock: Clock = globalClock(),
   ) {
     this.done = new Promise<void>((res, rej) => {
       this.resolveDone = res;
@@ -86,13 +91,13 @@ export class EventLoopRunner implements LoopRunner {
   }
 
   async waitPaused(timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = this.clock.now() + timeoutMs;
     // A loop that has exited takes no more steps, which is all a pause promises.
     while (!this.isPausedNow && !this.exited) {
-      const left = deadline - Date.now();
+      const left = deadline - this.clock.now();
       if (left <= 0) return false;
       const ac = new AbortController();
-      await Promise.race([this.changed.wait(), delay(left, undefined, { signal: ac.signal }).catch(() => undefined)]);
+      await Promise.race([this.changed.wait(), this.clock.sleep(left, { signal: ac.signal })]);
       ac.abort();
     }
     return true;
@@ -122,7 +127,7 @@ export class EventLoopRunner implements LoopRunner {
         continue;
       }
       const result = await this.body.step();
-      if (result === 'idle') await delay(IDLE_BACKOFF_MS);
+      if (result === 'idle') await this.clock.sleep(IDLE_BACKOFF_MS);
       else await new Promise<void>((r) => setImmediate(r));
     }
   }

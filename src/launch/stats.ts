@@ -33,7 +33,9 @@ export class StepTimeStatistics {
       const mean = this.sum / this.count;
       // A single sample has no spread: report 0 rather than failing (the original raised here).
       const variance = this.count > 1 ? Math.max(0, (this.sumSq - this.count * mean * mean) / (this.count - 1)) : 0;
-      this.log.info(`Step time: ${mean.toExponential(3)} ± ${Math.sqrt(variance).toExponential(3)} [s] in ${this.count} steps.`);
+      this.log.info(
+        `Step time: ${mean.toExponential(3)} ± ${Math.sqrt(variance).toExponential(3)} [s] in ${this.count} steps.`,
+      );
       this.sum = this.sumSq = this.count = 0;
       this.lastLog = t;
     }

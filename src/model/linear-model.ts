@@ -95,7 +95,9 @@ export class LinearModel extends TrainingModel<LinearInferenceModel> {
       const value = params[name];
       const target = inferenceModel.params[name];
       if (!(value instanceof Float32Array) || value.length !== target.length) {
-        throw new TypeError(`LinearModel.importParameters: '${name}' must be a Float32Array of length ${target.length}`);
+        throw new TypeError(
+          `LinearModel.importParameters: '${name}' must be a Float32Array of length ${target.length}`,
+        );
       }
       target.set(value);
     }

@@ -14,7 +14,7 @@ import { formatAddress, isLoopback, type ApiAddress } from './address.js';
 import { CommandQueue, type CommandTarget } from './commands.js';
 import { NO_OBSERVER, fanOut, type OpsObserver } from './observer.js';
 import { InfoRecorder, type ThreadInfo } from './recorder.js';
-import { SystemStatus, deriveStatus, statusName } from './status.js';
+import { type SystemStatus, deriveStatus, statusName } from './status.js';
 
 export { SystemStatus, statusName } from './status.js';
 export type { OpsObserver, SaveReport, SavePhase } from './observer.js';
@@ -145,7 +145,8 @@ export async function startOperations(opts: OperationsOptions): Promise<Operatio
       states: entries.map((e) => ({
         name: e.name,
         path: e.path,
-        created: e.createdAtNs === undefined ? null : new Date(Number(BigInt(e.createdAtNs) / 1_000_000n)).toISOString(),
+        created:
+          e.createdAtNs === undefined ? null : new Date(Number(BigInt(e.createdAtNs) / 1_000_000n)).toISOString(),
         size: e.size ?? null,
         files: e.fileCount ?? null,
         valid: e.valid,
@@ -181,7 +182,9 @@ export async function startOperations(opts: OperationsOptions): Promise<Operatio
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'EADDRINUSE' ? 'the address is in use (another system running?)' : (err as Error).message;
-    log.error(`The web API could not listen on ${where}: ${why}. The system runs on without it (set webApiAddress to another port, or null).`);
+    log.error(
+      `The web API could not listen on ${where}: ${why}. The system runs on without it (set webApiAddress to another port, or null).`,
+    );
     await app.close().catch(() => undefined);
   }
 

@@ -8,7 +8,9 @@ import type { OpsObserver, SaveReport } from './observer.js';
 
 const PERIOD_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10];
 /** Signed: a step late by 3 ms counts in 0.005; one early by 3 ms in -0.002. */
-const ERROR_BUCKETS = [-0.01, -0.005, -0.002, -0.001, -0.0005, 0, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5];
+const ERROR_BUCKETS = [
+  -0.01, -0.005, -0.002, -0.001, -0.0005, 0, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5,
+];
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
 export interface MetricsSources {
@@ -39,7 +41,12 @@ export class PromMetrics implements OpsObserver {
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.steps = new Counter({ name: 'pamiq_loop_steps_total', help: 'Steps taken per loop', labelNames: ['loop'], registers });
+    this.steps = new Counter({
+      name: 'pamiq_loop_steps_total',
+      help: 'Steps taken per loop',
+      labelNames: ['loop'],
+      registers,
+    });
     this.period = new Histogram({
       name: 'pamiq_loop_period_seconds',
       help: 'Step period per loop in pamiq seconds (paused time excluded)',
@@ -87,13 +94,22 @@ export class PromMetrics implements OpsObserver {
       registers,
     });
     this.saveBytes = new Gauge({ name: 'pamiq_save_bytes', help: 'Bytes of the last committed state', registers });
-    this.savedBytes = new Counter({ name: 'pamiq_saved_bytes_total', help: 'Bytes of all committed states', registers });
+    this.savedBytes = new Counter({
+      name: 'pamiq_saved_bytes_total',
+      help: 'Bytes of all committed states',
+      registers,
+    });
     this.keeperRemovals = new Counter({
       name: 'pamiq_keeper_removals_total',
       help: 'States removed by the states keeper',
       registers,
     });
-    this.buffer = new Gauge({ name: 'pamiq_buffer_size', help: 'Items held per data buffer', labelNames: ['buffer'], registers });
+    this.buffer = new Gauge({
+      name: 'pamiq_buffer_size',
+      help: 'Items held per data buffer',
+      labelNames: ['buffer'],
+      registers,
+    });
     new Gauge({
       name: 'pamiq_status',
       help: 'System status: 1 active, 2 pausing, 3 paused, 4 resuming, 5 shutting down',

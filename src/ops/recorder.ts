@@ -108,7 +108,10 @@ export class InfoRecorder implements OpsObserver {
 
   onStep(loop: string, targetPeriodSec?: number): void {
     let s = this.loops.get(loop);
-    if (!s) this.loops.set(loop, (s = new LoopStats()));
+    if (!s) {
+      s = new LoopStats();
+      this.loops.set(loop, s);
+    }
     s.steps++;
     const now = clock.perfCounter();
     const real = performance.now() / 1000;

@@ -63,16 +63,24 @@ const KNOWN = [
  */
 export function checkRemoteConfig(input: unknown): { config?: ResolvedRemoteConfig; problems: string[] } {
   const problems: string[] = [];
-  if (typeof input !== 'object' || input === null) return { problems: ['remote must be an object with at least a bucket'] };
+  if (typeof input !== 'object' || input === null)
+    return { problems: ['remote must be an object with at least a bucket'] };
   const c = input as RemoteConfig;
   const unknown = Object.keys(c).filter((k) => !KNOWN.includes(k));
-  if (unknown.length) problems.push(`remote: unknown field(s) ${unknown.join(', ')}; known fields: ${KNOWN.join(', ')}`);
+  if (unknown.length)
+    problems.push(`remote: unknown field(s) ${unknown.join(', ')}; known fields: ${KNOWN.join(', ')}`);
   if (typeof c.bucket !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(c.bucket)) {
     problems.push(`remote.bucket must be a bucket name (3-63 of a-z 0-9 . -), got ${JSON.stringify(c.bucket)}`);
   }
   const prefix = c.prefix ?? '';
-  if (typeof prefix !== 'string' || prefix.startsWith('/') || prefix.split('/').some((s, i, a) => s === '..' || (s === '' && i < a.length - 1))) {
-    problems.push(`remote.prefix must be a relative key prefix like "a/b" (no leading '/', no '..', no '//'), got ${JSON.stringify(c.prefix)}`);
+  if (
+    typeof prefix !== 'string' ||
+    prefix.startsWith('/') ||
+    prefix.split('/').some((s, i, a) => s === '..' || (s === '' && i < a.length - 1))
+  ) {
+    problems.push(
+      `remote.prefix must be a relative key prefix like "a/b" (no leading '/', no '..', no '//'), got ${JSON.stringify(c.prefix)}`,
+    );
   }
   if (c.endpoint !== undefined) {
     try {
@@ -82,25 +90,40 @@ export function checkRemoteConfig(input: unknown): { config?: ResolvedRemoteConf
       problems.push(`remote.endpoint must be an http(s) URL, got ${JSON.stringify(c.endpoint)}`);
     }
   }
-  if (c.region !== undefined && (typeof c.region !== 'string' || c.region === '')) problems.push('remote.region must be a non-empty string');
+  if (c.region !== undefined && (typeof c.region !== 'string' || c.region === ''))
+    problems.push('remote.region must be a non-empty string');
   if (c.credentials !== undefined) {
     const k = c.credentials;
-    if (typeof k !== 'object' || k === null || typeof k.accessKeyId !== 'string' || typeof k.secretAccessKey !== 'string' || !k.accessKeyId || !k.secretAccessKey) {
-      problems.push('remote.credentials must be { accessKeyId, secretAccessKey, sessionToken? } with non-empty strings');
+    if (
+      typeof k !== 'object' ||
+      k === null ||
+      typeof k.accessKeyId !== 'string' ||
+      typeof k.secretAccessKey !== 'string' ||
+      !k.accessKeyId ||
+      !k.secretAccessKey
+    ) {
+      problems.push(
+        'remote.credentials must be { accessKeyId, secretAccessKey, sessionToken? } with non-empty strings',
+      );
     }
   }
   const int = (name: keyof RemoteConfig, v: unknown, min: number) => {
-    if (v !== undefined && (!Number.isInteger(v) || (v as number) < min)) problems.push(`remote.${name} must be an integer ≥ ${min}, got ${String(v)}`);
+    if (v !== undefined && (!Number.isInteger(v) || (v as number) < min))
+      problems.push(`remote.${name} must be an integer ≥ ${min}, got ${String(v)}`);
   };
   int('maxKeep', c.maxKeep, 1);
   int('partSize', c.partSize, MIN_PART);
   int('concurrency', c.concurrency, 1);
   int('retryInitialMs', c.retryInitialMs, 1);
   int('retryMaxMs', c.retryMaxMs, 1);
-  if (c.shutdownWaitSeconds !== undefined && (typeof c.shutdownWaitSeconds !== 'number' || !(c.shutdownWaitSeconds >= 0))) {
+  if (
+    c.shutdownWaitSeconds !== undefined &&
+    (typeof c.shutdownWaitSeconds !== 'number' || !(c.shutdownWaitSeconds >= 0))
+  ) {
     problems.push(`remote.shutdownWaitSeconds must be a number ≥ 0, got ${String(c.shutdownWaitSeconds)}`);
   }
-  if (c.forcePathStyle !== undefined && typeof c.forcePathStyle !== 'boolean') problems.push('remote.forcePathStyle must be a boolean');
+  if (c.forcePathStyle !== undefined && typeof c.forcePathStyle !== 'boolean')
+    problems.push('remote.forcePathStyle must be a boolean');
   if (problems.length) return { problems };
   return {
     problems,

@@ -16,14 +16,19 @@ export class RemoteStateCorruptError extends RemoteError {
     readonly stateName: string,
     readonly problems: { path: string; fault: string; detail: string }[],
   ) {
-    super(`Remote state '${stateName}' is corrupt: ${problems.map((p) => `${p.path}: ${p.fault} (${p.detail})`).join('; ')}`);
+    super(
+      `Remote state '${stateName}' is corrupt: ${problems.map((p) => `${p.path}: ${p.fault} (${p.detail})`).join('; ')}`,
+    );
     this.name = 'RemoteStateCorruptError';
   }
 }
 
 /** No remote state has that name (no commit marker). */
 export class RemoteStateNotFoundError extends RemoteError {
-  constructor(readonly stateName: string, where: string) {
+  constructor(
+    readonly stateName: string,
+    where: string,
+  ) {
     super(`No state '${stateName}' in ${where}`);
     this.name = 'RemoteStateNotFoundError';
   }
@@ -57,14 +62,39 @@ export function describeRemoteError(err: unknown, where: string): string {
   const code = errorCode(err) ?? '';
   const status = httpStatus(err);
   const msg = err instanceof Error ? err.message : String(err);
-  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'TimeoutError', 'socket hang up'].includes(code) || /ECONNREFUSED|ECONNRESET|socket hang up/.test(msg)) {
+  if (
+    [
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'EPIPE',
+      'ETIMEDOUT',
+      'EHOSTUNREACH',
+      'ENOTFOUND',
+      'TimeoutError',
+      'socket hang up',
+    ].includes(code) ||
+    /ECONNREFUSED|ECONNRESET|socket hang up/.test(msg)
+  ) {
     return `remote ${where} is unreachable (${code || msg})`;
   }
   if (code === 'NoSuchBucket') return `bucket of ${where} does not exist (NoSuchBucket); create it first`;
-  if (['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'ExpiredToken', 'InvalidToken', 'CredentialsProviderError'].includes(code)) {
+  if (
+    [
+      'InvalidAccessKeyId',
+      'SignatureDoesNotMatch',
+      'AccessDenied',
+      'ExpiredToken',
+      'InvalidToken',
+      'CredentialsProviderError',
+    ].includes(code)
+  ) {
     return `credentials rejected by ${where} (${code}): check the access key, secret and permissions`;
   }
-  if (['EntityTooLarge', 'QuotaExceeded', 'InsufficientStorage', 'XMinioStorageFull', 'ENOSPC'].includes(code) || status === 507 || /no space|storage full|quota/i.test(msg)) {
+  if (
+    ['EntityTooLarge', 'QuotaExceeded', 'InsufficientStorage', 'XMinioStorageFull', 'ENOSPC'].includes(code) ||
+    status === 507 ||
+    /no space|storage full|quota/i.test(msg)
+  ) {
     return `remote ${where} is full (${code || status}): ${msg}`;
   }
   return `${where}: ${code ? `${code}${status ? ` (HTTP ${status})` : ''}: ` : ''}${msg}`;

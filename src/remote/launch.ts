@@ -71,7 +71,9 @@ export async function latestWithRemote(
   const local = await latestState(statesDir, pattern);
   let localCreated = -1n;
   if (local) {
-    localCreated = BigInt((JSON.parse(await readFile(join(local, 'manifest.json'), 'utf8')) as { createdAtNs: string }).createdAtNs);
+    localCreated = BigInt(
+      (JSON.parse(await readFile(join(local, 'manifest.json'), 'utf8')) as { createdAtNs: string }).createdAtNs,
+    );
   }
   let remote;
   try {

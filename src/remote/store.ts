@@ -35,7 +35,14 @@ import { nameMatches } from '../state/names.js';
 import { resolveStatesDir } from '../state/statesdir.js';
 import { createS3Client } from './client.js';
 import type { ResolvedRemoteConfig } from './config.js';
-import { RemoteError, RemoteStateCorruptError, RemoteStateNotFoundError, describeRemoteError, errorCode, httpStatus } from './errors.js';
+import {
+  RemoteError,
+  RemoteStateCorruptError,
+  RemoteStateNotFoundError,
+  describeRemoteError,
+  errorCode,
+  httpStatus,
+} from './errors.js';
 
 const log = getLogger('remote');
 
@@ -86,7 +93,11 @@ const parseManifest = (bytes: Uint8Array, what: string): Manifest => {
     throw new RemoteError(`${what}: the marker is not a pamiq-state manifest`);
   }
   for (const f of m.files) {
-    if (typeof f.path !== 'string' || f.path.split('/').some((s) => s === '' || s === '.' || s === '..') || f.path === MARKER) {
+    if (
+      typeof f.path !== 'string' ||
+      f.path.split('/').some((s) => s === '' || s === '.' || s === '..') ||
+      f.path === MARKER
+    ) {
       throw new RemoteError(`${what}: the manifest lists an unsafe path ${JSON.stringify(f.path)}`);
     }
   }
@@ -159,9 +170,12 @@ export class RemoteStore {
   /** The marker bytes of `name`, or undefined when it has none. */
   async readMarker(name: string, signal?: AbortSignal): Promise<Uint8Array | undefined> {
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: this.key(name, MARKER) }), {
-        abortSignal: signal,
-      });
+      const res = await this.client.send(
+        new GetObjectCommand({ Bucket: this.config.bucket, Key: this.key(name, MARKER) }),
+        {
+          abortSignal: signal,
+        },
+      );
       return await res.Body!.transformToByteArray();
     } catch (err) {
       if (errorCode(err) === 'NoSuchKey' || httpStatus(err) === 404) {
@@ -183,7 +197,12 @@ export class RemoteStore {
       let token: string | undefined;
       do {
         const res = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.config.bucket, Prefix: root, Delimiter: '/', ContinuationToken: token }),
+          new ListObjectsV2Command({
+            Bucket: this.config.bucket,
+            Prefix: root,
+            Delimiter: '/',
+            ContinuationToken: token,
+          }),
         );
         for (const p of res.CommonPrefixes ?? []) names.push(p.Prefix!.slice(root.length, -1));
         token = res.IsTruncated ? res.NextContinuationToken : undefined;
@@ -249,7 +268,8 @@ export class RemoteStore {
       const name = i === 0 ? localName : suffixedName(localName, i);
       const existing = await this.readMarker(name, signal);
       if (existing) {
-        if (Buffer.from(existing).equals(Buffer.from(markerBytes))) return { remoteName: name, alreadyThere: true, bytes };
+        if (Buffer.from(existing).equals(Buffer.from(markerBytes)))
+          return { remoteName: name, alreadyThere: true, bytes };
         continue; // another writer's state holds this name
       }
       await this.uploadFiles(path, name, token, manifest, signal);
@@ -269,10 +289,12 @@ export class RemoteStore {
         log.info(`Uploaded '${path}' to ${this.where} as '${name}' (${bytes} bytes)`);
         return { remoteName: name, alreadyThere: false, bytes };
       } catch (err) {
-        if (httpStatus(err) !== 412 && errorCode(err) !== 'PreconditionFailed') throw this.fail(`Committing '${name}'`, err);
+        if (httpStatus(err) !== 412 && errorCode(err) !== 'PreconditionFailed')
+          throw this.fail(`Committing '${name}'`, err);
         // Another writer committed this name between our check and our marker.
         const now = await this.readMarker(name, signal);
-        if (now && Buffer.from(now).equals(Buffer.from(markerBytes))) return { remoteName: name, alreadyThere: true, bytes };
+        if (now && Buffer.from(now).equals(Buffer.from(markerBytes)))
+          return { remoteName: name, alreadyThere: true, bytes };
         log.warn(`Remote name '${name}' was taken by another writer meanwhile; trying the next free name`);
         await this.deleteKeys(await this.listKeys(this.key(name, `${token}/`))).catch(() => undefined);
       }
@@ -283,7 +305,8 @@ export class RemoteStore {
   private async uploadFiles(path: string, name: string, token: string, m: Manifest, signal?: AbortSignal) {
     const large = m.files.filter((f) => f.size > this.config.partSize).length;
     // Large files split into parts: a few files at a time, each with many parts in flight.
-    const fileLimit = large > 0 ? Math.max(1, Math.min(4, Math.floor(this.config.concurrency / 2))) : this.config.concurrency;
+    const fileLimit =
+      large > 0 ? Math.max(1, Math.min(4, Math.floor(this.config.concurrency / 2))) : this.config.concurrency;
     const files = [...m.files].sort((a, b) => b.size - a.size);
     await eachLimited(files, fileLimit, async (f) => {
       const upload = new Upload({
@@ -364,7 +387,14 @@ export class RemoteStore {
     }
   }
 
-  private async downloadInto(tmp: string, name: string, token: string, m: Manifest, markerBytes: Uint8Array, durable = true) {
+  private async downloadInto(
+    tmp: string,
+    name: string,
+    token: string,
+    m: Manifest,
+    markerBytes: Uint8Array,
+    durable = true,
+  ) {
     await mkdir(tmp, { recursive: true });
     const files = [...m.files].sort((a, b) => b.size - a.size);
     await eachLimited(files, this.config.concurrency, async (f) => {
@@ -372,7 +402,9 @@ export class RemoteStore {
       await mkdir(dirname(dest), { recursive: true });
       let res;
       try {
-        res = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: this.key(name, `${token}/${f.path}`) }));
+        res = await this.client.send(
+          new GetObjectCommand({ Bucket: this.config.bucket, Key: this.key(name, `${token}/${f.path}`) }),
+        );
       } catch (err) {
         // A missing file is reported by the verification that follows, by its path.
         if (errorCode(err) === 'NoSuchKey') return;

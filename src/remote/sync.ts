@@ -95,7 +95,9 @@ export class RemoteSync {
     if (this.options.maxKeep === undefined) return false;
     let created: bigint;
     try {
-      created = BigInt((JSON.parse(await readFile(join(path, 'manifest.json'), 'utf8')) as { createdAtNs: string }).createdAtNs);
+      created = BigInt(
+        (JSON.parse(await readFile(join(path, 'manifest.json'), 'utf8')) as { createdAtNs: string }).createdAtNs,
+      );
     } catch {
       return false; // the push names the problem
     }

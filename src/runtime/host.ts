@@ -7,6 +7,7 @@ import { getLogger, getLogLevel, writeRawLog } from '../log.js';
 import type { LoopRunner } from '../launch/loop.js';
 import type { FileDigest } from '../backend/types.js';
 import { getGlobalTimeController } from '../time/index.js';
+import { globalClock } from '../time/global.js';
 import type { FromWorker, ReadyMessage, Request, ToWorker, TrainingStats, WorkerInit } from './protocol.js';
 import { WorkerError } from './protocol.js';
 import { TrainingModuleError } from './definition.js';
@@ -59,7 +60,8 @@ function revive(err: unknown): Error {
   const e = err as { name?: unknown; message?: unknown; stack?: unknown } | null;
   const name = typeof e?.name === 'string' ? e.name : 'Error';
   const message = typeof e?.message === 'string' ? e.message : String(err);
-  const revived = name === 'TrainingModuleError' ? new TrainingModuleError(message) : new WorkerError({ name, message });
+  const revived =
+    name === 'TrainingModuleError' ? new TrainingModuleError(message) : new WorkerError({ name, message });
   if (typeof e?.stack === 'string') revived.stack = `${e.stack}\n    (in the training worker)`;
   return revived;
 }
@@ -115,19 +117,23 @@ class WorkerLoop implements LoopRunner {
     this.send({ t: 'pause', epoch: this.epoch });
   }
 
+  /** The timeout runs on the global time controller's clock, as the main-thread loop's does. */
   waitPaused(timeoutMs: number): Promise<boolean> {
     return new Promise((resolve) => {
+      const ac = new AbortController();
       const check = () => {
         if (this.paused || this.exited) {
-          clearTimeout(timer);
+          ac.abort();
           this.listeners.delete(check);
           resolve(true);
         }
       };
-      const timer = setTimeout(() => {
-        this.listeners.delete(check);
-        resolve(this.paused || this.exited);
-      }, timeoutMs);
+      void globalClock()
+        .sleep(timeoutMs, { signal: ac.signal })
+        .then(() => {
+          this.listeners.delete(check);
+          resolve(this.paused || this.exited);
+        });
       this.listeners.add(check);
       check();
     });
@@ -295,7 +301,7 @@ export class TrainingWorker {
     return this.death;
   }
 
-  post(msg: ToWorker, transfer: import("node:worker_threads").TransferListItem[] = []): void {
+  post(msg: ToWorker, transfer: import('node:worker_threads').TransferListItem[] = []): void {
     if (this.death) return;
     this.worker.postMessage(msg, transfer as never);
   }
@@ -304,7 +310,10 @@ export class TrainingWorker {
    * Sends a request and waits for its reply.
    * @throws the worker's error (as a WorkerError with its name and stack), or WorkerDiedError.
    */
-  request(req: Request, transfer: import("node:worker_threads").TransferListItem[] = []): Promise<Record<string, FileDigest> | undefined> {
+  request(
+    req: Request,
+    transfer: import('node:worker_threads').TransferListItem[] = [],
+  ): Promise<Record<string, FileDigest> | undefined> {
     if (this.death) return Promise.reject(this.death);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

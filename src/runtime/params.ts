@@ -33,7 +33,6 @@ export interface ParameterLayout {
 const FRESH = 4;
 const HEADER = 8;
 
-
 /**
  * The layout of `params`.
  * @throws TypeError naming the entry that is not one of the supported typed arrays.
@@ -48,7 +47,9 @@ export function layoutOf(model: string, params: Parameters): ParameterLayout {
     const dtype = dtypeOf(array);
     if (dtype === 0) {
       throw new TypeError(
-        `Model '${model}': parameter '${name}' must be a typed array (${DTYPE_CTORS.slice(1).map((c) => c!.name).join(', ')}), got ${describe(array)}`,
+        `Model '${model}': parameter '${name}' must be a typed array (${DTYPE_CTORS.slice(1)
+          .map((c) => c!.name)
+          .join(', ')}), got ${describe(array)}`,
       );
     }
     offset = Math.ceil(offset / 8) * 8;
@@ -75,11 +76,13 @@ function views(sab: SharedArrayBuffer, layout: ParameterLayout, slot: number): P
   const base = HEADER + slot * layout.slotBytes;
   const out: Parameters = {};
   for (const e of layout.entries) {
-    out[e.name] = new (DTYPE_CTORS[e.dtype] as unknown as new (b: SharedArrayBuffer, o: number, n: number) => ParameterArray)(
-      sab,
-      base + e.offset,
-      e.length,
-    );
+    out[e.name] = new (
+      DTYPE_CTORS[e.dtype] as unknown as new (
+        b: SharedArrayBuffer,
+        o: number,
+        n: number,
+      ) => ParameterArray
+    )(sab, base + e.offset, e.length);
   }
   return out;
 }

@@ -100,4 +100,3 @@ export class MainModelsPart implements PersistentState {
     await this.workerOwned.loadState(path);
   }
 }
-

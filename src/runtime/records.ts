@@ -57,7 +57,10 @@ function transferable(batch: RecordBatch): RecordBatch | undefined {
 /**
  * Packs `items` (with their timestamps) for posting: returns the message and the buffers to transfer.
  */
-export function packBatch(items: readonly unknown[], timestamps: readonly number[]): {
+export function packBatch(
+  items: readonly unknown[],
+  timestamps: readonly number[],
+): {
   batch: PackedBatch;
   transfer: ArrayBuffer[];
 } {

@@ -50,7 +50,10 @@ export interface RunningSystem {
 }
 
 /** Builds the components of a definition in this thread (main mode). */
-export async function buildTraining(def: TrainingDefinition, options: unknown): Promise<Omit<SystemComponents, 'interaction'>> {
+export async function buildTraining(
+  def: TrainingDefinition,
+  options: unknown,
+): Promise<Omit<SystemComponents, 'interaction'>> {
   return {
     models: await def.models?.(options),
     buffers: await def.buffers?.(options),
@@ -63,7 +66,11 @@ export function mainSystem(components: SystemComponents, storeOptions: StateStor
   const { trainers, store, dataUsers } = wireSystem(components, storeOptions);
   let listener: TrainingRunListener = () => undefined;
   const body = trainingBody(trainers, (name, seconds) =>
-    listener(name, seconds, [...dataUsers].map(([b, user]) => [b, user.length])),
+    listener(
+      name,
+      seconds,
+      [...dataUsers].map(([b, user]) => [b, user.length]),
+    ),
   );
   return {
     threading: 'main',
@@ -110,7 +117,11 @@ export async function workerSystem(opts: WorkerSystemOptions): Promise<RunningSy
   }
 }
 
-async function wireMain(opts: WorkerSystemOptions, def: TrainingDefinition, worker: TrainingWorker): Promise<RunningSystem> {
+async function wireMain(
+  opts: WorkerSystemOptions,
+  def: TrainingDefinition,
+  worker: TrainingWorker,
+): Promise<RunningSystem> {
   const models = new Map(namedEntries(await def.models?.(opts.options))) as Map<string, TrainingModel<any>>;
   const inferenceModels = new InferenceModelsDict();
   const mainOwned = new TrainingModelsDict([...models].filter(([, m]) => m.inferenceThreadOnly));

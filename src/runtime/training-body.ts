@@ -61,7 +61,7 @@ export function trainingBody(
         // the runs in between, so that a fast trainer does not flood the log.
         const last = logged.get(name);
         if (last === undefined || c.lastRunAt - last.at >= 1000) {
-          const more = last && last.skipped ? ` (${last.skipped} more runs since the last line)` : '';
+          const more = last?.skipped ? ` (${last.skipped} more runs since the last line)` : '';
           log.info(`Trained ${name} in ${seconds.toFixed(2)} seconds${more}`);
           logged.set(name, { at: c.lastRunAt, skipped: 0 });
         } else {

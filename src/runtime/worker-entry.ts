@@ -27,7 +27,8 @@ import { trainingBody, trainingStatsOf } from './training-body.js';
 
 const port = parentPort!;
 const init = (workerData as { init: WorkerInit }).init;
-const post = (msg: FromWorker, transfer: import("node:worker_threads").TransferListItem[] = []) => port.postMessage(msg, transfer as never);
+const post = (msg: FromWorker, transfer: import('node:worker_threads').TransferListItem[] = []) =>
+  port.postMessage(msg, transfer as never);
 
 setRawLogSink((json) => port.postMessage({ t: 'log', json }));
 setLogLevel(init.logLevel);

@@ -117,7 +117,9 @@ export abstract class StatesKeeper {
       }
     } catch (err) {
       ok = false;
-      log.warn(`State '${entry.path}' does not verify (${err instanceof Error ? err.message : String(err)}); it is not counted as kept`);
+      log.warn(
+        `State '${entry.path}' does not verify (${err instanceof Error ? err.message : String(err)}); it is not counted as kept`,
+      );
     }
     this.verified.set(entry.path, { id, ok });
     return ok;

@@ -31,7 +31,18 @@
  * with a warning: the protocol never creates them.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, renameSync, unlinkSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { engine } from '../backend/select.js';
@@ -109,7 +120,8 @@ function judge(info: ClaimInfo, probe: string, me: ReturnType<typeof self>): Ver
   if (info.osLock && probe === 'held') return { state: 'live' };
   if (info.osLock && probe === 'free') return { state: 'gone', why: 'released its OS lock: it is no longer running' };
   if (info.host !== me.host) return { state: 'unknown', why: `it was written on host '${info.host}'` };
-  if (me.bootId && info.bootId && info.bootId !== me.bootId) return { state: 'gone', why: 'ran before the machine rebooted' };
+  if (me.bootId && info.bootId && info.bootId !== me.bootId)
+    return { state: 'gone', why: 'ran before the machine rebooted' };
   if (info.pidNs !== me.pidNs) return { state: 'unknown', why: 'it was written in another pid namespace (container)' };
   if (me.startTicks !== undefined) {
     const ticks = procStartTicks(info.pid);
@@ -123,7 +135,9 @@ function judge(info: ClaimInfo, probe: string, me: ReturnType<typeof self>): Ver
     process.kill(info.pid, 0);
     return { state: 'live' };
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM' ? { state: 'live' } : { state: 'gone', why: 'is no longer running' };
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+      ? { state: 'live' }
+      : { state: 'gone', why: 'is no longer running' };
   }
 }
 
@@ -146,7 +160,8 @@ function readClaim(path: string): ClaimInfo | 'missing' | undefined {
     const buf = Buffer.alloc(MAX_CLAIM_BYTES + 1);
     const n = readSync(fd, buf, 0, buf.length, 0);
     const info = JSON.parse(buf.subarray(0, n).toString('utf8')) as ClaimInfo;
-    if (typeof info !== 'object' || info === null || !Number.isSafeInteger(info.pid) || typeof info.host !== 'string') return undefined;
+    if (typeof info !== 'object' || info === null || !Number.isSafeInteger(info.pid) || typeof info.host !== 'string')
+      return undefined;
     return { ...info, since: String(info.since), osLock: info.osLock === true };
   } catch {
     return undefined;

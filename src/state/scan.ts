@@ -26,7 +26,10 @@ export async function scanStates(statesDir: string, pattern = DEFAULT_STATE_NAME
  * The newest state in `statesDir` whose files all verify, or undefined when there is none. States
  * that fail verification are skipped with a warning naming the fault.
  */
-export async function latestState(statesDir: string, pattern = DEFAULT_STATE_NAME_PATTERN): Promise<string | undefined> {
+export async function latestState(
+  statesDir: string,
+  pattern = DEFAULT_STATE_NAME_PATTERN,
+): Promise<string | undefined> {
   const { entries } = await scanStates(statesDir, pattern);
   const valid = entries.filter((e) => e.valid).reverse();
   for (const entry of valid) {

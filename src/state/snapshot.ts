@@ -46,7 +46,8 @@ function digestsByPath(dest: string, digests: SnapshotDigest[]): Map<string, Fil
  */
 export async function snapshot(srcDir: string, dest: string, options: SnapshotOptions = {}): Promise<void> {
   const mode = options.copy ?? 'auto';
-  if (mode !== 'auto' && mode !== 'pause') throw new RangeError(`snapshot: copy must be 'auto' or 'pause', got '${String(mode)}'`);
+  if (mode !== 'auto' && mode !== 'pause')
+    throw new RangeError(`snapshot: copy must be 'auto' or 'pause', got '${String(mode)}'`);
   const src = resolve(srcDir);
   const to = resolve(dest);
   const e = engine();
@@ -65,7 +66,8 @@ async function removingOnFailure<T>(dest: string, fn: () => Promise<T>): Promise
   try {
     return await fn();
   } catch (err) {
-    if ((err as { code?: unknown }).code !== 'EEXIST') await rm(dest, { recursive: true, force: true }).catch(() => undefined);
+    if ((err as { code?: unknown }).code !== 'EEXIST')
+      await rm(dest, { recursive: true, force: true }).catch(() => undefined);
     throw err;
   }
 }

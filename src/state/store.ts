@@ -17,8 +17,21 @@ import { engine } from '../backend/select.js';
 import type { FileDigest } from '../backend/types.js';
 import { getLogger } from '../log.js';
 import { LIBRARY } from '../version.js';
-import { SaveError, StateCorruptError, StateMismatchError, StateNotDurableError, StateNotFoundError } from './errors.js';
-import { type DeferredWrite, type ExternalPart, type Producer, withCapture, withLoad, writeCaptured } from '../persistence/capture.js';
+import {
+  SaveError,
+  StateCorruptError,
+  StateMismatchError,
+  StateNotDurableError,
+  StateNotFoundError,
+} from './errors.js';
+import {
+  type DeferredWrite,
+  type ExternalPart,
+  type Producer,
+  withCapture,
+  withLoad,
+  writeCaptured,
+} from '../persistence/capture.js';
 import { DEFAULT_STATE_NAME_FORMAT, formatStateName, nowNs } from './names.js';
 import type { PersistentState } from '../persistence/persistent.js';
 import { publishPhase } from './phases.js';
@@ -106,7 +119,9 @@ export class PendingSave {
         try {
           Object.assign(known, await part.write());
         } catch (err) {
-          throw err instanceof SaveError ? err : new SaveError(`Writing the worker's files of state '${this.name}' failed`, err);
+          throw err instanceof SaveError
+            ? err
+            : new SaveError(`Writing the worker's files of state '${this.name}' failed`, err);
         }
       }
       return known;
@@ -151,7 +166,9 @@ export class StateStore {
    */
   register(name: string, component: PersistentState, options: { optional?: boolean } = {}): void {
     if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name) || name === 'manifest.json') {
-      throw new Error(`Component name '${name}' must be a plain file name (letters, digits, _ . -), not 'manifest.json'`);
+      throw new Error(
+        `Component name '${name}' must be a plain file name (letters, digits, _ . -), not 'manifest.json'`,
+      );
     }
     if (this.components.has(name)) throw new Error(`Component '${name}' is already registered`);
     this.components.set(name, component);
@@ -239,4 +256,3 @@ export class StateStore {
     });
   }
 }
-

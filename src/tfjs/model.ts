@@ -28,12 +28,14 @@ export class TfjsInferenceModel extends InferenceModel<[TfjsInput], Float32Array
 
   /** @throws Error (from tfjs) when the input does not fit the model's input shape. */
   infer(input: TfjsInput): Float32Array {
-    return tf.tidy(() => {
-      const x = input instanceof tf.Tensor ? input : tf.tensor(input as tf.TensorLike);
-      const y = this.model.predict(x);
-      const out = Array.isArray(y) ? y[0]! : y;
-      return out.dataSync() as Float32Array;
-    }).slice();
+    return tf
+      .tidy(() => {
+        const x = input instanceof tf.Tensor ? input : tf.tensor(input as tf.TensorLike);
+        const y = this.model.predict(x);
+        const out = Array.isArray(y) ? y[0]! : y;
+        return out.dataSync() as Float32Array;
+      })
+      .slice();
   }
 
   /** Runs the model; the caller owns (and must dispose) the returned tensor(s). */
@@ -66,7 +68,8 @@ export class TfjsModel extends TrainingModel<TfjsInferenceModel> {
 
   constructor(options: TfjsModelOptions) {
     super(options);
-    if (typeof options?.build !== 'function') throw new TypeError('TfjsModel needs a build() function returning a tf.LayersModel');
+    if (typeof options?.build !== 'function')
+      throw new TypeError('TfjsModel needs a build() function returning a tf.LayersModel');
     this.build = options.build;
   }
 
@@ -144,7 +147,9 @@ export class TfjsModel extends TrainingModel<TfjsInferenceModel> {
       const values = weights.map((w, i) => {
         const t = tensors[i]!;
         if (!sameShape(t.shape, w.shape as number[]) || t.dtype !== w.dtype) {
-          throw new TypeError(`${file}: weight ${i} is ${t.dtype}[${t.shape}], this model's ${w.name} is ${w.dtype}[${w.shape}]`);
+          throw new TypeError(
+            `${file}: weight ${i} is ${t.dtype}[${t.shape}], this model's ${w.name} is ${w.dtype}[${w.shape}]`,
+          );
         }
         return tf.tensor(t.values, t.shape, t.dtype);
       });

@@ -12,7 +12,12 @@ import { recordOf, sameShape, tensorOf } from './tensors.js';
 const KIND = 'TfjsOptimizer';
 
 /** The optimizer's slot values copied now (getWeights' tensors are read synchronously). */
-export function captureOptimizer(optimizer: tf.Optimizer): { className: string; iterations: number; slots: TensorRecord[]; extras: TensorRecord[] } {
+export function captureOptimizer(optimizer: tf.Optimizer): {
+  className: string;
+  iterations: number;
+  slots: TensorRecord[];
+  extras: TensorRecord[];
+} {
   const slots = slotVariables(optimizer).map(([name, v], i) => recordOf(`${i}:${name}`, v));
   const extras = extraVariables(optimizer).map(([key, v]) => recordOf(key, v));
   return { className: classNameOf(optimizer), iterations: optimizer.iterations, slots, extras };
@@ -41,7 +46,12 @@ export async function loadOptimizer(path: string, optimizer: tf.Optimizer): Prom
   }
   const slotCount = meta.slotCount;
   const iterations = meta.iterations;
-  if (typeof slotCount !== 'number' || typeof iterations !== 'number' || !Number.isInteger(iterations) || iterations < 0) {
+  if (
+    typeof slotCount !== 'number' ||
+    typeof iterations !== 'number' ||
+    !Number.isInteger(iterations) ||
+    iterations < 0
+  ) {
     throw new TypeError(`${path}: no valid slot count and iteration count`);
   }
   const slots = tensors.slice(0, slotCount);
@@ -111,6 +121,8 @@ function extraVariables(optimizer: tf.Optimizer): [string, tf.Variable][] {
 export function checkSupported(optimizer: tf.Optimizer): void {
   const name = classNameOf(optimizer);
   if (!(name in SLOT_FIELDS)) {
-    throw new TypeError(`Saving the state of a ${name} optimizer is not supported (known: ${Object.keys(SLOT_FIELDS).join(', ')})`);
+    throw new TypeError(
+      `Saving the state of a ${name} optimizer is not supported (known: ${Object.keys(SLOT_FIELDS).join(', ')})`,
+    );
   }
 }

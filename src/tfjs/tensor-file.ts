@@ -34,7 +34,10 @@ export function stageTensorFile(path: string, file: TensorFile): Promise<void> {
     tensors: file.tensors.map(({ name, shape, dtype }) => ({ name, shape, dtype })),
   };
   const values = file.tensors.map((t) => t.values);
-  return stageFile(path, (): Iterable<Segment[]> => encodeBufferFileBatches({ kind: file.kind, config, columns: ['values'] }, [values]));
+  return stageFile(
+    path,
+    (): Iterable<Segment[]> => encodeBufferFileBatches({ kind: file.kind, config, columns: ['values'] }, [values]),
+  );
 }
 
 /**

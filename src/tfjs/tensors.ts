@@ -10,7 +10,11 @@ export function recordOf(name: string, tensor: tf.Tensor): TensorRecord {
   }
   const data = tensor.dataSync();
   const values =
-    dtype === 'float32' ? Float32Array.from(data as Float32Array) : dtype === 'int32' ? Int32Array.from(data as Int32Array) : Uint8Array.from(data as Uint8Array);
+    dtype === 'float32'
+      ? Float32Array.from(data as Float32Array)
+      : dtype === 'int32'
+        ? Int32Array.from(data as Int32Array)
+        : Uint8Array.from(data as Uint8Array);
   return { name, shape: tensor.shape.slice(), dtype: dtype as TensorDtype, values };
 }
 

@@ -38,7 +38,10 @@ export abstract class TfjsTrainer extends Trainer {
    */
   optimizer(name: string): tf.Optimizer {
     const o = this.optimizers.get(name);
-    if (!o) throw new Error(`${this.constructor.name} has no optimizer '${name}' (has: ${[...this.optimizers.keys()].join(', ')})`);
+    if (!o)
+      throw new Error(
+        `${this.constructor.name} has no optimizer '${name}' (has: ${[...this.optimizers.keys()].join(', ')})`,
+      );
     return o;
   }
 
@@ -90,8 +93,10 @@ export abstract class TfjsTrainer extends Trainer {
     const created = this.createOptimizers();
     const out = new Map<string, tf.Optimizer>();
     for (const [name, optimizer] of Object.entries(created ?? {})) {
-      if (!NAME.test(name)) throw new TypeError(`Optimizer name '${name}' must be a plain file name (letters, digits, _ . -)`);
-      if (!(optimizer instanceof tf.Optimizer)) throw new TypeError(`createOptimizers(): '${name}' is not a tf.Optimizer`);
+      if (!NAME.test(name))
+        throw new TypeError(`Optimizer name '${name}' must be a plain file name (letters, digits, _ . -)`);
+      if (!(optimizer instanceof tf.Optimizer))
+        throw new TypeError(`createOptimizers(): '${name}' is not a tf.Optimizer`);
       checkSupported(optimizer);
       out.set(name, optimizer);
     }

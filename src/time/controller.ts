@@ -5,10 +5,13 @@
  * and accelerating a simulation affect them all alike.
  *
  * Between two anchor points (construction, scale change, resume, load) each clock advances with the
- * monotonic real clock (`performance.now()`), so none of them ever runs backwards, even when the
- * wall clock is stepped by NTP; `time()` is aligned to the wall clock at construction only.
+ * monotonic real clock ({@link Clock.now}, `performance.now()` by default), so none of them ever runs
+ * backwards, even when the wall clock is stepped by NTP; `time()` is aligned to the wall clock at
+ * construction only. The real clock is injectable: a {@link FakeClock} makes the controller (and
+ * everything that sleeps on it) deterministic in specs.
  */
 import { performance } from 'node:perf_hooks';
+import { realClock, type Clock } from './clock.js';
 import type { PersistentState } from '../persistence/persistent.js';
 import { readMsgpack, stageMsgpack } from '../persistence/component-files.js';
 
@@ -37,31 +40,16 @@ export interface ClockView {
 
 const CLOCKS: readonly ClockName[] = ['time', 'perfCounter', 'monotonic'];
 
-function realNow(): number {
-  return performance.now() / 1000;
-}
-
 /** Sleeps `seconds` of real time precisely: a timer for most of it, then yielding polls (< 2 ms). */
 export function realSleep(seconds: number): Promise<void> {
-  if (!(seconds > 0)) return new Promise((resolve) => setImmediate(resolve));
-  const deadline = performance.now() + seconds * 1000;
-  return new Promise((resolve) => {
-    const poll = () => {
-      const left = deadline - performance.now();
-      if (left <= 0) resolve();
-      // setTimeout fires 1–2 ms late; leave the last stretch to setImmediate so periods stay accurate.
-      else if (left > 2) setTimeout(poll, Math.min(left - 1.5, 2 ** 31 - 1));
-      else setImmediate(poll);
-    };
-    poll();
-  });
+  return realClock.sleep(seconds * 1000, { precise: true });
 }
 
 export class TimeController implements PersistentState {
   private scale = 1;
   private paused = false;
   /** Real monotonic seconds at the last anchor point. */
-  private realAnchor = realNow();
+  private realAnchor: number;
   /** The scaled readings at the last anchor point. */
   private anchors: TimeState;
   private generation = 0;
@@ -69,19 +57,26 @@ export class TimeController implements PersistentState {
   private shifts: TimeState = { time: 0, perfCounter: 0, monotonic: 0 };
   private readonly listeners = new Set<() => void>();
 
-  constructor() {
-    const real = this.realAnchor;
-    this.anchors = { time: Date.now() / 1000, perfCounter: real, monotonic: real };
+  /** @param clock the real time the pamiq clocks advance with and {@link sleep} waits on. */
+  constructor(readonly clock: Clock = realClock) {
+    const real = this.realNow();
+    this.realAnchor = real;
+    this.anchors = { time: clock.wallNow() / 1000, perfCounter: real, monotonic: real };
+  }
+
+  /** Real monotonic seconds. */
+  private realNow(): number {
+    return this.clock.now() / 1000;
   }
 
   private read(clock: ClockName): number {
     if (this.paused) return this.anchors[clock];
-    return this.anchors[clock] + (realNow() - this.realAnchor) * this.scale;
+    return this.anchors[clock] + (this.realNow() - this.realAnchor) * this.scale;
   }
 
   /** Moves the anchor point to now, so a later scale change or resume keeps the clocks continuous. */
   private reanchor(): void {
-    const real = realNow();
+    const real = this.realNow();
     if (!this.paused) {
       const advance = (real - this.realAnchor) * this.scale;
       for (const c of CLOCKS) this.anchors[c] += advance;
@@ -132,7 +127,7 @@ export class TimeController implements PersistentState {
   /** Lets the clocks run again from where they stood. Idempotent. */
   resume(): void {
     if (!this.paused) return;
-    this.realAnchor = realNow();
+    this.realAnchor = this.realNow();
     this.paused = false;
     this.changed();
   }
@@ -148,7 +143,7 @@ export class TimeController implements PersistentState {
    */
   sleep(seconds: number): Promise<void> {
     if (this.paused) return Promise.resolve();
-    return realSleep(seconds / this.scale);
+    return this.clock.sleep((seconds / this.scale) * 1000, { precise: true });
   }
 
   /** The current readings (what {@link saveState} writes). */
@@ -171,7 +166,7 @@ export class TimeController implements PersistentState {
     }
     const before = this.stateDict();
     this.anchors = { time: state.time, perfCounter: state.perfCounter, monotonic: state.monotonic };
-    this.realAnchor = realNow();
+    this.realAnchor = this.realNow();
     for (const c of CLOCKS) this.shifts[c] += this.anchors[c] - before[c];
     this.generation += 1;
     this.changed();
@@ -192,7 +187,7 @@ export class TimeController implements PersistentState {
 
   /** This clock as a {@link ClockView} taken now. */
   view(): ClockView {
-    const atMs = performance.timeOrigin + performance.now();
+    const atMs = performance.timeOrigin + this.clock.now();
     return {
       atMs,
       readings: this.stateDict(),
@@ -205,7 +200,8 @@ export class TimeController implements PersistentState {
 
   /**
    * Makes this clock agree with `view` (taken from a clock in another thread): the same readings,
-   * scale and pause state from now on, until the next view.
+   * scale and pause state from now on, until the next view. Both clocks must read the same real
+   * time: the view's instant is `performance.timeOrigin + clock.now()`.
    */
   follow(view: ClockView): void {
     this.scale = view.scale;

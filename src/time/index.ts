@@ -3,6 +3,8 @@
  * `pamiq_core.time`), as module functions over the global {@link TimeController}.
  */
 export { TimeController, type TimeState, type ClockName } from './controller.js';
+export { FakeClock, type FakeClockOptions } from './fake-clock.js';
+export type { Clock, SleepOptions } from './clock.js';
 export {
   getGlobalTimeController,
   setGlobalTimeController,

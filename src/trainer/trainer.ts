@@ -91,8 +91,7 @@ export abstract class Trainer implements PersistentState {
     const user = this.getDataUser(this.trainingConditionDataUser);
     user.update();
     const trainable =
-      user.length >= this.minBufferSize &&
-      user.countDataAddedSince(this.previousTrainingTime) >= this.minNewDataCount;
+      user.length >= this.minBufferSize && user.countDataAddedSince(this.previousTrainingTime) >= this.minNewDataCount;
     if (trainable) this.previousTrainingTime = time();
     return trainable;
   }

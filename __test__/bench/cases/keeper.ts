@@ -49,11 +49,15 @@ const walk = (dir: string) => {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) walk(p);
-    else if (name !== 'manifest.json') files.push({ rel: relative(template, p).split(sep).join('/'), bytes: readFileSync(p) });
+    else if (name !== 'manifest.json')
+      files.push({ rel: relative(template, p).split(sep).join('/'), bytes: readFileSync(p) });
   }
 };
 walk(template);
-const manifest = JSON.parse(readFileSync(join(template, 'manifest.json'), 'utf8')) as { createdAtNs: string; seq?: number };
+const manifest = JSON.parse(readFileSync(join(template, 'manifest.json'), 'utf8')) as {
+  createdAtNs: string;
+  seq?: number;
+};
 const subdirs = [...new Set(files.map((f) => dirname(f.rel)).filter((d) => d !== '.'))];
 rmSync(templateDir, { recursive: true, force: true });
 
@@ -73,7 +77,10 @@ for (const i of order) {
   mkdirSync(dir);
   for (const d of subdirs) mkdirSync(join(dir, d), { recursive: true });
   for (const f of files) writeFileSync(join(dir, f.rel), f.bytes);
-  writeFileSync(join(dir, 'manifest.json'), sealManifest({ ...manifest, createdAtNs: ns.toString(), ...(manifest.seq === undefined ? {} : { seq: i + 1 }) }));
+  writeFileSync(
+    join(dir, 'manifest.json'),
+    sealManifest({ ...manifest, createdAtNs: ns.toString(), ...(manifest.seq === undefined ? {} : { seq: i + 1 }) }),
+  );
 }
 rec.fact('createMs', now() - t);
 rec.fact('states', count);
@@ -96,12 +103,18 @@ for (let r = 0; r < reps; r++) {
 if (peerPython !== undefined) {
   const script = fileURLToPath(new URL('../peer/keeper_peer.py', import.meta.url));
   const peer = (mode: string, dir: string, n: number) =>
-    JSON.parse(execFileSync(peerPython, [script, mode, dir, String(n)], { encoding: 'utf8', maxBuffer: 1 << 20 }).trim().split('\n').pop()!) as Record<string, number | number[]>;
+    JSON.parse(
+      execFileSync(peerPython, [script, mode, dir, String(n)], { encoding: 'utf8', maxBuffer: 1 << 20 })
+        .trim()
+        .split('\n')
+        .pop()!,
+    ) as Record<string, number | number[]>;
   for (const v of peer('construct', statesDir, reps).constructMs as number[]) rec.add('peerConstructMs', v);
   const copy = join(root, 'states-peer');
   execFileSync('cp', ['-a', statesDir, copy]);
   const r = peer('cleanup', copy, maxKeep);
-  if (r.removed !== count - maxKeep) throw new Error(`PAMIQ-Core removed ${String(r.removed)}, expected ${count - maxKeep}`);
+  if (r.removed !== count - maxKeep)
+    throw new Error(`PAMIQ-Core removed ${String(r.removed)}, expected ${count - maxKeep}`);
   rec.add('peerCleanupMs', (r.constructMs as number) + (r.cleanupMs as number));
   rmSync(copy, { recursive: true, force: true });
 }
@@ -134,10 +147,14 @@ await keeper.selectRemovalStates();
 rec.add('rescanMs', now() - t);
 const left = readdirSync(statesDir).filter((n) => !n.startsWith('.'));
 if (removed.length !== count - maxKeep || left.length !== maxKeep) {
-  throw new Error(`cleanup removed ${removed.length} and left ${left.length}, expected ${count - maxKeep} and ${maxKeep}`);
+  throw new Error(
+    `cleanup removed ${removed.length} and left ${left.length}, expected ${count - maxKeep} and ${maxKeep}`,
+  );
 }
 // The survivors must be the newest by createdAtNs.
-const newest = Array.from({ length: maxKeep }, (_, k) => formatStateName(DEFAULT_STATE_NAME_FORMAT, base + BigInt(count - 1 - k) * 1_000_000n));
+const newest = Array.from({ length: maxKeep }, (_, k) =>
+  formatStateName(DEFAULT_STATE_NAME_FORMAT, base + BigInt(count - 1 - k) * 1_000_000n),
+);
 if (!newest.every((n) => left.includes(n))) throw new Error('cleanup kept states other than the newest');
 rmSync(statesDir, { recursive: true, force: true });
 rec.emit(backend().name);

@@ -40,7 +40,8 @@ for (let r = 0; r < reps; r++) {
     if (width > 0 && !(item instanceof Float32Array && item.length === width)) {
       throw new Error(`loaded item is not a Float32Array(${width})`);
     }
-    if (width === 0 && !(Array.isArray(item) && item.length === 4)) throw new Error('loaded item is not a 4-number record');
+    if (width === 0 && !(Array.isArray(item) && item.length === 4))
+      throw new Error('loaded item is not a 4-number record');
   }
 }
 rec.fact('cache', cold ? 'cold' : 'warm');

@@ -24,7 +24,7 @@ const width = num(args, 'width', 1024);
 const reps = num(args, 'reps', 1);
 const rec = new Recorder();
 
-let t = now();
+const t = now();
 const { buffer, users } = filledBuffer(records, (i) => tensorItem(i, width));
 rec.fact('generateMs', now() - t);
 const store = storeFor(dir, users);
@@ -65,7 +65,9 @@ if (args.diagnose) {
     gc();
     const items = buffer.getData();
     const t0 = now();
-    const segments = encodeBufferFile({ kind: 'SequentialBuffer', config: { maxSize: records }, columns: ['items'] }, [items]);
+    const segments = encodeBufferFile({ kind: 'SequentialBuffer', config: { maxSize: records }, columns: ['items'] }, [
+      items,
+    ]);
     const t1 = now();
     const file = join(dir, `writer-only-${r}.bin`);
     const writer = engine().createWriter(file);

@@ -82,7 +82,11 @@ for (let s = 0; s < saves; s++) {
   rec.add('gapShare', gap / (t1 - t0));
   rec.add('stepsDuringSave', count);
   if (process.env.PAMIQ_BENCH_DEBUG) {
-    const slow = steps.flatMap((b, k) => (k > 0 && b > t0 - 1500 && b - steps[k - 1]! > 3 * interval * 1000 ? [[+(steps[k - 1]! - t0).toFixed(1), +(b - steps[k - 1]!).toFixed(1)]] : []));
+    const slow = steps.flatMap((b, k) =>
+      k > 0 && b > t0 - 1500 && b - steps[k - 1]! > 3 * interval * 1000
+        ? [[+(steps[k - 1]! - t0).toFixed(1), +(b - steps[k - 1]!).toFixed(1)]]
+        : [],
+    );
     process.stderr.write(`slow steps (start after request ms, gap ms): ${JSON.stringify(slow)}\n`);
   }
   await delay(200);
@@ -92,7 +96,9 @@ launched.system.shutdown();
 const result = await launched;
 for (const saved of result.savedStates.slice(0, saves)) rec.add('pausedMs', saved.pausedMs);
 if (result.savedStates.length !== saves + 1 || result.failedSaves.length) {
-  throw new Error(`expected ${saves} saves and the final one, got ${result.savedStates.length} (${result.failedSaves.length} failed)`);
+  throw new Error(
+    `expected ${saves} saves and the final one, got ${result.savedStates.length} (${result.failedSaves.length} failed)`,
+  );
 }
 rec.fact('intervalMs', interval * 1000);
 rec.emit(backend().name);

@@ -104,7 +104,7 @@ if (scenario === 'save') {
   collecting = false;
   const done = steps.length - stepsBefore;
   const gaps = gapsBetween(t0, t1);
-  rec.add('stepsShare', done / (((t1 - t0) / 1000) / interval));
+  rec.add('stepsShare', done / ((t1 - t0) / 1000 / interval));
   rec.add('p99GapMs', p99(gaps));
   rec.add('longestGapMs', Math.max(...gaps, 0));
   rec.add('trainingRuns', Atomics.load(counters, 0));

@@ -25,7 +25,8 @@ const reps = num(args, 'reps', 1);
 const shape = str(args, 'shape');
 const mode = str(args, 'mode');
 if (shape !== 'fields' && shape !== 'bytes') throw new Error(`--shape must be fields or bytes, got ${shape}`);
-if (mode !== 'ours' && mode !== 'v8' && mode !== 'msgpackr') throw new Error(`--mode must be ours, v8 or msgpackr, got ${mode}`);
+if (mode !== 'ours' && mode !== 'v8' && mode !== 'msgpackr')
+  throw new Error(`--mode must be ours, v8 or msgpackr, got ${mode}`);
 const rec = new Recorder();
 const { bytesRecord, fieldRecord } = await import('../lib/data.js');
 const make: (i: number) => Record<string, unknown> = shape === 'fields' ? fieldRecord : bytesRecord;
@@ -98,7 +99,8 @@ if (mode === 'ours') {
     for (const e of list.getEntries()) gcs.push({ start: e.startTime, ms: e.duration });
   });
   gcObserver.observe({ entryTypes: ['gc'] });
-  const longestGc = (from: number, to: number) => gcs.reduce((m, g) => (g.start < to && g.start + g.ms > from ? Math.max(m, g.ms) : m), 0);
+  const longestGc = (from: number, to: number) =>
+    gcs.reduce((m, g) => (g.start < to && g.start + g.ms > from ? Math.max(m, g.ms) : m), 0);
   const longestGap = (from: number, to: number) => longestGapAt(from, to).gap;
   /** The longest gap, and the thread's time on a CPU / waiting for one within it (NaN without schedstat). */
   const longestGapAt = (from: number, to: number) => {
@@ -180,7 +182,8 @@ if (mode === 'ours') {
   for (let i = 0; i < records; i++) items.push(make(i));
   const packr = new Packr({ useRecords: true });
   const encode = mode === 'v8' ? (v: unknown) => v8.serialize(v) : (v: unknown) => packr.pack(v);
-  const decode = mode === 'v8' ? (b: Buffer) => v8.deserialize(b) as unknown[] : (b: Buffer) => packr.unpack(b) as unknown[];
+  const decode =
+    mode === 'v8' ? (b: Buffer) => v8.deserialize(b) as unknown[] : (b: Buffer) => packr.unpack(b) as unknown[];
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `items.${mode}`);
   for (let r = 0; r < reps; r++) {

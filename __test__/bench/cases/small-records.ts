@@ -17,7 +17,7 @@ const records = num(args, 'records');
 const reps = num(args, 'reps', 1);
 const rec = new Recorder();
 
-let t = now();
+const t = now();
 const { users } = filledBuffer(records, recordItem);
 rec.fact('generateMs', now() - t);
 const store = storeFor(dir, users);
@@ -74,7 +74,8 @@ for (let r = 0; r < reps; r++) {
   const t2 = now();
   const scan = engine().scanList(list, 0);
   const t3 = now();
-  if (scan.kind !== 'numbers' || scan.count !== records || scan.end !== list.length) throw new Error('scanList disagrees');
+  if (scan.kind !== 'numbers' || scan.count !== records || scan.end !== list.length)
+    throw new Error('scanList disagrees');
   rec.add('engineEncodeMs', t1 - t0);
   rec.add('engineScanMs', t3 - t2);
   rec.add('engineMs', t1 - t0 + (t3 - t2));

@@ -50,7 +50,10 @@ if (mode === 'make') {
       const t2 = now();
       rec.add('totalMs', t2 - t0);
       rec.add('pauseMs', t1 - t0);
-      rec.fact('cloned', listing.files.some((f) => f.cloned));
+      rec.fact(
+        'cloned',
+        listing.files.some((f) => f.cloned),
+      );
     } else if (mode === 'limit') {
       const t0 = now();
       execFileSync('cp', ['-r', src, out]);

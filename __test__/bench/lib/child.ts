@@ -32,7 +32,12 @@ export class ChildFailed extends Error {
  * `node --expose-gc --import tsx __test__/bench/cases/<script>.ts --json …args` with PAMIQ_BACKEND set
  * (none for the engine-free limit scripts). Logs of the child go to its stderr, kept for errors.
  */
-export function runCase(script: string, backend: 'native' | 'ts' | 'limit', args: string[], opts: ChildOptions = {}): Promise<ChildResult> {
+export function runCase(
+  script: string,
+  backend: 'native' | 'ts' | 'limit',
+  args: string[],
+  opts: ChildOptions = {},
+): Promise<ChildResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, PAMIQ_LOG_LEVEL: process.env.PAMIQ_LOG_LEVEL ?? 'warn' };
   if (backend === 'limit') delete env.PAMIQ_BACKEND;
   else env.PAMIQ_BACKEND = backend;
@@ -59,7 +64,12 @@ export function runCase(script: string, backend: 'native' | 'ts' | 'limit', args
       const line = out.split('\n').find((l) => l.startsWith(RESULT_MARK));
       if (code !== 0 || !line) {
         const tail = err.trim().split('\n').slice(-15).join('\n');
-        reject(new ChildFailed(`${script} [${backend}] exited with ${signal ?? code}${line ? '' : ', no result'}:\n${tail}`, err));
+        reject(
+          new ChildFailed(
+            `${script} [${backend}] exited with ${signal ?? code}${line ? '' : ', no result'}:\n${tail}`,
+            err,
+          ),
+        );
         return;
       }
       resolve(JSON.parse(line.slice(RESULT_MARK.length)) as ChildResult);

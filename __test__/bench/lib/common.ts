@@ -26,7 +26,8 @@ export class Recorder {
   readonly facts: Record<string, number | string | boolean> = {};
 
   add(metric: string, value: number): void {
-    (this.samples[metric] ??= []).push(value);
+    this.samples[metric] ??= [];
+    this.samples[metric].push(value);
   }
 
   fact(name: string, value: number | string | boolean): void {
@@ -105,7 +106,9 @@ export class RssPeak {
     const rss = process.memoryUsage.rss();
     if (rss > this.sampled) this.sampled = rss;
     const hwm = this.kernel ? kernelPeakRss() : undefined;
-    return hwm !== undefined ? { peak: Math.max(hwm, this.sampled), source: 'VmHWM' } : { peak: this.sampled, source: 'sampled' };
+    return hwm !== undefined
+      ? { peak: Math.max(hwm, this.sampled), source: 'VmHWM' }
+      : { peak: this.sampled, source: 'sampled' };
   }
 }
 
@@ -142,11 +145,17 @@ export function gc(): void {
  * Parses a case script's arguments: `--name value` pairs; every option is a string, numbers are
  * converted by the caller with {@link num}. `--json` is accepted (the result line is always JSON).
  */
-export function childArgs(names: readonly string[], flags: readonly string[] = []): Record<string, string | boolean | undefined> {
+export function childArgs(
+  names: readonly string[],
+  flags: readonly string[] = [],
+): Record<string, string | boolean | undefined> {
   const options: Record<string, { type: 'string' | 'boolean' }> = { json: { type: 'boolean' } };
   for (const n of names) options[n] = { type: 'string' };
   for (const f of flags) options[f] = { type: 'boolean' };
-  return parseArgs({ options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+  return parseArgs({ options, strict: true, allowPositionals: false }).values as Record<
+    string,
+    string | boolean | undefined
+  >;
 }
 
 /** A required numeric argument. */

@@ -62,7 +62,10 @@ export function peerPython(log: (line: string) => void): { python: string } | { 
       execFileSync(found, ['-m', 'venv', VENV], { stdio: 'ignore', timeout: 300_000 });
     }
     log(`peer: pip install ${PEER_PACKAGE} numpy`);
-    execFileSync(VENV_PYTHON, ['-m', 'pip', 'install', '-q', PEER_PACKAGE, 'numpy'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 900_000 });
+    execFileSync(VENV_PYTHON, ['-m', 'pip', 'install', '-q', PEER_PACKAGE, 'numpy'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 900_000,
+    });
     return { python: VENV_PYTHON };
   } catch (err) {
     const msg = err instanceof Error ? err.message.split('\n').slice(0, 3).join(' ') : String(err);
@@ -73,7 +76,10 @@ export function peerPython(log: (line: string) => void): { python: string } | { 
 /** Runs the peer script with `args`; resolves with its result line. */
 export function runPeer(python: string, args: string[]): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(python, [join(BENCH_DIR, 'peer', 'pamiq_core_peer.py'), ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(python, [join(BENCH_DIR, 'peer', 'pamiq_core_peer.py'), ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -81,7 +81,10 @@ export function machine(): Machine {
   }
   let commit: string | undefined;
   try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     commit = undefined;
   }
@@ -100,7 +103,13 @@ export function machine(): Machine {
 /** Renders rows as one aligned plain-text table (also valid Markdown). */
 export function renderTable(rows: Row[], columns: Column[]): string {
   const head = ['case', 'metric', ...columns, 'target', 'result'];
-  const body = rows.map((r) => [r.case, r.metric, ...columns.map((c) => r.cells[c] ?? ''), r.target ?? '', r.result ?? '']);
+  const body = rows.map((r) => [
+    r.case,
+    r.metric,
+    ...columns.map((c) => r.cells[c] ?? ''),
+    r.target ?? '',
+    r.result ?? '',
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const right = (i: number) => i >= 2 && i < 2 + columns.length;
   const line = (cells: string[]) =>

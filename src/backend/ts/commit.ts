@@ -31,7 +31,10 @@ export const FAULT_FSYNC_ENV = 'PAMIQ_FAULT_FSYNC_STATES_DIR';
 
 function checkName(name: string): void {
   if (name === '' || name.startsWith('.') || /[/\\\0]/.test(name)) {
-    throw new EngineError('EINVAL', `invalid state name ${JSON.stringify(name)}: it must be a plain name not starting with '.'`);
+    throw new EngineError(
+      'EINVAL',
+      `invalid state name ${JSON.stringify(name)}: it must be a plain name not starting with '.'`,
+    );
   }
 }
 

@@ -134,7 +134,11 @@ export async function fsyncDir(path: string): Promise<void> {
  * (EMFILE / ENFILE), the concurrency is halved (down to 1) and the item retried after a short pause;
  * with one item in flight it is retried a few times with a growing pause before the error counts.
  */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   let failed = false;
@@ -234,7 +238,10 @@ export async function openRegular(path: string): Promise<{ fh: FileHandle; size:
  * Opens `root/rel` (`rel` `/`-separated, already validated) without leaving `root`: every directory on
  * the way must be a real directory (lstat, no symlink), the file a regular file ({@link openRegular}).
  */
-export async function openInState(root: string, rel: string): Promise<{ fh: FileHandle; size: number } | { refused: OpenRefusal }> {
+export async function openInState(
+  root: string,
+  rel: string,
+): Promise<{ fh: FileHandle; size: number } | { refused: OpenRefusal }> {
   const parts = rel.split('/');
   let p = root;
   for (const part of parts.slice(0, -1)) {

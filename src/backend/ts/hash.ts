@@ -46,10 +46,12 @@ function loadModule(): object {
   const file = require.resolve('hash-wasm/dist/xxhash3.umd.min.js');
   const text = readFileSync(file, 'utf8');
   const m = /name:"xxhash3",data:"([A-Za-z0-9+/=]+)",hash:"([0-9a-f]{8})"/.exec(text);
-  if (!m) throw new Error(`hash-wasm's xxhash3 binary was not found in ${file} (a hash-wasm release with another layout?)`);
+  if (!m)
+    throw new Error(`hash-wasm's xxhash3 binary was not found in ${file} (a hash-wasm release with another layout?)`);
   const bytes = Buffer.from(m[1]!, 'base64');
   const sha1 = createHash('sha1').update(bytes).digest('hex').slice(0, 8);
-  if (sha1 !== m[2]) throw new Error(`hash-wasm's xxhash3 binary in ${file} does not match its recorded hash (${sha1} ≠ ${m[2]})`);
+  if (sha1 !== m[2])
+    throw new Error(`hash-wasm's xxhash3 binary in ${file} does not match its recorded hash (${sha1} ≠ ${m[2]})`);
   return new wasm.Module(bytes);
 }
 

@@ -249,7 +249,8 @@ export function tensorPayload(bytes: Uint8Array, start: number, length: number, 
   if (size === 0) bad(at, `unknown typed-array dtype ${dtype}`);
   if (2 + pad > length) bad(at, `typed-array pad ${pad} exceeds its payload of ${length} bytes`);
   const byteLength = length - 2 - pad;
-  if (byteLength % size !== 0) bad(at, `typed-array data of ${byteLength} bytes is not a multiple of ${size} (dtype ${dtype})`);
+  if (byteLength % size !== 0)
+    bad(at, `typed-array data of ${byteLength} bytes is not a multiple of ${size} (dtype ${dtype})`);
   return { dtype, offset: start + 2 + pad, byteLength };
 }
 
@@ -272,7 +273,8 @@ export function scanList(bytes: Uint8Array, offset: number): ListScan {
   const w = new Walker(bytes, offset);
   const count = w.arrayHeader();
   if (count < 0) bad(offset, `expected an array, found type byte 0x${bytes[offset]!.toString(16)}`);
-  if (count > bytes.length - w.pos) bad(offset, `truncated: ${count} items announced, ${bytes.length - w.pos} bytes left`);
+  if (count > bytes.length - w.pos)
+    bad(offset, `truncated: ${count} items announced, ${bytes.length - w.pos} bytes left`);
   if (count === 0) return { kind: 'numbers', count: 0, width: 0, values: new Float64Array(0), end: w.pos };
 
   let from = 0; // first item not classified by a fast path

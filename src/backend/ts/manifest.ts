@@ -72,7 +72,8 @@ function checkOwnChecksum(bytes: Uint8Array, raw: Record<string, unknown>, forma
     if (formatVersion < 2) return undefined;
     return bad(`"${CHECKSUM_KEY}" is missing`);
   }
-  if (typeof stored !== 'string' || !HEX16.test(stored)) return bad(`"${CHECKSUM_KEY}" must be 16 lowercase hex digits`);
+  if (typeof stored !== 'string' || !HEX16.test(stored))
+    return bad(`"${CHECKSUM_KEY}" must be 16 lowercase hex digits`);
   const trailerLen = TRAILER_HEAD.length + 16 + TRAILER_TAIL.length;
   const n = bytes.length;
   const wellPlaced =
@@ -169,7 +170,9 @@ export function parseManifest(bytes: Uint8Array): Manifest {
   }
   const comps = raw.components;
   if (!Array.isArray(comps)) return bad('"components" must be an array');
-  const components = comps.map((c: unknown, i: number) => (typeof c === 'string' ? c : bad(`components[${i}] must be a string`)));
+  const components = comps.map((c: unknown, i: number) =>
+    typeof c === 'string' ? c : bad(`components[${i}] must be a string`),
+  );
   if (!Array.isArray(raw.files)) return bad('"files" must be an array');
   const seen = new Set<string>();
   const files: ManifestFile[] = raw.files.map((f: unknown, i: number): ManifestFile => {

@@ -21,7 +21,7 @@ function numbers(values: Float64Array, start: number, end: number): number[] {
   const out = new Array<number>(end - start);
   for (let i = start; i < end; i++) {
     const x = values[i]!;
-    out[i - start] = x !== x ? NaN : x;
+    out[i - start] = Number.isNaN(x) ? NaN : x;
   }
   return out;
 }
@@ -46,7 +46,8 @@ export function encodeNumbers(values: Float64Array, width: number): Uint8Array {
   const n = values.length;
   const parts: Uint8Array[] = [];
   if (width === 0) {
-    for (let i = 0; i < n; i += CHUNK_VALUES) parts.push(encodeItems(numbers(values, i, Math.min(n, i + CHUNK_VALUES))));
+    for (let i = 0; i < n; i += CHUNK_VALUES)
+      parts.push(encodeItems(numbers(values, i, Math.min(n, i + CHUNK_VALUES))));
   } else {
     const step = Math.max(1, Math.floor(CHUNK_VALUES / width)) * width;
     for (let i = 0; i < n; i += step) {

@@ -98,11 +98,22 @@ export const DETAIL = {
 };
 
 /** Problems of the same path sort by fault in this order (as the native twin's enum). */
-const FAULT_ORDER: Record<Problem['fault'], number> = { missing: 0, size: 1, checksum: 2, unexpected: 3, unreadable: 4 };
+const FAULT_ORDER: Record<Problem['fault'], number> = {
+  missing: 0,
+  size: 1,
+  checksum: 2,
+  unexpected: 3,
+  unreadable: 4,
+};
 
 type Check = { problem: Problem } | { ok: true; bytes?: Uint8Array };
 
-async function checkFile(dir: string, f: Manifest['files'][number], mode: 'read' | 'stream', verify: boolean): Promise<Check> {
+async function checkFile(
+  dir: string,
+  f: Manifest['files'][number],
+  mode: 'read' | 'stream',
+  verify: boolean,
+): Promise<Check> {
   const abs = join(dir, ...f.path.split('/'));
   const problem = (fault: Problem['fault'], detail: string): Check => ({ problem: { path: f.path, fault, detail } });
   let opened;

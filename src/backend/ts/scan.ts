@@ -2,7 +2,7 @@
 import { compileGlob } from '../glob.js';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { EngineError, type ScanResult, type StateEntry } from '../types.js';
+import type { ScanResult, StateEntry } from '../types.js';
 import { CONCURRENCY, compareUtf8, fsError, isOutOfFds, mapLimit, osText } from './fsutil.js';
 import { ManifestRejection, parseManifest, readManifestBytes } from './manifest.js';
 

@@ -60,7 +60,8 @@ class Writer implements FileWriter {
 
   private async ready(): Promise<Opened> {
     if (this.failure !== undefined) throw this.failure;
-    if (this.state !== 'open') throw new EngineError('EIO', `write '${this.path}': the writer is already ${this.state}`);
+    if (this.state !== 'open')
+      throw new EngineError('EIO', `write '${this.path}': the writer is already ${this.state}`);
     return this.opening;
   }
 
