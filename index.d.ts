@@ -136,9 +136,23 @@ export interface RawRemoveOutcome {
   error?: string
 }
 
+/**
+ * A scan result packed into a few large values, so 10,000 entries cross N-API as four values
+ * instead of 10,000 objects (the adapter in src/backend/native.ts rebuilds the `ScanResult`).
+ *
+ * - `text`: every string of the result, one after another: per entry its name, path, then reason,
+ *   createdAtNs and components when present (as `flags` says); then the leftovers.
+ * - `ends`: the end of each string in `text`, in UTF-16 code units (JavaScript string indices).
+ * - `numbers`: per entry mtimeMs, seq, size, fileCount (0 when absent).
+ * - `info`: per entry the flags (bit 0 valid, 1 reason, 2 createdAtNs, 3 seq, 4 size, 5 fileCount,
+ *   6 components) and the number of components.
+ */
 export interface RawScanResult {
-  entries: Array<RawStateEntry>
-  leftovers: Array<string>
+  count: number
+  text: string
+  ends: Uint32Array
+  numbers: Float64Array
+  info: Uint32Array
 }
 
 /** A copied file's path and digest. */
@@ -160,21 +174,6 @@ export interface RawSnapshotEntry {
 export interface RawSnapshotListing {
   dirs: Array<string>
   files: Array<RawSnapshotEntry>
-}
-
-/** One directory entry matching the pattern. */
-export interface RawStateEntry {
-  name: string
-  path: string
-  mtimeMs: number
-  valid: boolean
-  reason?: string
-  createdAtNs?: string
-  /** The manifest's sequence number (format 2 only). */
-  seq?: number
-  size?: number
-  fileCount?: number
-  components?: Array<string>
 }
 
 /** A state's manifest (as JSON text) and problems. */

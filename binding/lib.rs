@@ -372,48 +372,85 @@ pub fn verify_state(dir: String) -> AsyncTask<VerifyTask> {
 // ---------------------------------------------------------------------------------------------
 // scanStates
 
-/// One directory entry matching the pattern.
-#[napi(object)]
-pub struct RawStateEntry {
-  pub name: String,
-  pub path: String,
-  pub mtime_ms: f64,
-  pub valid: bool,
-  pub reason: Option<String>,
-  pub created_at_ns: Option<String>,
-  /// The manifest's sequence number (format 2 only).
-  pub seq: Option<f64>,
-  pub size: Option<f64>,
-  pub file_count: Option<f64>,
-  pub components: Option<Vec<String>>,
-}
-
+/// A scan result packed into a few large values, so 10,000 entries cross N-API as four values
+/// instead of 10,000 objects (the adapter in src/backend/native.ts rebuilds the `ScanResult`).
+///
+/// - `text`: every string of the result, one after another: per entry its name, path, then reason,
+///   createdAtNs and components when present (as `flags` says); then the leftovers.
+/// - `ends`: the end of each string in `text`, in UTF-16 code units (JavaScript string indices).
+/// - `numbers`: per entry mtimeMs, seq, size, fileCount (0 when absent).
+/// - `info`: per entry the flags (bit 0 valid, 1 reason, 2 createdAtNs, 3 seq, 4 size, 5 fileCount,
+///   6 components) and the number of components.
 #[napi(object)]
 pub struct RawScanResult {
-  pub entries: Vec<RawStateEntry>,
-  pub leftovers: Vec<String>,
+  pub count: u32,
+  pub text: String,
+  pub ends: Uint32Array,
+  pub numbers: Float64Array,
+  pub info: Uint32Array,
+}
+
+/// Appends `s` to `text` and its end (UTF-16 units) to `ends`.
+fn push_str(text: &mut String, units: &mut u32, ends: &mut Vec<u32>, s: &str) {
+  text.push_str(s);
+  *units += if s.is_ascii() { s.len() as u32 } else { s.encode_utf16().count() as u32 };
+  ends.push(*units);
 }
 
 impl From<engine::ScanResult> for RawScanResult {
   fn from(out: engine::ScanResult) -> Self {
+    let n = out.entries.len();
+    let mut text = String::with_capacity(n * 96);
+    let mut units = 0u32;
+    let mut ends = Vec::with_capacity(n * 2 + out.leftovers.len());
+    let mut numbers = Vec::with_capacity(n * 4);
+    let mut info = Vec::with_capacity(n * 2);
+    for e in &out.entries {
+      push_str(&mut text, &mut units, &mut ends, &e.name);
+      push_str(&mut text, &mut units, &mut ends, &e.path);
+      let mut flags = u32::from(e.valid);
+      if let Some(r) = &e.reason {
+        flags |= 1 << 1;
+        push_str(&mut text, &mut units, &mut ends, r);
+      }
+      if let Some(c) = &e.created_at_ns {
+        flags |= 1 << 2;
+        push_str(&mut text, &mut units, &mut ends, c);
+      }
+      let mut components = 0u32;
+      if let Some(cs) = &e.components {
+        flags |= 1 << 6;
+        components = cs.len() as u32;
+        for c in cs {
+          push_str(&mut text, &mut units, &mut ends, c);
+        }
+      }
+      if e.seq.is_some() {
+        flags |= 1 << 3;
+      }
+      if e.size.is_some() {
+        flags |= 1 << 4;
+      }
+      if e.file_count.is_some() {
+        flags |= 1 << 5;
+      }
+      numbers.extend_from_slice(&[
+        e.mtime_ms,
+        e.seq.unwrap_or(0) as f64,
+        e.size.unwrap_or(0) as f64,
+        e.file_count.unwrap_or(0) as f64,
+      ]);
+      info.extend_from_slice(&[flags, components]);
+    }
+    for l in &out.leftovers {
+      push_str(&mut text, &mut units, &mut ends, l);
+    }
     RawScanResult {
-      entries: out
-        .entries
-        .into_iter()
-        .map(|e| RawStateEntry {
-          name: e.name,
-          path: e.path,
-          mtime_ms: e.mtime_ms,
-          valid: e.valid,
-          reason: e.reason,
-          created_at_ns: e.created_at_ns,
-          seq: e.seq.map(|s| s as f64),
-          size: e.size.map(|s| s as f64),
-          file_count: e.file_count.map(|c| c as f64),
-          components: e.components,
-        })
-        .collect(),
-      leftovers: out.leftovers,
+      count: n as u32,
+      text,
+      ends: Uint32Array::new(ends),
+      numbers: Float64Array::new(numbers),
+      info: Uint32Array::new(info),
     }
   }
 }

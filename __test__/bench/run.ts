@@ -1088,7 +1088,7 @@ async function recordCases(): Promise<void> {
     const sh = share[primary!] ?? NaN;
     rows.push({
       case: '',
-      metric: '  longest gap between 100 Hz timer ticks during the save',
+      metric: '  longest gap between 1 ms timer ticks during the save',
       cells: cells(gap, 'ms'),
       target: 'gap ≤ 5% of save wall',
       result: judge(
@@ -1107,6 +1107,45 @@ async function recordCases(): Promise<void> {
       case: '',
       metric: '  longest gap in as long a window without a save (the machine’s noise)',
       cells: cells(baseGap, 'ms'),
+    });
+    const delayMax: Partial<Record<Column, number>> = {};
+    const delayShare: Partial<Record<Column, number>> = {};
+    const baseDelay: Partial<Record<Column, number>> = {};
+    for (const b of backends) {
+      delayMax[b] = record(name, b, 'delayMaxMs', 'ms', results[b] ?? []).median;
+      delayShare[b] = record(name, b, 'delayShare', 'ratio', results[b] ?? []).median;
+      baseDelay[b] = record(name, b, 'baselineDelayMaxMs', 'ms', results[b] ?? []).median;
+    }
+    rows.push({
+      case: '',
+      metric: `  max event-loop delay during the save (monitorEventLoopDelay, 1 ms; ${pct(delayShare[primary!] ?? NaN)} of the save)`,
+      cells: cells(delayMax, 'ms'),
+    });
+    rows.push({ case: '', metric: '  the same in as long a window without a save', cells: cells(baseDelay, 'ms') });
+    const split = (metric: string) => {
+      const v: Partial<Record<Column, number>> = {};
+      for (const b of backends)
+        if ((results[b] ?? []).some((r) => r.samples?.[metric] !== undefined))
+          v[b] = record(name, b, metric, 'ms', results[b] ?? []).median;
+      return v;
+    };
+    const onCpu = split('gapOnCpuMs');
+    if (Object.keys(onCpu).length > 0) {
+      rows.push({
+        case: '',
+        metric: '  within the longest gap: the agent thread on a CPU (schedstat)',
+        cells: cells(onCpu, 'ms'),
+      });
+      rows.push({
+        case: '',
+        metric: '  within the longest gap: runnable, waiting for a CPU',
+        cells: cells(split('gapWaitingMs'), 'ms'),
+      });
+    }
+    rows.push({
+      case: '',
+      metric: '  longest garbage-collection pause during the save',
+      cells: cells(split('gcMaxMs'), 'ms'),
     });
     const bytes: Partial<Record<Column, string>> = {};
     for (const m of modes) {

@@ -104,3 +104,29 @@ parity('scans alike with both backends', async (t, nat, ts) => {
     t.deepEqual(await nat.scanStates(statesDir, pattern), await ts.scanStates(statesDir, pattern), pattern);
   }
 });
+
+parity(
+  'scans names beyond ASCII alike with both backends (UTF-16 offsets of the packed native result)',
+  async (t, nat, ts) => {
+    const statesDir = tmp(t);
+    const names = ['é.state', '😀-x.state', 'ascii.state', '日本語.state', 'z😀😀.state'];
+    for (const [i, name] of names.entries()) {
+      await makeState(
+        t,
+        ts,
+        { 'time.msgpack': name, [`données-${i}/😀.bin`]: 'x' },
+        { statesDir, name, createdAtNs: String(1_000 + i) },
+      );
+    }
+    mkdirSync(join(statesDir, 'ü-no-manifest.state'));
+    mkdirSync(join(statesDir, '.pamiq-tmp-ß.state-1-ab'));
+    const r = await nat.scanStates(statesDir, '*.state');
+    t.deepEqual(
+      r.entries.map((e) => e.name),
+      [...names, 'ü-no-manifest.state'],
+    );
+    t.deepEqual(r.entries[1]!.path, join(statesDir, '😀-x.state'));
+    t.deepEqual(r.leftovers, ['.pamiq-tmp-ß.state-1-ab']);
+    t.deepEqual(r, await ts.scanStates(statesDir, '*.state'));
+  },
+);

@@ -28,6 +28,7 @@ import type {
   RemoveOutcome,
   ScanResult,
   Segment,
+  StateEntry,
   VerifyReport,
   SnapshotDigest,
   SnapshotListing,
@@ -73,6 +74,54 @@ function translate(err: unknown): unknown {
     if (m) return new EngineError(m[1]!, m[2]!);
   }
   return err;
+}
+
+/** Bits of `RawScanResult.info`'s flags (binding/lib.rs). */
+const SCAN_VALID = 1;
+const SCAN_REASON = 1 << 1;
+const SCAN_CREATED = 1 << 2;
+const SCAN_SEQ = 1 << 3;
+const SCAN_SIZE = 1 << 4;
+const SCAN_FILE_COUNT = 1 << 5;
+const SCAN_COMPONENTS = 1 << 6;
+
+/**
+ * The binding's packed scan (one string of all names, paths and reasons, their ends, a Float64Array of
+ * the numeric fields, a Uint32Array of flags) → the `ScanResult` objects, in one pass. Optional fields
+ * are set only when present, as the twin does.
+ */
+export function unpackScan(raw: Binding.RawScanResult): ScanResult {
+  const { count, text, ends, numbers, info } = raw;
+  const entries: StateEntry[] = new Array(count);
+  let s = 0;
+  let start = 0;
+  const next = (): string => {
+    const end = ends[s++]!;
+    const str = text.slice(start, end);
+    start = end;
+    return str;
+  };
+  for (let i = 0; i < count; i++) {
+    const flags = info[2 * i]!;
+    const name = next();
+    const path = next();
+    const e: StateEntry = { name, path, mtimeMs: numbers[4 * i]!, valid: (flags & SCAN_VALID) !== 0 };
+    if (flags & SCAN_REASON) e.reason = next();
+    if (flags & SCAN_CREATED) e.createdAtNs = next();
+    if (flags & SCAN_SEQ) e.seq = numbers[4 * i + 1]!;
+    if (flags & SCAN_SIZE) e.size = numbers[4 * i + 2]!;
+    if (flags & SCAN_FILE_COUNT) e.fileCount = numbers[4 * i + 3]!;
+    if (flags & SCAN_COMPONENTS) {
+      const n = info[2 * i + 1]!;
+      const components: string[] = new Array(n);
+      for (let k = 0; k < n; k++) components[k] = next();
+      e.components = components;
+    }
+    entries[i] = e;
+  }
+  const leftovers: string[] = [];
+  while (s < ends.length) leftovers.push(next());
+  return { entries, leftovers };
 }
 
 async function call<T>(f: () => Promise<T>): Promise<T> {
@@ -210,7 +259,8 @@ export function createNativeEngine(b: NativeBinding): Engine {
       return { manifest: manifestOf(r.manifestJson), problems: problems(r.problems) };
     },
 
-    scanStates: (dir: string, pattern: string): Promise<ScanResult> => call(() => b.scanStates(dir, pattern)),
+    scanStates: async (dir: string, pattern: string): Promise<ScanResult> =>
+      unpackScan(await call(() => b.scanStates(dir, pattern))),
 
     removeStates: (paths: string[]): Promise<RemoveOutcome[]> => call(() => b.removeStates(paths)),
 

@@ -308,8 +308,12 @@ export function* narrowNumbersSteps(f: Float64Array): Generator<void, TypedArray
   const n = f.length;
   let min = 0;
   let max = 0;
-  for (let from = 0; from < n; from += NUMBERS_PER_STEP) {
-    const to = Math.min(n, from + NUMBERS_PER_STEP);
+  // The first steps are short (4,096 numbers, doubling): this loop runs interpreted until V8 optimizes
+  // it (a generator is not optimized on stack), and 65,536 numbers interpreted take a few ms.
+  let step = NUMBERS_PER_STEP / 16;
+  for (let from = 0; from < n; ) {
+    const to = Math.min(n, from + step);
+    step = Math.min(NUMBERS_PER_STEP, step * 2);
     for (let i = from; i < to; i++) {
       const x = f[i]!;
       // Integers in int32/uint32 range only; -0 and every non-integer stay float64.
@@ -317,6 +321,7 @@ export function* narrowNumbersSteps(f: Float64Array): Generator<void, TypedArray
       if (x < min) min = x;
       else if (x > max) max = x;
     }
+    from = to;
     if (to < n) yield;
   }
   let Ctor: new (length: number) => TypedArray;

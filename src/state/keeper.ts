@@ -246,10 +246,18 @@ export class LatestStatesKeeper extends StatesKeeper {
     const valid = scan.entries.filter((e) => e.valid);
     if (valid.length <= this.maxKeep) return [];
     // Walk from the newest until maxKeep states verify; everything older than the last of them goes.
+    // The states still needed are verified at once (the engine verifies them on its I/O threads), not
+    // one after another; a batch never verifies more states than the walk would.
     let good = 0;
-    for (let i = valid.length - 1; i >= 0; i--) {
-      if (await this.verifies(valid[i]!)) good++;
-      if (good === this.maxKeep) return valid.slice(0, i).map((e) => e.path);
+    let i = valid.length - 1;
+    while (i >= 0) {
+      const batch = valid.slice(Math.max(0, i - (this.maxKeep - good) + 1), i + 1).reverse();
+      const oks = await Promise.all(batch.map((e) => this.verifies(e)));
+      for (const ok of oks) {
+        if (ok) good++;
+        if (good === this.maxKeep) return valid.slice(0, i).map((e) => e.path);
+        i--;
+      }
     }
     return [];
   }

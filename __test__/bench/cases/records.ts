@@ -10,10 +10,11 @@
  *   PAMIQ_BACKEND=native|ts node --import tsx __test__/bench/cases/records.ts --json \
  *     --dir DIR --shape fields --records 1000000 --mode ours [--reps 1]
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import v8 from 'node:v8';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { Packr } from 'msgpackr';
 import { childArgs, gc, now, num, PhaseClock, Recorder, str, treeSize } from '../lib/common.js';
 
@@ -64,33 +65,95 @@ if (mode === 'ours') {
   const { users } = filledBuffer(records, make);
   const store = storeFor(dir, users);
   const phases = new PhaseClock();
-  // A 100 Hz timer stands for the interaction loop: the longest gap between its ticks during a save.
+  // The agent's loop is probed two ways, each over the save's window and over a window of the same length
+  // without a save (what the machine alone does: its scheduling noise):
+  // - a 1 ms timer chain (each tick arms the next): the longest gap between ticks;
+  // - perf_hooks.monitorEventLoopDelay at 1 ms resolution: its max delay (how late a 1 ms timer ran).
+  // A 100 Hz timer would not do: its own 10 ms tick is more than 5% of a 130–230 ms save.
+  // On Linux each tick also reads the thread's schedstat (ns on a CPU, ns runnable but waiting for one), so
+  // the longest gap splits into the agent's own work and the time the scheduler gave its CPU to others.
+  const schedFile = `/proc/self/task/${process.pid}/schedstat`;
+  const readSched = (): [number, number] | undefined => {
+    try {
+      const [run, wait] = readFileSync(schedFile, 'utf8').split(' ');
+      return [Number(run) / 1e6, Number(wait) / 1e6];
+    } catch {
+      return undefined;
+    }
+  };
   const ticks: number[] = [];
-  const timer = setInterval(() => ticks.push(now()), 10);
-  const longestGap = (from: number, to: number) => {
+  const scheds: ([number, number] | undefined)[] = [];
+  let probing = true;
+  let tickTimer: NodeJS.Timeout | undefined;
+  const tick = () => {
+    ticks.push(now());
+    scheds.push(readSched());
+    if (probing) tickTimer = setTimeout(tick, 1);
+  };
+  tick();
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  // Garbage-collection pauses on the agent's thread, to tell them from the encoder's own steps.
+  const gcs: { start: number; ms: number }[] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push({ start: e.startTime, ms: e.duration });
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+  const longestGc = (from: number, to: number) =>
+    gcs.reduce((m, g) => (g.start < to && g.start + g.ms > from ? Math.max(m, g.ms) : m), 0);
+  const longestGap = (from: number, to: number) => longestGapAt(from, to).gap;
+  /** The longest gap, and the thread's time on a CPU / waiting for one within it (NaN without schedstat). */
+  const longestGapAt = (from: number, to: number) => {
     let gap = 0;
-    for (let k = 1; k < ticks.length; k++)
-      if (ticks[k]! > from && ticks[k - 1]! < to) gap = Math.max(gap, ticks[k]! - ticks[k - 1]!);
-    return gap;
+    let at = -1;
+    for (let k = 1; k < ticks.length; k++) {
+      if (ticks[k]! > from && ticks[k - 1]! < to && ticks[k]! - ticks[k - 1]! > gap) {
+        gap = ticks[k]! - ticks[k - 1]!;
+        at = k;
+      }
+    }
+    const a = at > 0 ? scheds[at - 1] : undefined;
+    const b = at > 0 ? scheds[at] : undefined;
+    return { gap, run: a && b ? b[0] - a[0] : NaN, wait: a && b ? b[1] - a[1] : NaN };
+  };
+  const settle = async (ms: number) => {
+    await new Promise((resolve) => setTimeout(resolve, ms));
   };
   for (let r = 0; r < reps; r++) {
     gc();
     phases.reset();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await settle(50);
+    ticks.length = 0;
+    scheds.length = 0;
+    delay.reset();
     const t0 = now();
     const pending = await store.capture();
     const t1 = now();
     const path = await pending.commit();
     const t2 = now();
-    await new Promise((resolve) => setTimeout(resolve, 15));
-    rec.add('longestGapMs', longestGap(t0, t2));
+    const saveDelayMax = delay.max / 1e6;
+    await settle(15);
+    const g = longestGapAt(t0, t2);
+    rec.add('longestGapMs', g.gap);
+    if (!Number.isNaN(g.run)) {
+      rec.add('gapOnCpuMs', g.run);
+      rec.add('gapWaitingMs', g.wait);
+    }
     rec.add('gapShare', longestGap(t0, t2) / (t2 - t0));
-    // The same window without a save: what the machine alone does to the timer (its scheduling noise).
+    rec.add('delayMaxMs', saveDelayMax);
+    rec.add('delayShare', saveDelayMax / (t2 - t0));
+    rec.add('gcMaxMs', longestGc(t0, t2));
+    // The same window without a save.
+    ticks.length = 0;
+    scheds.length = 0;
+    delay.reset();
     const b0 = now();
-    await new Promise((resolve) => setTimeout(resolve, t2 - t0));
+    await settle(t2 - t0);
     const b1 = now();
-    await new Promise((resolve) => setTimeout(resolve, 15));
+    const idleDelayMax = delay.max / 1e6;
+    await settle(15);
     rec.add('baselineGapMs', longestGap(b0, b1));
+    rec.add('baselineDelayMaxMs', idleDelayMax);
     rec.add('captureMs', t1 - t0);
     rec.add('saveMs', t2 - t0);
     rec.fact('stateBytes', treeSize(path).bytes);
@@ -109,7 +172,10 @@ if (mode === 'ours') {
     rmSync(path, { recursive: true, force: true });
   }
   phases.close();
-  clearInterval(timer);
+  probing = false;
+  clearTimeout(tickTimer);
+  delay.disable();
+  gcObserver.disconnect();
   rec.emit(backend().name);
 } else {
   const items: unknown[] = [];
