@@ -166,3 +166,26 @@ test.serial(
     t.true(r.oneHolder > 0, 'someone gets the lock');
   },
 );
+
+test('a lock the caller drops is still held: collecting it does not release the OS lock', async (t) => {
+  const dir = tmpDir(t);
+  // The child takes the lock without keeping a reference, collects garbage, then reports.
+  const lockModule = new URL('../../src/state/lock.ts', import.meta.url).href;
+  const child = spawn(
+    process.execPath,
+    [
+      '--expose-gc',
+      '--import=tsx',
+      '-e',
+      `const { StatesDirLock } = await import(${JSON.stringify(lockModule)});
+       StatesDirLock.acquire(${JSON.stringify(dir)});
+       for (let i = 0; i < 5; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }
+       console.log('collected'); setTimeout(() => {}, 60000);`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  t.teardown(() => child.kill('SIGKILL'));
+  await new Promise<void>((resolve) => child.stdout!.on('data', (d) => String(d).includes('collected') && resolve()));
+  const err = t.throws(() => StatesDirLock.acquire(dir), { instanceOf: StatesDirLockedError });
+  t.is(err!.holderPid, child.pid!);
+});

@@ -189,6 +189,13 @@ interface Blocker {
   verdict: Verdict;
 }
 
+/**
+ * The locks this process holds, until released: a lock the caller no longer references must not be
+ * collected, because collecting it closes its OS lock (native backend) and another process could take
+ * the directory over while this one still uses it.
+ */
+const held = new Set<StatesDirLock>();
+
 export class StatesDirLock {
   private released = false;
   private constructor(
@@ -232,7 +239,10 @@ export class StatesDirLock {
         lock.release();
         throw err;
       }
-      if (blockers.length === 0) return lock;
+      if (blockers.length === 0) {
+        held.add(lock);
+        return lock;
+      }
       const older = blockers.filter((b) => b.name < name);
       if (older.length > 0 || Date.now() >= deadline) {
         lock.release();
@@ -251,6 +261,7 @@ export class StatesDirLock {
   release(): void {
     if (this.released) return;
     this.released = true;
+    held.delete(this);
     unlinkQuiet(this.path);
     this.claim.release();
   }
