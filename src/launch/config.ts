@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { toSaveCondition, type SaveCondition, type SaveConditionLike } from '../state/conditions.js';
 import { LatestStatesKeeper, StatesKeeper } from '../state/keeper.js';
 import { checkRemoteConfig, type RemoteConfig, type ResolvedRemoteConfig } from '../remote/config.js';
-import { DEFAULT_STATE_NAME_FORMAT, formatStateName, nameMatches, nowNs } from '../state/names.js';
+import { DEFAULT_STATE_NAME_FORMAT, formatStateName, nameMatcher, nowNs } from '../state/names.js';
 import { DEFAULT_STATES_DIR, resolveStatesDir } from '../state/statesdir.js';
 import {
   TOKEN_ENV,
@@ -237,7 +237,7 @@ export function resolveLaunchConfig(input: LaunchConfig = {}): Readonly<Resolved
     if (keeper.statesDir !== statesDir) {
       problems.push(`statesKeeper watches '${keeper.statesDir}' but states are written to '${statesDir}'`);
     }
-    if (sampleName !== undefined && !nameMatches(keeper.stateNamePattern, sampleName)) {
+    if (sampleName !== undefined && !nameMatcher(keeper.stateNamePattern)(sampleName)) {
       problems.push(
         `statesKeeper pattern '${keeper.stateNamePattern}' does not match the state names ` +
           `(stateNameFormat '${c.stateNameFormat}' gives e.g. '${sampleName}'), so it would never remove anything`,

@@ -31,7 +31,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { engine } from '../backend/select.js';
 import type { Manifest } from '../backend/types.js';
 import { getLogger } from '../log.js';
-import { nameMatches } from '../state/names.js';
+import { nameMatcher } from '../state/names.js';
 import { resolveStatesDir } from '../state/statesdir.js';
 import { createS3Client } from './client.js';
 import type { ResolvedRemoteConfig } from './config.js';
@@ -212,7 +212,8 @@ export class RemoteStore {
     }
     const states: RemoteStateEntry[] = [];
     const incomplete: RemoteListing['incomplete'] = [];
-    const wanted = names.filter((n) => !n.startsWith('.') && (pattern === undefined || nameMatches(pattern, n)));
+    const matches = pattern === undefined ? (n: string) => !n.startsWith('.') : nameMatcher(pattern);
+    const wanted = names.filter(matches);
     await eachLimited(wanted, 8, async (name) => {
       const bytes = await this.readMarker(name);
       if (!bytes) {

@@ -47,9 +47,14 @@ export function formatStateName(format: string, createdAtNs: bigint): string {
   return name;
 }
 
-/** True when `name` matches the keeper glob `pattern` (as the engine's scans match it). */
-export function nameMatches(pattern: string, name: string): boolean {
-  return !name.startsWith('.') && compileGlob(pattern)(name);
+/**
+ * The test of the keeper glob `pattern` (as the engine's scans match it), compiled once: true for a name
+ * that matches and does not start with `.`.
+ * @throws EngineError EINVAL for a pattern the engine refuses.
+ */
+export function nameMatcher(pattern: string): (name: string) => boolean {
+  const matches = compileGlob(pattern);
+  return (name) => !name.startsWith('.') && matches(name);
 }
 
 let lastNs = 0n;
