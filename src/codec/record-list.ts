@@ -17,6 +17,8 @@ import {
   decodeRecords,
   encodeRecordsSteps,
   flatItems,
+  narrowPartsSteps,
+  NumberRuns,
   type ItemSource,
   type RecordBatch,
 } from './records.js';
@@ -54,7 +56,7 @@ function typedHeader(b: SegmentBuilder, dtype: number, byteLength: number, at: s
 export function* encodeRecordListInto(b: SegmentBuilder, items: ItemSource): Generator<Segment[], boolean, undefined> {
   let layout = RECORDS_LAYOUT;
   // Built in steps; each step ends with a (possibly empty) batch, a turn for the loops in between.
-  const steps = encodeRecordsSteps(items);
+  const steps = encodeRecordsSteps(items, true);
   let batch: RecordBatch | undefined;
   for (;;) {
     const r = steps.next();
@@ -63,6 +65,14 @@ export function* encodeRecordListInto(b: SegmentBuilder, items: ItemSource): Gen
       break;
     }
     yield b.take();
+  }
+  if (!batch && items instanceof NumberRuns && items.length > 0) {
+    // Numbers given as Float64 parts: the column classifyColumn makes of them, without the list.
+    const steps = narrowPartsSteps(items.parts);
+    let r = steps.next();
+    for (; !r.done; r = steps.next()) yield b.take();
+    layout = COLUMN_LAYOUT;
+    batch = { count: items.length, keys: [''], kinds: ['number'], widths: [0], columns: [r.value] };
   }
   if (!batch && items.length > 0) {
     // A list of numbers, booleans or equal typed arrays: one unnamed column (exact: -0 stays -0).
@@ -86,6 +96,16 @@ export function* encodeRecordListInto(b: SegmentBuilder, items: ItemSource): Gen
     switch (batch.kinds[j]) {
       case 'number':
       case 'boolean': {
+        if (Array.isArray(col)) {
+          // A Float64 column given as its parts (encodeRecordsSteps with parts): referenced in place.
+          const parts = col as Float64Array[];
+          typedHeader(b, dtypeOf(parts[0]!), n * 8, keyStep(key));
+          for (const p of parts) {
+            b.ref(bytesOf(p));
+            if (b.full) yield b.take();
+          }
+          break;
+        }
         const ta = col as TypedArray;
         typedHeader(b, dtypeOf(ta), ta.byteLength, keyStep(key));
         b.ref(bytesOf(ta));
@@ -176,7 +196,11 @@ export function decodeRecordListDeferred(bytes: Uint8Array, offset: number): { i
     if (err instanceof RangeError) bad(err.message);
     throw err;
   }
-  return { items: new DeferredItems(count as number, build), end };
+  const numbers =
+    m.layout === RECORDS_LAYOUT && batch.kinds.every((k) => k === 'number')
+      ? { keys: batch.keys, values: batch.columns as unknown as ArrayLike<number>[] }
+      : undefined;
+  return { items: new DeferredItems(count as number, build, numbers), end };
 }
 
 /** Checks the batch now (decoding zero items) and returns the function that builds its items. */

@@ -37,6 +37,13 @@ export interface ItemRun {
   readonly items: readonly unknown[];
   readonly from: number;
   readonly to: number;
+  /**
+   * The number fields of `items` (one column per key of {@link ItemRuns.mirrorKeys}, indexed like
+   * `items`), valid below `colsUpTo`: records checked when they were added (data/number-mirror.ts),
+   * so an encoder copies these instead of reading the objects.
+   */
+  readonly cols?: readonly Float64Array[];
+  readonly colsUpTo?: number;
 }
 
 /**
@@ -46,7 +53,15 @@ export interface ItemRun {
 export class ItemRuns {
   readonly length: number;
 
-  constructor(readonly runs: readonly ItemRun[]) {
+  /**
+   * @param runs the parts, in order.
+   * @param mirrorKeys the keys of the runs' `cols`: each mirrored item is a plain object with exactly
+   *   these keys, in this order, every field a number.
+   */
+  constructor(
+    readonly runs: readonly ItemRun[],
+    readonly mirrorKeys?: readonly string[],
+  ) {
     let n = 0;
     for (const r of runs) n += r.to - r.from;
     this.length = n;
@@ -58,6 +73,17 @@ export class ItemRuns {
     let k = 0;
     for (const r of this.runs) for (let i = r.from; i < r.to; i++) out[k++] = r.items[i];
     return out;
+  }
+}
+
+/**
+ * A list of numbers given as Float64Array parts, in order (a dict buffer's mirrored field): the
+ * encoder writes one number column from the parts (narrowed, or referenced in place) without building
+ * the list. Everything else sees its numbers as items.
+ */
+export class NumberRuns extends ItemRuns {
+  constructor(readonly parts: readonly Float64Array[]) {
+    super(parts.map((p) => ({ items: p as unknown as readonly unknown[], from: 0, to: p.length })));
   }
 }
 
@@ -264,8 +290,11 @@ function fusedGatherer(keys: readonly string[]): FusedGather {
 /**
  * The common case in one pass per item: records whose fields are all numbers. Returns the batch, or
  * 'other' when the items are records of another kind (or not records): the general path decides.
+ * With `parts`, a number column that stays Float64 may come back as its parts (views of the ring's
+ * mirrored columns and of the gathered stretches, in order): the file writer references them where
+ * they are instead of copying them into one array.
  */
-function* allNumbersSteps(src: ItemSource): Generator<void, RecordBatch | 'other', undefined> {
+function* allNumbersSteps(src: ItemSource, parts: boolean): Generator<void, RecordBatch | 'other', undefined> {
   const n = src.length;
   const first = firstOf(src);
   if (n === 0 || typeof first !== 'object' || first === null || Object.getPrototypeOf(first) !== Object.prototype)
@@ -273,26 +302,55 @@ function* allNumbersSteps(src: ItemSource): Generator<void, RecordBatch | 'other
   const keys = Object.keys(first);
   if (keys.length === 0 || keys.length > MAX_RECORD_KEYS) return 'other';
   const gather = fusedGatherer(keys);
-  const cols = keys.map(() => new Float64Array(n));
-  let row = 0;
+  const colParts: Float64Array[][] = keys.map(() => []);
+  const mirrored = src instanceof ItemRuns && sameKeys(src.mirrorKeys, keys);
   // The first steps are short: a freshly generated gatherer runs interpreted until V8 optimizes it.
   let step = RECORDS_PER_STEP / 16;
   for (const run of runsOf(src)) {
-    for (let from = run.from; from < run.to; ) {
+    let from = run.from;
+    // The mirrored part of the run: its fields were checked and copied when the items were added.
+    const upTo = mirrored && run.cols ? Math.min(run.to, run.colsUpTo ?? 0) : from;
+    if (upTo > from) {
+      for (let j = 0; j < keys.length; j++) colParts[j]!.push(run.cols![j]!.subarray(from, upTo));
+      from = upTo;
+    }
+    if (from === run.to) continue;
+    const base = from;
+    const cols = keys.map(() => new Float64Array(run.to - base));
+    while (from < run.to) {
       const to = Math.min(run.to, from + step);
-      if (gather(run.items, cols, from, to, keys, Object.prototype, row - from) !== to) return 'other';
-      row += to - from;
+      if (gather(run.items, cols, from, to, keys, Object.prototype, -base) !== to) return 'other';
       from = to;
       step = Math.min(RECORDS_PER_STEP, step * 2);
       yield;
     }
+    for (let j = 0; j < keys.length; j++) colParts[j]!.push(cols[j]!);
   }
-  const columns: TypedArray[] = [];
-  for (const c of cols) {
-    columns.push(yield* narrowNumbersSteps(c));
+  const columns: (TypedArray | TypedArray[])[] = [];
+  for (const p of colParts) {
+    const c = yield* narrowPartsSteps(p);
+    columns.push(parts || !Array.isArray(c) ? c : concatFloat64(c));
     yield;
   }
   return { count: n, keys, kinds: keys.map(() => 'number' as const), widths: keys.map(() => 0), columns };
+}
+
+function sameKeys(a: readonly string[] | undefined, b: readonly string[]): boolean {
+  if (a === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function concatFloat64(parts: readonly Float64Array[]): Float64Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Float64Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /** The narrowest typed array holding every value of `f` exactly (integers, no -0), else `f` itself. */
@@ -305,36 +363,56 @@ const NUMBERS_PER_STEP = 65_536;
 
 /** {@link narrowNumbers} in steps of {@link NUMBERS_PER_STEP} numbers. */
 export function* narrowNumbersSteps(f: Float64Array): Generator<void, TypedArray, undefined> {
-  const n = f.length;
+  const c = yield* narrowPartsSteps([f]);
+  return Array.isArray(c) ? f : c;
+}
+
+/**
+ * The numbers of `parts` (in order) as one narrowest exact integer typed array (see
+ * {@link narrowNumbers}); when they do not all fit one, the parts themselves (a single part as it is).
+ */
+export function* narrowPartsSteps(
+  parts: readonly Float64Array[],
+): Generator<void, TypedArray | Float64Array[], undefined> {
   let min = 0;
   let max = 0;
+  let total = 0;
+  const whole = (): TypedArray | Float64Array[] => (parts.length === 1 ? parts[0]! : [...parts]);
   // The first steps are short (4,096 numbers, doubling): this loop runs interpreted until V8 optimizes
   // it (a generator is not optimized on stack), and 65,536 numbers interpreted take a few ms.
   let step = NUMBERS_PER_STEP / 16;
-  for (let from = 0; from < n; ) {
-    const to = Math.min(n, from + step);
-    step = Math.min(NUMBERS_PER_STEP, step * 2);
-    for (let i = from; i < to; i++) {
-      const x = f[i]!;
-      // Integers in int32/uint32 range only; -0 and every non-integer stay float64.
-      if (!((x | 0) === x || x >>> 0 === x) || (x === 0 && 1 / x < 0)) return f;
-      if (x < min) min = x;
-      else if (x > max) max = x;
+  for (const f of parts) {
+    const n = f.length;
+    total += n;
+    for (let from = 0; from < n; ) {
+      const to = Math.min(n, from + step);
+      step = Math.min(NUMBERS_PER_STEP, step * 2);
+      for (let i = from; i < to; i++) {
+        const x = f[i]!;
+        // Integers in int32/uint32 range only; -0 and every non-integer stay float64.
+        if (!((x | 0) === x || x >>> 0 === x) || (x === 0 && 1 / x < 0)) return whole();
+        if (x < min) min = x;
+        else if (x > max) max = x;
+      }
+      from = to;
+      if (to < n) yield;
     }
-    from = to;
-    if (to < n) yield;
   }
   let Ctor: new (length: number) => TypedArray;
   if (min >= 0) Ctor = max <= 0xff ? Uint8Array : max <= 0xffff ? Uint16Array : Uint32Array;
   else if (min >= -0x80 && max <= 0x7f) Ctor = Int8Array;
   else if (min >= -0x8000 && max <= 0x7fff) Ctor = Int16Array;
   else if (max <= 0x7fffffff) Ctor = Int32Array;
-  else return f;
-  const out = new Ctor(n);
-  for (let from = 0; from < n; from += NUMBERS_PER_STEP) {
-    const to = Math.min(n, from + NUMBERS_PER_STEP);
-    (out as Float64Array).set(f.subarray(from, to), from);
-    if (to < n) yield;
+  else return whole();
+  const out = new Ctor(total);
+  let at = 0;
+  for (const f of parts) {
+    for (let from = 0; from < f.length; from += NUMBERS_PER_STEP) {
+      const to = Math.min(f.length, from + NUMBERS_PER_STEP);
+      (out as Float64Array).set(f.subarray(from, to), at + from);
+      if (at + to < total) yield;
+    }
+    at += f.length;
   }
   return out;
 }
@@ -413,10 +491,15 @@ export function encodeRecords(items: ItemSource): RecordBatch | undefined {
 
 /**
  * {@link encodeRecords} in steps: yields after every {@link RECORDS_PER_STEP} items of work, so a caller
- * can let the event loop run in between; returns what encodeRecords returns.
+ * can let the event loop run in between; returns what encodeRecords returns, except that with `parts`
+ * a Float64 number column may be an array of Float64Array parts (in order; see allNumbersSteps), for a
+ * writer that references them in place.
  */
-export function* encodeRecordsSteps(items: ItemSource): Generator<void, RecordBatch | undefined, undefined> {
-  const fast = yield* allNumbersSteps(items);
+export function* encodeRecordsSteps(
+  items: ItemSource,
+  parts = false,
+): Generator<void, RecordBatch | undefined, undefined> {
+  const fast = yield* allNumbersSteps(items, parts);
   if (fast !== 'other') return fast;
   const keys = yield* recordKeysSteps(items);
   if (!keys) return undefined;
@@ -571,6 +654,11 @@ export class DeferredItems {
     /** How many items {@link materialize} returns. */
     readonly length: number,
     build: () => unknown[],
+    /**
+     * When every field of the items is a number: the keys and one column of `length` values per key
+     * (what the items are built from), so a buffer can keep them as columns without reading objects.
+     */
+    readonly numberColumns?: { keys: readonly string[]; values: readonly ArrayLike<number>[] },
   ) {
     this.#build = build;
   }

@@ -6,6 +6,7 @@
  */
 
 import { ItemRuns, type ItemRun } from '../codec/records.js';
+import { NumberMirror, type MirrorView } from './number-mirror.js';
 
 /** Slots per chunk (a power of two). */
 export const RING_CHUNK = 1 << 16;
@@ -19,6 +20,8 @@ export interface RingSnapshot<T> {
   readonly start: number;
   readonly length: number;
   readonly maxSize: number;
+  /** The number-record columns of the chunks, when the ring keeps them ({@link NumberMirror}). */
+  readonly mirror?: MirrorView;
 }
 
 export class ChunkedRing<T> {
@@ -27,8 +30,15 @@ export class ChunkedRing<T> {
   #shared: boolean[] = [];
   #start = 0;
   #length = 0;
+  readonly #mirror: NumberMirror | undefined;
 
-  constructor(readonly maxSize: number) {}
+  /** @param mirrorRecords keep number records as columns too (see {@link NumberMirror}). */
+  constructor(
+    readonly maxSize: number,
+    mirrorRecords = false,
+  ) {
+    this.#mirror = mirrorRecords ? new NumberMirror((c) => Math.min(RING_CHUNK, maxSize - c * RING_CHUNK)) : undefined;
+  }
 
   get length(): number {
     return this.#length;
@@ -45,6 +55,7 @@ export class ChunkedRing<T> {
       }
       // Appending past a snapshot's length never changes what that snapshot reads: no copy.
       this.#chunks[c]!.push(item);
+      this.#mirror?.put(c, p & MASK, item);
       this.#length++;
       return;
     }
@@ -52,9 +63,11 @@ export class ChunkedRing<T> {
     const c = p >> SHIFT;
     if (this.#shared[c]) {
       this.#chunks[c] = this.#chunks[c]!.slice();
+      this.#mirror?.copyChunk(c);
       this.#shared[c] = false;
     }
     this.#chunks[c]![p & MASK] = item;
+    this.#mirror?.put(c, p & MASK, item);
     this.#start = p + 1 === this.maxSize ? 0 : p + 1;
   }
 
@@ -63,14 +76,19 @@ export class ChunkedRing<T> {
     return flatten(this.snapshotView());
   }
 
-  /** Replaces the content with `items` (oldest first; at most maxSize of them). */
-  replace(items: readonly T[]): void {
+  /**
+   * Replaces the content with `items` (oldest first; at most maxSize of them). `columns`, when given,
+   * are the items' number fields (one array per key, as many values as items): the mirror starts
+   * from them instead of reading nothing until the chunks are rewritten.
+   */
+  replace(items: readonly T[], columns?: { keys: readonly string[]; values: readonly ArrayLike<number>[] }): void {
     if (items.length > this.maxSize) throw new RangeError(`ring: ${items.length} items exceed maxSize ${this.maxSize}`);
     this.#chunks = [];
     for (let i = 0; i < items.length; i += RING_CHUNK) this.#chunks.push(items.slice(i, i + RING_CHUNK));
     this.#shared = this.#chunks.map(() => false);
     this.#start = 0;
     this.#length = items.length;
+    this.#mirror?.reset(items.length, columns);
   }
 
   /** The content at this moment, unchanged by later pushes (O(chunks)). */
@@ -80,7 +98,14 @@ export class ChunkedRing<T> {
   }
 
   private snapshotView(): RingSnapshot<T> {
-    return { chunks: this.#chunks.slice(), start: this.#start, length: this.#length, maxSize: this.maxSize };
+    const mirror = this.#mirror?.view();
+    return {
+      chunks: this.#chunks.slice(),
+      start: this.#start,
+      length: this.#length,
+      maxSize: this.maxSize,
+      ...(mirror ? { mirror } : {}),
+    };
   }
 }
 
@@ -103,7 +128,10 @@ export function* flattenSteps<T>(s: RingSnapshot<T>): Generator<void, T[], undef
   return out;
 }
 
-/** The items of a snapshot, oldest first, as runs of its chunks (nothing copied). */
+/**
+ * The items of a snapshot, oldest first, as runs of its chunks (nothing copied); with the ring's
+ * number-record columns for the runs it mirrors.
+ */
 export function snapshotRuns<T>(s: RingSnapshot<T>): ItemRuns {
   const runs: ItemRun[] = [];
   let i = 0;
@@ -111,12 +139,13 @@ export function snapshotRuns<T>(s: RingSnapshot<T>): ItemRuns {
   while (i < s.length) {
     const from = p & MASK;
     const n = Math.min(s.length - i, RING_CHUNK - from, s.maxSize - p);
-    runs.push({ items: s.chunks[p >> SHIFT]!, from, to: from + n });
+    const m = s.mirror?.chunks[p >> SHIFT];
+    runs.push({ items: s.chunks[p >> SHIFT]!, from, to: from + n, ...(m ? { cols: m.cols, colsUpTo: m.upTo } : {}) });
     i += n;
     p += n;
     if (p === s.maxSize) p = 0;
   }
-  return new ItemRuns(runs);
+  return new ItemRuns(runs, s.mirror?.keys);
 }
 
 /** {@link flattenSteps} at once. */

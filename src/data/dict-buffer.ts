@@ -1,6 +1,7 @@
 import { DataBuffer } from './buffer.js';
 import { loadBufferFile, saveBufferFile } from './buffer-state.js';
 import { checkedRow, normalizeKeys, toColumns, toRows } from './dict-keys.js';
+import type { ItemSource } from '../codec/records.js';
 
 /** What a dict buffer needs of the record buffer it wraps (SequentialBuffer, RandomReplacementBuffer). */
 export interface RecordStore<T> {
@@ -40,6 +41,16 @@ export abstract class DictBuffer<T, Inner extends RecordStore<T> = RecordStore<T
    */
   protected abstract captureRows(): () => Record<string, T>[];
 
+  /**
+   * Called while the save is captured: the returned function gives one list per key (in key order),
+   * oldest first, when the file is written. Default: the columns of {@link captureRows}.
+   */
+  protected captureColumns(): () => ItemSource[] {
+    const rows = this.captureRows();
+    const keys = this.#keys;
+    return () => toColumns(rows(), keys);
+  }
+
   /** Settings recorded in the state file besides maxSize and keys. */
   protected extraConfig(): Record<string, unknown> {
     return {};
@@ -73,12 +84,12 @@ export abstract class DictBuffer<T, Inner extends RecordStore<T> = RecordStore<T
 
   override saveState(path: string): void | Promise<void> {
     return (async () => {
-      const rows = this.captureRows();
+      const columns = this.captureColumns();
       const keys = this.#keys;
       await saveBufferFile(
         path,
         { kind: this.kind, config: { maxSize: this.maxSize, ...this.extraConfig(), keys }, columns: keys },
-        () => toColumns(rows(), keys),
+        columns,
       );
     })();
   }

@@ -1,5 +1,7 @@
 import { DictBuffer } from './dict-buffer.js';
 import { SequentialBuffer } from './sequential-buffer.js';
+import { NumberRuns, type ItemSource } from '../codec/records.js';
+import { toColumns } from './dict-keys.js';
 
 /**
  * A {@link SequentialBuffer} of records with a fixed key set; {@link getData} returns one array per key.
@@ -17,5 +19,25 @@ export class DictSequentialBuffer<T = unknown> extends DictBuffer<T, SequentialB
 
   protected captureRows(): () => Record<string, T>[] {
     return this.inner.captureItems();
+  }
+
+  /**
+   * When every row is mirrored as number columns with exactly the dict's keys (the inner buffer's
+   * number mirror, data/number-mirror.ts), the columns are those parts, referenced in place; else the rows' columns.
+   */
+  protected override captureColumns(): () => ItemSource[] {
+    const runs = this.inner.captureRuns();
+    const keys = this.keys;
+    const mk = runs.mirrorKeys;
+    const mirrored =
+      runs.length > 0 &&
+      mk !== undefined &&
+      mk.length === keys.length &&
+      mk.every((k, j) => k === keys[j]) &&
+      runs.runs.every((r) => r.cols !== undefined && (r.colsUpTo ?? 0) >= r.to);
+    if (mirrored) {
+      return () => keys.map((_, j) => new NumberRuns(runs.runs.map((r) => r.cols![j]!.subarray(r.from, r.to))));
+    }
+    return () => toColumns(runs.flat() as Record<string, T>[], keys);
   }
 }

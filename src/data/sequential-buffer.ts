@@ -1,6 +1,6 @@
 import { DataBuffer } from './buffer.js';
 import { keepNewest, loadBufferFileDeferred, saveBufferFile } from './buffer-state.js';
-import { DeferredItems } from '../codec/records.js';
+import { DeferredItems, type ItemRuns } from '../codec/records.js';
 import { ChunkedRing, flatten, snapshotRuns } from './chunked-ring.js';
 
 /** Validates a buffer's `maxSize`. @throws RangeError unless it is a positive integer. */
@@ -27,15 +27,26 @@ export class SequentialBuffer<T = unknown> extends DataBuffer<T, T[]> {
   constructor(readonly maxSize: number) {
     checkMaxSize(maxSize);
     super(maxSize);
-    this.slots = new ChunkedRing<T>(maxSize);
+    // Number records are kept as columns too, so a save copies columns instead of reading objects.
+    this.slots = new ChunkedRing<T>(maxSize, true);
   }
 
   /** The slots, building loaded items first if they are still deferred. */
   private ring(): ChunkedRing<T> {
-    if (this.deferred) {
-      const items = this.deferred.materialize() as T[];
+    const deferred = this.deferred;
+    if (deferred) {
+      const items = deferred.materialize() as T[];
       this.deferred = undefined;
-      this.slots.replace(keepNewest(items, this.maxSize));
+      const kept = keepNewest(items, this.maxSize);
+      const drop = items.length - kept.length;
+      const numbers = deferred.numberColumns;
+      this.slots.replace(
+        kept,
+        numbers && {
+          keys: numbers.keys,
+          values: numbers.values.map((v) => (drop > 0 ? (v as Float64Array).subarray(drop) : v)),
+        },
+      );
     }
     return this.slots;
   }
@@ -56,6 +67,14 @@ export class SequentialBuffer<T = unknown> extends DataBuffer<T, T[]> {
   captureItems(): () => T[] {
     const snap = this.ring().snapshot();
     return () => flatten(snap);
+  }
+
+  /**
+   * The items of this moment as runs of the ring's chunks, with their mirrored number columns (see
+   * {@link captureItems}; nothing is copied). @internal
+   */
+  captureRuns(): ItemRuns {
+    return snapshotRuns(this.ring().snapshot());
   }
 
   get length(): number {
