@@ -368,36 +368,49 @@ export function* narrowNumbersSteps(f: Float64Array): Generator<void, TypedArray
 }
 
 /**
+ * Widens `range` ([min, max], starting at [0, 0]) to the values of `f[from..to)`; false as soon as one
+ * is not an integer in int32/uint32 range or is -0 (such a column stays float64). A plain function, not
+ * part of a generator, so that V8 optimizes its loop (on stack, too).
+ */
+function intRange(f: Float64Array, from: number, to: number, range: Float64Array): boolean {
+  let min = range[0]!;
+  let max = range[1]!;
+  for (let i = from; i < to; i++) {
+    const x = f[i]!;
+    if (!((x | 0) === x || x >>> 0 === x) || (x === 0 && 1 / x < 0)) return false;
+    if (x < min) min = x;
+    else if (x > max) max = x;
+  }
+  range[0] = min;
+  range[1] = max;
+  return true;
+}
+
+/**
  * The numbers of `parts` (in order) as one narrowest exact integer typed array (see
  * {@link narrowNumbers}); when they do not all fit one, the parts themselves (a single part as it is).
  */
 export function* narrowPartsSteps(
   parts: readonly Float64Array[],
 ): Generator<void, TypedArray | Float64Array[], undefined> {
-  let min = 0;
-  let max = 0;
   let total = 0;
   const whole = (): TypedArray | Float64Array[] => (parts.length === 1 ? parts[0]! : [...parts]);
-  // The first steps are short (4,096 numbers, doubling): this loop runs interpreted until V8 optimizes
-  // it (a generator is not optimized on stack), and 65,536 numbers interpreted take a few ms.
+  // The first steps are short (4,096 numbers, doubling) until V8 has optimized the loop.
   let step = NUMBERS_PER_STEP / 16;
+  const range = new Float64Array(2);
   for (const f of parts) {
     const n = f.length;
     total += n;
     for (let from = 0; from < n; ) {
       const to = Math.min(n, from + step);
       step = Math.min(NUMBERS_PER_STEP, step * 2);
-      for (let i = from; i < to; i++) {
-        const x = f[i]!;
-        // Integers in int32/uint32 range only; -0 and every non-integer stay float64.
-        if (!((x | 0) === x || x >>> 0 === x) || (x === 0 && 1 / x < 0)) return whole();
-        if (x < min) min = x;
-        else if (x > max) max = x;
-      }
+      if (!intRange(f, from, to, range)) return whole();
       from = to;
       if (to < n) yield;
     }
   }
+  const min = range[0]!;
+  const max = range[1]!;
   let Ctor: new (length: number) => TypedArray;
   if (min >= 0) Ctor = max <= 0xff ? Uint8Array : max <= 0xffff ? Uint16Array : Uint32Array;
   else if (min >= -0x80 && max <= 0x7f) Ctor = Int8Array;
