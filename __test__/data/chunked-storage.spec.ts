@@ -1,6 +1,8 @@
 import test from 'ava';
 import { ChunkedRing, RING_CHUNK, flatten, snapshotRuns } from '../../src/data/chunked-ring.js';
 import { STAMP_CHUNK, StampLog, stampSegments } from '../../src/data/stamp-log.js';
+import { ChunkedSlots, SLOTS_CHUNK, slotsArray } from '../../src/data/chunked-slots.js';
+import { RandomReplacementBuffer, sortByAge } from '../../src/data/random-replacement-buffer.js';
 import { ItemRuns, encodeRecords } from '../../src/codec/records.js';
 import { encodeBufferFile } from '../../src/codec/buffer-format.js';
 import { typedArrayValueSegments } from '../../src/codec/values.js';
@@ -109,4 +111,43 @@ test('a list given as runs encodes to the same buffer-file bytes as the flat lis
     const rotated = [...list.slice(600), ...list.slice(0, 600)];
     t.deepEqual(concat(encodeBufferFile(meta, [runs])), concat(encodeBufferFile(meta, [rotated])));
   }
+});
+
+test('chunked slots: a snapshot never changes, whatever is pushed or written after it', (t) => {
+  const slots = new ChunkedSlots<number>();
+  const n = 2 * SLOTS_CHUNK + 5;
+  for (let i = 0; i < n; i++) slots.push(i);
+  const snap = slots.snapshot();
+  const before = slotsArray(snap);
+  for (let i = 0; i < n; i += 7) slots.set(i, -i); // writes into every chunk (copy on write)
+  slots.push(999);
+  t.deepEqual(slotsArray(snap), before);
+  t.is(slots.length, n + 1);
+  t.is(slots.get(7), -7);
+  t.is(slots.get(8), 8);
+  t.is(slots.get(n), 999);
+  t.is(slots.get(n + 1), undefined);
+  t.deepEqual(slots.toArray().slice(0, 3), [-0, 1, 2]);
+  slots.replace([4, 5]);
+  t.deepEqual(slots.toArray(), [4, 5]);
+  t.deepEqual(slotsArray(snap), before, 'a replace leaves the snapshot alone too');
+});
+
+test('a random-replacement capture copies no slots and still sees its moment after later additions', (t) => {
+  let seed = 1;
+  const random = () => {
+    seed = (seed * 16807) % 2147483647;
+    return (seed - 1) / 2147483646;
+  };
+  const buffer = new RandomReplacementBuffer<{ i: number }>(SLOTS_CHUNK + 100, { random });
+  for (let i = 0; i < SLOTS_CHUNK + 100; i++) buffer.add({ i });
+  for (let i = 0; i < 500; i++) buffer.add({ i: -i - 1 }); // full: replaces random slots
+  const atCapture = buffer.getData();
+  const byAgeAtCapture = buffer.itemsByAge();
+  const captured = buffer.capture();
+  for (let i = 0; i < 5000; i++) buffer.add({ i: 1e6 + i });
+  const { items, ages } = captured();
+  t.deepEqual(items, atCapture);
+  t.deepEqual(sortByAge(items, ages), byAgeAtCapture);
+  t.notDeepEqual(buffer.getData(), atCapture, 'the later additions did replace slots');
 });

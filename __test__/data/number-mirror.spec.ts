@@ -215,3 +215,22 @@ test('a dict buffer of numbers saves its mirrored fields as columns: the same by
   await c.loadState(join(dir, 'dict'));
   t.deepEqual(c.getData(), data);
 });
+
+test('a save right after a load writes the loaded number columns without building the objects', async (t) => {
+  const dir = tmpDir(t);
+  const n = 70_000;
+  const a = new SequentialBuffer<unknown>(n);
+  for (let i = 0; i < n + 10; i++) a.add({ t: i, r: i === 20 ? -0 : (i % 9) - 4, x: i * 0.125 });
+  await a.saveState(join(dir, 'a'));
+  const original = readFileSync(join(dir, 'a.msgpack'));
+  for (const size of [n, n - 1000]) {
+    const b = new SequentialBuffer<unknown>(size);
+    await b.loadState(join(dir, 'a'));
+    await b.saveState(join(dir, `b${size}`));
+    t.not((b as unknown as { deferred: unknown }).deferred, undefined, 'the loaded items are still not built');
+    const again = readFileSync(join(dir, `b${size}.msgpack`));
+    if (size === n) t.deepEqual(again, original);
+    const expected = concat(encodeBufferFile({ ...META, config: { maxSize: size } }, [b.getData()]));
+    t.deepEqual(new Uint8Array(again), expected);
+  }
+});

@@ -26,20 +26,22 @@ type Columns = readonly ItemSource[];
 
 /**
  * Stages `${path}.msgpack`; `columns` is called in the producer, with the captured references. It may
- * be a generator function: its yields are event-loop turns, its return value the columns.
+ * be a generator function: its yields are event-loop turns, its return value the columns. `meta` may
+ * be a function too, called in the producer before `columns` (for settings computed from the capture).
  */
 export async function saveBufferFile(
   path: string,
-  meta: BufferFileMeta,
+  meta: BufferFileMeta | (() => BufferFileMeta),
   columns: () => Columns | Generator<void, Columns, undefined>,
 ): Promise<void> {
   await stageFile(`${path}.msgpack`, () => withTurns(batchesOf(meta, columns)));
 }
 
 function* batchesOf(
-  meta: BufferFileMeta,
+  metaOf: BufferFileMeta | (() => BufferFileMeta),
   columns: () => Columns | Generator<void, Columns, undefined>,
 ): Generator<Segment[], void, undefined> {
+  const meta = typeof metaOf === 'function' ? metaOf() : metaOf;
   const c = columns();
   let cols: Columns;
   if (Array.isArray(c)) {

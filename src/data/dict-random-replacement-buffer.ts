@@ -32,7 +32,10 @@ export class DictRandomReplacementBuffer<T = unknown> extends DictBuffer<
   }
 
   protected captureRows(): () => Record<string, T>[] {
-    const { items, ages } = this.inner.capture();
-    return () => sortByAge(items, ages);
+    const captured = this.inner.capture();
+    return () => {
+      const { items, ages } = captured();
+      return sortByAge(items, ages);
+    };
   }
 }

@@ -2,6 +2,7 @@ import { globalRandom } from '../random/global.js';
 import { DataBuffer } from './buffer.js';
 import { keepNewest, loadBufferFile, saveBufferFile } from './buffer-state.js';
 import { checkMaxSize } from './sequential-buffer.js';
+import { ChunkedSlots, slotsArray } from './chunked-slots.js';
 
 /** The Euler–Mascheroni constant. */
 const EULER_GAMMA = 0.5772156649015329;
@@ -47,9 +48,10 @@ export function replaceProbabilityOf(maxSize: number, options: RandomReplacement
 export class RandomReplacementBuffer<T = unknown> extends DataBuffer<T, T[]> {
   readonly replaceProbability: number;
   private readonly random: () => number;
-  private items: T[] = [];
+  /** The items by slot (copy-on-write chunks, so a save's capture copies no references). */
+  private items = new ChunkedSlots<T>();
   /** When each slot was filled (an addition counter), to save items in the order they came. */
-  private ages: number[] = [];
+  private ages = new ChunkedSlots<number>();
   private added = 0;
 
   /**
@@ -94,13 +96,13 @@ export class RandomReplacementBuffer<T = unknown> extends DataBuffer<T, T[]> {
     }
     if (this.random() >= this.replaceProbability) return;
     const index = Math.min(this.maxSize - 1, Math.floor(this.random() * this.maxSize));
-    this.items[index] = data;
-    this.ages[index] = age;
+    this.items.set(index, data);
+    this.ages.set(index, age);
   }
 
   /** The items in slot order (a new array of the same references). */
   getData(): T[] {
-    return this.items.slice();
+    return this.items.toArray();
   }
 
   get length(): number {
@@ -109,12 +111,17 @@ export class RandomReplacementBuffer<T = unknown> extends DataBuffer<T, T[]> {
 
   /** The items ordered by when they were added, oldest first. @internal */
   itemsByAge(): T[] {
-    return sortByAge(this.items, this.ages);
+    return sortByAge(this.items.toArray(), this.ages.toArray());
   }
 
-  /** References to the items and their ages, for a save's producer. @internal */
-  capture(): { items: T[]; ages: number[] } {
-    return { items: this.items.slice(), ages: this.ages.slice() };
+  /**
+   * The items and their ages at this moment, for a save's producer: the capture copies no slots
+   * (copy-on-write chunks); the returned function gives them as arrays when called. @internal
+   */
+  capture(): () => { items: T[]; ages: number[] } {
+    const items = this.items.snapshot();
+    const ages = this.ages.snapshot();
+    return () => ({ items: slotsArray(items), ages: slotsArray(ages) });
   }
 
   /**
@@ -125,26 +132,36 @@ export class RandomReplacementBuffer<T = unknown> extends DataBuffer<T, T[]> {
   replaceAll(items: T[], slots?: ArrayLike<number>): void {
     const kept = keepNewest(items, this.maxSize);
     if (slots && isPermutation(slots, kept.length)) {
-      this.items = Array.from(slots, (rank) => kept[rank]!);
-      this.ages = Array.from(slots);
+      this.items.replace(Array.from(slots, (rank) => kept[rank]!));
+      this.ages.replace(Array.from(slots));
     } else {
-      this.items = kept;
-      this.ages = kept.map((_, i) => i);
+      this.items.replace(kept);
+      this.ages.replace(kept.map((_, i) => i));
     }
     this.added = kept.length;
   }
 
   override saveState(path: string): void | Promise<void> {
     return (async () => {
-      const { items, ages } = this.capture();
+      const captured = this.capture();
+      // Everything below runs in the producer, after the capture: the slot arrays, their age order.
+      let byAge: { items: T[]; slots: Int32Array } | undefined;
+      const get = () => {
+        if (!byAge) {
+          const { items, ages } = captured();
+          const order = ageOrder(ages);
+          byAge = { items: Array.from(order, (i) => items[i]!), slots: ranksOf(order) };
+        }
+        return byAge;
+      };
       await saveBufferFile(
         path,
-        {
+        () => ({
           kind: 'RandomReplacementBuffer',
-          config: { maxSize: this.maxSize, replaceProbability: this.replaceProbability, slots: slotRanks(ages) },
+          config: { maxSize: this.maxSize, replaceProbability: this.replaceProbability, slots: get().slots },
           columns: ['items'],
-        },
-        () => [sortByAge(items, ages)],
+        }),
+        () => [get().items],
       );
     })();
   }
@@ -158,20 +175,26 @@ export class RandomReplacementBuffer<T = unknown> extends DataBuffer<T, T[]> {
   }
 }
 
+/** The slots ordered by ascending age. */
+function ageOrder(ages: readonly number[]): Int32Array {
+  return Int32Array.from(ages, (_, i) => i).sort((a, b) => ages[a]! - ages[b]!);
+}
+
+/** For each slot, the rank of its age (0 = oldest), from {@link ageOrder}. */
+function ranksOf(order: Int32Array): Int32Array {
+  const ranks = new Int32Array(order.length);
+  for (let rank = 0; rank < order.length; rank++) ranks[order[rank]!] = rank;
+  return ranks;
+}
+
 /** `items` reordered by ascending `ages` (new array; the inputs are left alone). */
 export function sortByAge<T>(items: readonly T[], ages: readonly number[]): T[] {
-  const order = ages.map((_, i) => i).sort((a, b) => ages[a]! - ages[b]!);
-  return order.map((i) => items[i]!);
+  return Array.from(ageOrder(ages), (i) => items[i]!);
 }
 
 /** For each slot, the rank of its age among all ages (0 = oldest). */
 export function slotRanks(ages: readonly number[]): Int32Array {
-  const order = ages.map((_, i) => i).sort((a, b) => ages[a]! - ages[b]!);
-  const ranks = new Int32Array(ages.length);
-  order.forEach((slot, rank) => {
-    ranks[slot] = rank;
-  });
-  return ranks;
+  return ranksOf(ageOrder(ages));
 }
 
 function isPermutation(values: ArrayLike<number>, n: number): boolean {

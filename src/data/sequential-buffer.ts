@@ -1,6 +1,6 @@
 import { DataBuffer } from './buffer.js';
 import { keepNewest, loadBufferFileDeferred, saveBufferFile } from './buffer-state.js';
-import { DeferredItems, type ItemRuns } from '../codec/records.js';
+import { DeferredItems, ItemRuns, MAX_RECORD_KEYS } from '../codec/records.js';
 import { ChunkedRing, flatten, snapshotRuns } from './chunked-ring.js';
 
 /** Validates a buffer's `maxSize`. @throws RangeError unless it is a positive integer. */
@@ -89,12 +89,15 @@ export class SequentialBuffer<T = unknown> extends DataBuffer<T, T[]> {
 
   override saveState(path: string): void | Promise<void> {
     return (async () => {
-      // A snapshot of the chunks (copy on write): the encoder reads the items where they are.
-      const items = snapshotRuns(this.ring().snapshot());
+      // Loaded number records not built yet are saved from their columns (in the producer), so a save
+      // right after a load does not build a million objects while the loops are paused.
+      const loaded = this.deferred && deferredColumns(this.deferred, this.maxSize);
+      // Else a snapshot of the chunks (copy on write): the encoder reads the items where they are.
+      const items = loaded ? undefined : snapshotRuns(this.ring().snapshot());
       await saveBufferFile(
         path,
         { kind: 'SequentialBuffer', config: { maxSize: this.maxSize }, columns: ['items'] },
-        () => [items],
+        () => [items ?? loaded!()],
       );
     })();
   }
@@ -112,4 +115,25 @@ export class SequentialBuffer<T = unknown> extends DataBuffer<T, T[]> {
       }
     })();
   }
+}
+
+/**
+ * For loaded records whose fields are all numbers (kept as columns, see {@link DeferredItems}): a
+ * function giving the newest `maxSize` of them as mirrored runs (Float64 columns, converted when
+ * called), the encoder reading no objects; undefined when the columns cannot stand for the items.
+ */
+function deferredColumns(d: DeferredItems, maxSize: number): (() => ItemRuns) | undefined {
+  const numbers = d.numberColumns;
+  if (!numbers || d.length === 0 || numbers.keys.length > MAX_RECORD_KEYS) return undefined;
+  const n = Math.min(d.length, maxSize);
+  const drop = d.length - n;
+  const { keys, values } = numbers;
+  // The first item as the decoder builds it: the encoder takes the record keys from it.
+  const first = Object.fromEntries(keys.map((k, j) => [k, values[j]![drop]]));
+  const own = Object.keys(first);
+  if (own.length !== keys.length || own.some((k, j) => k !== keys[j])) return undefined;
+  return () => {
+    const cols = values.map((v) => new Float64Array((v as Float64Array).subarray(drop)));
+    return new ItemRuns([{ items: [first], from: 0, to: n, cols, colsUpTo: n }], keys);
+  };
 }
