@@ -1,5 +1,5 @@
 import test from 'ava';
-import { RandomReplacementBuffer } from '../../src/data/index.js';
+import { DictRandomReplacementBuffer, RandomReplacementBuffer } from '../../src/data/index.js';
 import { RandomSource, globalRandom, seedGlobalRandom } from '../../src/random/index.js';
 import { StateStore } from '../../src/state/store.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -70,5 +70,34 @@ test('RandomReplacementBuffer draws from the seeded global source by default and
   for (let i = 100; i < 150; i++) buffer.add(i);
   globalRandom().setState(r);
   for (let i = 100; i < 150; i++) loaded.add(i);
+  t.deepEqual(loaded.getData(), buffer.getData());
+});
+
+test('DictRandomReplacementBuffer keeps every record in its slot across a save, so it resumes the same replacements', async (t) => {
+  const fill = () => {
+    const b = new DictRandomReplacementBuffer<number>(['obs', 'reward'], 8, { replaceProbability: 0.5 });
+    for (let i = 0; i < 100; i++) b.add({ obs: i, reward: -i });
+    return b;
+  };
+  seedGlobalRandom(21);
+  const buffer = fill();
+  const byAge = buffer.getData();
+  t.notDeepEqual(
+    byAge.obs,
+    [...byAge.obs!].sort((a, b) => a - b),
+    'the slots are not in age order (else this spec proves nothing)',
+  );
+  const store = new StateStore({ statesDir: tmpDir(t) });
+  store.register('buffer', buffer);
+  const state = await store.saveState();
+  const loaded = new DictRandomReplacementBuffer<number>(['obs', 'reward'], 8, { replaceProbability: 0.5 });
+  const other = new StateStore({ statesDir: tmpDir(t) });
+  other.register('buffer', loaded);
+  await other.loadState(state);
+  t.deepEqual(loaded.getData(), buffer.getData(), 'every record back in its slot');
+  const r = globalRandom().getState();
+  for (let i = 100; i < 150; i++) buffer.add({ obs: i, reward: -i });
+  globalRandom().setState(r);
+  for (let i = 100; i < 150; i++) loaded.add({ obs: i, reward: -i });
   t.deepEqual(loaded.getData(), buffer.getData());
 });

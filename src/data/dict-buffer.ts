@@ -9,8 +9,11 @@ export interface RecordStore<T> {
   readonly length: number;
   add(row: Record<string, T>): void;
   getData(): Record<string, T>[];
-  /** Replaces the content with `rows`, oldest first. */
-  replaceAll(rows: Record<string, T>[]): void;
+  /**
+   * Replaces the content with `rows`, oldest first; `slots`, when the store keeps slots and they are
+   * valid, puts each row back into its saved slot (see {@link RandomReplacementBuffer}).
+   */
+  replaceAll(rows: Record<string, T>[], slots?: ArrayLike<number>): void;
 }
 
 /**
@@ -51,6 +54,15 @@ export abstract class DictBuffer<T, Inner extends RecordStore<T> = RecordStore<T
     return () => toColumns(rows(), keys);
   }
 
+  /**
+   * Called while the save is captured: functions called when the file is written, giving its columns
+   * and its settings besides maxSize and keys. Default: {@link captureColumns} and {@link extraConfig}.
+   */
+  protected captureSave(): { columns: () => ItemSource[]; config: () => Record<string, unknown> } {
+    const extra = this.extraConfig();
+    return { columns: this.captureColumns(), config: () => extra };
+  }
+
   /** Settings recorded in the state file besides maxSize and keys. */
   protected extraConfig(): Record<string, unknown> {
     return {};
@@ -84,11 +96,12 @@ export abstract class DictBuffer<T, Inner extends RecordStore<T> = RecordStore<T
 
   override saveState(path: string): void | Promise<void> {
     return (async () => {
-      const columns = this.captureColumns();
+      const { columns, config } = this.captureSave();
       const keys = this.#keys;
+      const maxSize = this.maxSize;
       await saveBufferFile(
         path,
-        { kind: this.kind, config: { maxSize: this.maxSize, ...this.extraConfig(), keys }, columns: keys },
+        () => ({ kind: this.kind, config: { maxSize, ...config(), keys }, columns: keys }),
         columns,
       );
     })();
@@ -97,8 +110,8 @@ export abstract class DictBuffer<T, Inner extends RecordStore<T> = RecordStore<T
   /** @throws BufferStateMismatchError when the file was saved by another kind of buffer or with other keys. */
   override loadState(path: string): void | Promise<void> {
     return (async () => {
-      const { columns } = await loadBufferFile(path, this.kind, this.#keys);
-      this.inner.replaceAll(toRows(columns as T[][], this.#keys));
+      const { meta, columns } = await loadBufferFile(path, this.kind, this.#keys);
+      this.inner.replaceAll(toRows(columns as T[][], this.#keys), meta.config.slots as ArrayLike<number> | undefined);
     })();
   }
 }

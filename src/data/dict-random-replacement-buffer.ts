@@ -1,5 +1,7 @@
 import { DictBuffer } from './dict-buffer.js';
 import { RandomReplacementBuffer, sortByAge, type RandomReplacementOptions } from './random-replacement-buffer.js';
+import type { ItemSource } from '../codec/records.js';
+import { toColumns } from './dict-keys.js';
 
 /**
  * A {@link RandomReplacementBuffer} of records with a fixed key set; {@link getData} returns one array
@@ -36,6 +38,20 @@ export class DictRandomReplacementBuffer<T = unknown> extends DictBuffer<
     return () => {
       const { items, ages } = captured();
       return sortByAge(items, ages);
+    };
+  }
+
+  /**
+   * The rows oldest first, and `slots` (each slot's age rank) in the settings, as
+   * RandomReplacementBuffer saves them: a load puts every record back into its slot.
+   */
+  protected override captureSave(): { columns: () => ItemSource[]; config: () => Record<string, unknown> } {
+    const byAge = this.inner.captureByAge();
+    const keys = this.keys;
+    const replaceProbability = this.replaceProbability;
+    return {
+      columns: () => toColumns(byAge().items, keys),
+      config: () => ({ replaceProbability, slots: byAge().slots }),
     };
   }
 }

@@ -125,6 +125,24 @@ export class RandomReplacementBuffer<T = unknown> extends DataBuffer<T, T[]> {
   }
 
   /**
+   * The items at this moment oldest first, and for each slot the age rank of its item (what a save
+   * writes): the capture copies nothing; the returned function computes them once, when first called
+   * (in a save's producer). @internal
+   */
+  captureByAge(): () => { items: T[]; slots: Int32Array } {
+    const captured = this.capture();
+    let byAge: { items: T[]; slots: Int32Array } | undefined;
+    return () => {
+      if (!byAge) {
+        const { items, ages } = captured();
+        const order = ageOrder(ages);
+        byAge = { items: Array.from(order, (i) => items[i]!), slots: ranksOf(order) };
+      }
+      return byAge;
+    };
+  }
+
+  /**
    * Replaces the content with `items` (oldest first), keeping the newest `maxSize`; with `slots` (as
    * saved, a permutation of the kept items' age ranks) each item goes back into its former slot.
    * @internal
@@ -143,17 +161,7 @@ export class RandomReplacementBuffer<T = unknown> extends DataBuffer<T, T[]> {
 
   override saveState(path: string): void | Promise<void> {
     return (async () => {
-      const captured = this.capture();
-      // Everything below runs in the producer, after the capture: the slot arrays, their age order.
-      let byAge: { items: T[]; slots: Int32Array } | undefined;
-      const get = () => {
-        if (!byAge) {
-          const { items, ages } = captured();
-          const order = ageOrder(ages);
-          byAge = { items: Array.from(order, (i) => items[i]!), slots: ranksOf(order) };
-        }
-        return byAge;
-      };
+      const get = this.captureByAge();
       await saveBufferFile(
         path,
         () => ({
