@@ -40,7 +40,7 @@ function concat(parts: readonly ArrayBufferView[]): Uint8Array {
 
 /** How many items of the runs come from the mirror. */
 function mirroredCount(runs: ItemRuns): number {
-  if (runs.mirrorKeys === undefined) return 0;
+  if (runs.mirrorKeys === undefined && runs.mirrorRowWidth === undefined) return 0;
   let n = 0;
   for (const r of runs.runs) if (r.cols) n += Math.max(0, Math.min(r.to, r.colsUpTo ?? 0) - r.from);
   return n;
@@ -232,5 +232,75 @@ test('a save right after a load writes the loaded number columns without buildin
     if (size === n) t.deepEqual(again, original);
     const expected = concat(encodeBufferFile({ ...META, config: { maxSize: size } }, [b.getData()]));
     t.deepEqual(new Uint8Array(again), expected);
+  }
+});
+
+test('rows of numbers are mirrored row-major and written as the list path writes them', (t) => {
+  const max = RING_CHUNK + 300;
+  const ring = new ChunkedRing<unknown>(max, true);
+  const row = (i: number) => [i, (i % 1000) * 0.25, -(i % 97), i === 5 ? -0 : Math.sqrt(i)];
+  for (let i = 0; i < max + 4_000; i++) ring.push(row(i));
+  const snap = ring.snapshot();
+  const runs = snapshotRuns(snap);
+  t.is(runs.mirrorRowWidth, 4);
+  t.is(runs.mirrorKeys, undefined);
+  t.is(mirroredCount(runs), max);
+  t.deepEqual(fileOfRuns(runs), fileOfItems(flatten(snap)));
+  (runs.runs[0]!.cols![0] as Float64Array)[0] = 1234.5; // the writer reads the mirror
+  t.notDeepEqual(fileOfRuns(runs), fileOfItems(flatten(snap)));
+  for (const odd of [[1, 2, 3], [1, 2, 3, 'x'], { 0: 1, 1: 2, 2: 3, 3: 4 }, 7]) {
+    const r = new ChunkedRing<unknown>(50, true);
+    for (let i = 0; i < 20; i++) r.push(row(i));
+    r.push(odd);
+    for (let i = 0; i < 40; i++) r.push(row(i));
+    const s2 = r.snapshot();
+    const runs2 = snapshotRuns(s2);
+    t.is(runs2.mirrorRowWidth, undefined, JSON.stringify(odd));
+    t.deepEqual(fileOfRuns(runs2), fileOfItems(flatten(s2)));
+  }
+});
+
+test('a loaded buffer of number rows saves them again without building them, and keeps mirroring', async (t) => {
+  const dir = tmpDir(t);
+  const n = 70_000;
+  const a = new SequentialBuffer<number[]>(n);
+  for (let i = 0; i < n + 10; i++) a.add([i, i * 0.5, -(i % 5), 2 ** 40 + i]);
+  await a.saveState(join(dir, 'a'));
+  const original = readFileSync(join(dir, 'a.msgpack'));
+  const b = new SequentialBuffer<number[]>(n - 100);
+  await b.loadState(join(dir, 'a'));
+  await b.saveState(join(dir, 'b'));
+  t.not((b as unknown as { deferred: unknown }).deferred, undefined, 'the loaded rows are still not built');
+  const expected = concat(encodeBufferFile({ ...META, config: { maxSize: n - 100 } }, [b.getData()]));
+  t.deepEqual(new Uint8Array(readFileSync(join(dir, 'b.msgpack'))), expected);
+  b.add([1, 2, 3, 4]);
+  const runs = snapshotRunsOf(b as SequentialBuffer<unknown>);
+  t.is(mirroredCount(runs), n - 100, 'the loaded rows seed the mirror');
+  t.deepEqual(fileOfRuns(runs), fileOfItems(b.getData()));
+  const c = new SequentialBuffer<number[]>(n);
+  await c.loadState(join(dir, 'a'));
+  await c.saveState(join(dir, 'c'));
+  t.deepEqual(readFileSync(join(dir, 'c.msgpack')), original);
+});
+
+test('random histories of number rows: pushes, snapshots, wraps and odd rows always encode exactly', (t) => {
+  const seed = specSeed(t, import.meta.url);
+  const rnd = rng(seed);
+  const specials = [-0, NaN, Infinity, 2 ** 53 + 2, 0.1, -3];
+  for (let round = 0; round < 10; round++) {
+    const max = [1, 9, 500, RING_CHUNK + 3][Math.floor(rnd() * 4)]!;
+    const w = 1 + Math.floor(rnd() * 5);
+    const ring = new ChunkedRing<unknown>(max, true);
+    const value = () => (rnd() < 0.05 ? specials[Math.floor(rnd() * specials.length)]! : Math.floor(rnd() * 1000) - 10);
+    const item = () => (rnd() < 0.001 ? Array.from({ length: w + 1 }, value) : Array.from({ length: w }, value));
+    const snaps: { runs: ItemRuns; expect: Uint8Array }[] = [];
+    for (let o = 0; o < 3; o++) {
+      if (rnd() < 0.2)
+        ring.replace(Array.from({ length: Math.floor(rnd() * max) + 1 }, () => Array.from({ length: w }, value)));
+      else for (let i = Math.floor(rnd() * max * 1.5) + 1; i > 0; i--) ring.push(item());
+      const snap = ring.snapshot();
+      snaps.push({ runs: snapshotRuns(snap), expect: fileOfItems(flatten(snap)) });
+    }
+    for (const s of snaps) t.deepEqual(fileOfRuns(s.runs), s.expect, `round ${round}, max ${max}, width ${w}`);
   }
 });

@@ -6,9 +6,9 @@
 import type { Segment } from '../backend/types.js';
 import { EngineError } from '../backend/types.js';
 import { skipValue } from '../backend/ts/list-scan.js';
-import { decodeListDeferred, encodeListInto } from './list.js';
+import { decodeListDeferred, encodeListInto, encodeMirroredRowsInto } from './list.js';
 import { decodeRecordListDeferred, encodeRecordListInto, isRecordList } from './record-list.js';
-import { flatItems, type DeferredItems, type ItemSource } from './records.js';
+import { flatItems, ItemRuns, type DeferredItems, type ItemSource } from './records.js';
 import { SegmentBuilder } from './segments.js';
 import { decodeValue, encodeValue } from './values.js';
 
@@ -59,6 +59,7 @@ export function* encodeBufferFileBatches(
   const b = new SegmentBuilder(0);
   b.copy(head);
   for (const col of columns) {
+    if (col instanceof ItemRuns && (yield* encodeMirroredRowsInto(b, col))) continue;
     if (!(yield* encodeRecordListInto(b, col))) yield* encodeListInto(b, flatItems(col));
   }
   yield b.take();

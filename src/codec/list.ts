@@ -6,7 +6,7 @@
 import type { Segment } from '../backend/types.js';
 import { engine } from '../backend/select.js';
 import { SegmentBuilder } from './segments.js';
-import { DeferredItems } from './records.js';
+import { DeferredItems, type ItemRuns } from './records.js';
 import { bytesOf, dtypeOf, typedArrayAt, type TypedArray } from './typed-arrays.js';
 import { EXT_TYPED_ARRAY, SerializationError, decodeValue, encodeValueWith } from './values.js';
 
@@ -165,6 +165,28 @@ export function* encodeListInto(b: SegmentBuilder, items: readonly unknown[]): G
   }
 }
 
+/**
+ * Writes `items`, rows of `width` numbers all mirrored (see {@link ItemRuns.mirrorRowWidth}), as the
+ * numbers path of {@link encodeListInto} writes them, from the mirrored rows: the same bytes, without
+ * reading the row arrays. False, having written nothing, when some run is not fully mirrored.
+ */
+export function* encodeMirroredRowsInto(b: SegmentBuilder, items: ItemRuns): Generator<Segment[], boolean, undefined> {
+  const width = items.mirrorRowWidth;
+  const n = items.length;
+  if (width === undefined || n === 0 || n >= 0x100000000) return false;
+  for (const r of items.runs) if (!r.cols || (r.colsUpTo ?? 0) < r.to) return false;
+  b.arrayHeader(n);
+  for (const r of items.runs) {
+    const rows = r.cols![0]!;
+    for (let from = r.from; from < r.to; from += NUMBER_ROWS_PER_CALL) {
+      const to = Math.min(r.to, from + NUMBER_ROWS_PER_CALL);
+      b.ref(engine().encodeNumbers(rows.subarray(from * width, to * width), width));
+      yield b.take();
+    }
+  }
+  return true;
+}
+
 /** Decodes the list at `offset`; typed arrays are zero-copy views into `bytes` where aligned. */
 export function decodeList(bytes: Uint8Array, offset: number): { items: unknown[]; end: number } {
   const { items, end } = decodeListDeferred(bytes, offset);
@@ -197,7 +219,13 @@ export function decodeListDeferred(
     case 'numbers': {
       const { values, width, count } = scan;
       if (width === 0) return { items: Array.from(values), end: scan.end };
-      return { items: new DeferredItems(count, () => numberRows(values, width, count)), end: scan.end };
+      return {
+        items: new DeferredItems(count, () => numberRows(values, width, count), undefined, {
+          rowWidth: width,
+          values: values instanceof Float64Array ? values : Float64Array.from(values),
+        }),
+        end: scan.end,
+      };
     }
     case 'tensors': {
       const items = new Array<TypedArray>(scan.count);

@@ -57,10 +57,13 @@ export class ItemRuns {
    * @param runs the parts, in order.
    * @param mirrorKeys the keys of the runs' `cols`: each mirrored item is a plain object with exactly
    *   these keys, in this order, every field a number.
+   * @param mirrorRowWidth instead of keys: each mirrored item is an array of this many numbers, and a
+   *   run's `cols` is one column, its rows back to back (`items[i]` at `i × width`).
    */
   constructor(
     readonly runs: readonly ItemRun[],
     readonly mirrorKeys?: readonly string[],
+    readonly mirrorRowWidth?: number,
   ) {
     let n = 0;
     for (const r of runs) n += r.to - r.from;
@@ -672,6 +675,8 @@ export class DeferredItems {
      * (what the items are built from), so a buffer can keep them as columns without reading objects.
      */
     readonly numberColumns?: { keys: readonly string[]; values: readonly ArrayLike<number>[] },
+    /** When the items are rows of `width` numbers: their values back to back. */
+    readonly numberRows?: { rowWidth: number; values: Float64Array },
   ) {
     this.#build = build;
   }

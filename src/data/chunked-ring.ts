@@ -81,7 +81,12 @@ export class ChunkedRing<T> {
    * are the items' number fields (one array per key, as many values as items): the mirror starts
    * from them instead of reading nothing until the chunks are rewritten.
    */
-  replace(items: readonly T[], columns?: { keys: readonly string[]; values: readonly ArrayLike<number>[] }): void {
+  replace(
+    items: readonly T[],
+    columns?:
+      | { keys: readonly string[]; values: readonly ArrayLike<number>[] }
+      | { rowWidth: number; values: Float64Array },
+  ): void {
     if (items.length > this.maxSize) throw new RangeError(`ring: ${items.length} items exceed maxSize ${this.maxSize}`);
     this.#chunks = [];
     for (let i = 0; i < items.length; i += RING_CHUNK) this.#chunks.push(items.slice(i, i + RING_CHUNK));
@@ -145,7 +150,7 @@ export function snapshotRuns<T>(s: RingSnapshot<T>): ItemRuns {
     p += n;
     if (p === s.maxSize) p = 0;
   }
-  return new ItemRuns(runs, s.mirror?.keys);
+  return new ItemRuns(runs, s.mirror?.keys, s.mirror?.rowWidth);
 }
 
 /** `out[at..at+n) = src[from..from+n)`: a plain function so that V8 optimizes the loop (not a generator's). */

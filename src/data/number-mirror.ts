@@ -12,6 +12,9 @@
  * the values at save time. Cost: one Float64Array element per field per slot (8 bytes), a few tens of
  * nanoseconds per add.
  *
+ * Rows of numbers (`[step, reward, x, y]`: arrays of one length, 1–MIRROR_MAX_KEYS numbers, the list
+ * path's "number rows") are mirrored the same way, as one row-major Float64Array per chunk.
+ *
  * A chunk is mirrored from its slot 0 up to `upTo` (slots are written in order, appended or
  * overwritten); slots at or past `upTo` (items put there by a replace, before the mirror saw them) are
  * read from the items by the save, as before.
@@ -26,9 +29,13 @@ export interface MirrorChunk {
   readonly upTo: number;
 }
 
-/** The mirror as a snapshot sees it: the keys and one entry per ring chunk (undefined: not mirrored). */
+/**
+ * The mirror as a snapshot sees it: the record keys (or, for number rows, the row width) and one entry
+ * per ring chunk (undefined: not mirrored). Rows have one column: the chunk's rows back to back.
+ */
 export interface MirrorView {
-  readonly keys: readonly string[];
+  readonly keys?: readonly string[];
+  readonly rowWidth?: number;
   readonly chunks: readonly (MirrorChunk | undefined)[];
 }
 
@@ -91,6 +98,26 @@ function putter(keys: readonly string[]): Put {
   return fn;
 }
 
+/** Writes number row `item` of `width` into `cols[0]` at row `slot`; false when it is not one. */
+function putRow(item: unknown, cols: Float64Array[], slot: number, width: number): boolean {
+  if (!Array.isArray(item) || item.length !== width) return false;
+  const out = cols[0]!;
+  const at = slot * width;
+  for (let j = 0; j < width; j++) {
+    const v = item[j];
+    if (typeof v !== 'number') return false;
+    out[at + j] = v;
+  }
+  return true;
+}
+
+/** The width of `item` when it can start a row mirror (an array of 1–MIRROR_MAX_KEYS numbers). */
+function rowWidth(item: unknown): number | undefined {
+  if (!Array.isArray(item) || item.length === 0 || item.length > MIRROR_MAX_KEYS) return undefined;
+  for (let j = 0; j < item.length; j++) if (typeof item[j] !== 'number') return undefined;
+  return item.length;
+}
+
 /** The keys of `item` when it can start a mirror (a plain object of 1–MIRROR_MAX_KEYS number fields). */
 function mirrorKeys(item: unknown): string[] | undefined {
   if (typeof item !== 'object' || item === null || Object.getPrototypeOf(item) !== Object.prototype) return undefined;
@@ -112,6 +139,8 @@ interface Chunk {
  */
 export class NumberMirror {
   #keys: string[] | undefined;
+  /** For number rows: their width (then #keys stays undefined). */
+  #width: number | undefined;
   #put: Put | undefined;
   /** False once an item did not fit: nothing more is mirrored until {@link reset}. */
   #live = true;
@@ -133,19 +162,24 @@ export class NumberMirror {
     if (chunk === undefined) {
       // A chunk is mirrored from its slot 0 on: a write elsewhere (after a replace) is left to the save.
       if (slot !== 0) return;
-      if (this.#keys === undefined) {
+      if (this.#keys === undefined && this.#width === undefined) {
         this.#keys = mirrorKeys(item);
-        if (this.#keys === undefined) {
+        if (this.#keys !== undefined) this.#put = putter(this.#keys);
+        else this.#width = rowWidth(item);
+        if (this.#keys === undefined && this.#width === undefined) {
           this.off();
           return;
         }
-        this.#put = putter(this.#keys);
       }
       const n = this.chunkLength(c);
-      chunk = { cols: this.#keys.map(() => new Float64Array(n)), upTo: 0 };
+      const cols = this.#keys ? this.#keys.map(() => new Float64Array(n)) : [new Float64Array(n * this.#width!)];
+      chunk = { cols, upTo: 0 };
       this.#chunks[c] = chunk;
     }
-    if (!this.#put!(item, chunk.cols, slot, this.#keys!, Object.prototype)) {
+    const ok = this.#keys
+      ? this.#put!(item, chunk.cols, slot, this.#keys, Object.prototype)
+      : putRow(item, chunk.cols, slot, this.#width!);
+    if (!ok) {
       this.off();
       return;
     }
@@ -162,12 +196,33 @@ export class NumberMirror {
    * The ring's content was replaced: nothing is mirrored, unless `columns` (one per key, the new
    * content's fields, `length` values each) are given, which then mirror every slot.
    */
-  reset(length = 0, columns?: { keys: readonly string[]; values: readonly ArrayLike<number>[] }): void {
+  reset(
+    length = 0,
+    columns?:
+      | { keys: readonly string[]; values: readonly ArrayLike<number>[] }
+      | { rowWidth: number; values: Float64Array },
+  ): void {
     this.#live = true;
     this.#chunks = [];
     this.#keys = undefined;
+    this.#width = undefined;
     this.#put = undefined;
-    if (!columns || length === 0 || columns.keys.length > MIRROR_MAX_KEYS) return;
+    if (!columns || length === 0) return;
+    if ('rowWidth' in columns) {
+      const w = columns.rowWidth;
+      if (w < 1 || w > MIRROR_MAX_KEYS || columns.values.length !== length * w) return;
+      this.#width = w;
+      for (let c = 0, at = 0; at < length; c++) {
+        const n = this.chunkLength(c);
+        const upTo = Math.min(n, length - at);
+        const a = new Float64Array(n * w);
+        a.set(columns.values.subarray(at * w, (at + upTo) * w));
+        this.#chunks[c] = { cols: [a], upTo };
+        at += upTo;
+      }
+      return;
+    }
+    if (columns.keys.length > MIRROR_MAX_KEYS) return;
     this.#keys = [...columns.keys];
     this.#put = putter(this.#keys);
     for (let c = 0, at = 0; at < length; c++) {
@@ -190,8 +245,10 @@ export class NumberMirror {
 
   /** The mirror at this moment (the chunk entries are replaced, never changed, by a later copy). */
   view(): MirrorView | undefined {
-    if (!this.#live || this.#keys === undefined) return undefined;
-    return { keys: this.#keys, chunks: this.#chunks.slice() };
+    if (!this.#live) return undefined;
+    if (this.#keys !== undefined) return { keys: this.#keys, chunks: this.#chunks.slice() };
+    if (this.#width !== undefined) return { rowWidth: this.#width, chunks: this.#chunks.slice() };
+    return undefined;
   }
 
   private off(): void {

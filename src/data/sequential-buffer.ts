@@ -40,12 +40,15 @@ export class SequentialBuffer<T = unknown> extends DataBuffer<T, T[]> {
       const kept = keepNewest(items, this.maxSize);
       const drop = items.length - kept.length;
       const numbers = deferred.numberColumns;
+      const rows = deferred.numberRows;
       this.slots.replace(
         kept,
-        numbers && {
-          keys: numbers.keys,
-          values: numbers.values.map((v) => (drop > 0 ? (v as Float64Array).subarray(drop) : v)),
-        },
+        numbers
+          ? {
+              keys: numbers.keys,
+              values: numbers.values.map((v) => (drop > 0 ? (v as Float64Array).subarray(drop) : v)),
+            }
+          : rows && { rowWidth: rows.rowWidth, values: rows.values.subarray(drop * rows.rowWidth) },
       );
     }
     return this.slots;
@@ -118,15 +121,23 @@ export class SequentialBuffer<T = unknown> extends DataBuffer<T, T[]> {
 }
 
 /**
- * For loaded records whose fields are all numbers (kept as columns, see {@link DeferredItems}): a
- * function giving the newest `maxSize` of them as mirrored runs (Float64 columns, converted when
- * called), the encoder reading no objects; undefined when the columns cannot stand for the items.
+ * For loaded records whose fields are all numbers, or rows of numbers (kept as columns, see
+ * {@link DeferredItems}): a function giving the newest `maxSize` of them as mirrored runs (Float64
+ * columns, converted when called), the encoder reading no objects; undefined when the columns cannot
+ * stand for the items.
  */
 function deferredColumns(d: DeferredItems, maxSize: number): (() => ItemRuns) | undefined {
-  const numbers = d.numberColumns;
-  if (!numbers || d.length === 0 || numbers.keys.length > MAX_RECORD_KEYS) return undefined;
   const n = Math.min(d.length, maxSize);
   const drop = d.length - n;
+  const rows = d.numberRows;
+  if (rows && n > 0) {
+    // Rows of numbers: the list encoder writes them from the mirrored rows alone (no item is read).
+    const w = rows.rowWidth;
+    return () =>
+      new ItemRuns([{ items: [], from: 0, to: n, cols: [rows.values.subarray(drop * w)], colsUpTo: n }], undefined, w);
+  }
+  const numbers = d.numberColumns;
+  if (!numbers || d.length === 0 || numbers.keys.length > MAX_RECORD_KEYS) return undefined;
   const { keys, values } = numbers;
   // The first item as the decoder builds it: the encoder takes the record keys from it.
   const first = Object.fromEntries(keys.map((k, j) => [k, values[j]![drop]]));
