@@ -304,3 +304,38 @@ test('random histories of number rows: pushes, snapshots, wraps and odd rows alw
     for (const s of snaps) t.deepEqual(fileOfRuns(s.runs), s.expect, `round ${round}, max ${max}, width ${w}`);
   }
 });
+
+test('a dict buffer loads number columns without building rows: getData, a save and later adds all see the same records', async (t) => {
+  const dir = tmpDir(t);
+  const keys = ['obs', 'action', 'reward'];
+  const max = RING_CHUNK + 40;
+  const a = new DictSequentialBuffer<number>(keys, max);
+  for (let i = 0; i < max + 500; i++)
+    a.add({ obs: Math.cos(i), action: i % 3, reward: i === max + 100 ? -0 : i * 0.5 });
+  await a.saveState(join(dir, 'a'));
+  const original = readFileSync(join(dir, 'a.msgpack'));
+  for (const size of [max, max - 1000]) {
+    const b = new DictSequentialBuffer<number>(keys, size);
+    await b.loadState(join(dir, 'a'));
+    const inner = (b as unknown as { inner: { deferredNumbers(): unknown } }).inner;
+    t.not(inner.deferredNumbers(), undefined, 'loaded as columns, no rows built');
+    const expected = Object.fromEntries(keys.map((k) => [k, a.getData()[k]!.slice(max - size)]));
+    t.deepEqual(b.getData(), expected);
+    if (size === max) t.true(Object.is(b.getData().reward![max - 400], -0), '-0 stays -0');
+    await b.saveState(join(dir, `b${size}`));
+    t.not(inner.deferredNumbers(), undefined, 'a save after the load builds no rows either');
+    if (size === max) t.deepEqual(readFileSync(join(dir, `b${size}.msgpack`)), original);
+    b.add({ obs: 1, action: 2, reward: 3 });
+    t.is(inner.deferredNumbers(), undefined);
+    const after = b.getData();
+    t.deepEqual(after.action!.slice(-2), [expected.action!.at(-1), 2]);
+    t.is(after.obs!.length, size);
+    // The rows built on first use seed the mirror: the next save reads no rows and is exact.
+    const sources = (b as unknown as { captureColumns(): () => unknown[] }).captureColumns()();
+    t.true(sources.every((s) => s instanceof NumberRuns));
+    await b.saveState(join(dir, `c${size}`));
+    const c = new DictSequentialBuffer<number>(keys, size);
+    await c.loadState(join(dir, `c${size}`));
+    t.deepEqual(c.getData(), after);
+  }
+});

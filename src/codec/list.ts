@@ -220,9 +220,8 @@ export function decodeListDeferred(
       const { values, width, count } = scan;
       if (width === 0) return { items: Array.from(values), end: scan.end };
       return {
-        items: new DeferredItems(count, () => numberRows(values, width, count), undefined, {
-          rowWidth: width,
-          values: values instanceof Float64Array ? values : Float64Array.from(values),
+        items: new DeferredItems(count, () => numberRows(values, width, count), {
+          numberRows: { rowWidth: width, values: values instanceof Float64Array ? values : Float64Array.from(values) },
         }),
         end: scan.end,
       };

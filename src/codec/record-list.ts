@@ -185,10 +185,9 @@ export function decodeRecordListDeferred(bytes: Uint8Array, offset: number): { i
   let build: () => unknown[];
   try {
     if (m.layout === COLUMN_LAYOUT) {
-      // A single column is cheap to build: no deferral.
       decodeRecords(batch, 0);
-      const values = columnValues(batch);
-      build = () => values;
+      let values: unknown[] | undefined;
+      build = () => (values ??= columnValues(batch));
     } else {
       build = checkedBuild(batch);
     }
@@ -196,10 +195,13 @@ export function decodeRecordListDeferred(bytes: Uint8Array, offset: number): { i
     if (err instanceof RangeError) bad(err.message);
     throw err;
   }
+  const allNumbers = batch.kinds.every((k) => k === 'number');
   const numbers =
-    m.layout === RECORDS_LAYOUT && batch.kinds.every((k) => k === 'number')
-      ? { keys: batch.keys, values: batch.columns as unknown as ArrayLike<number>[] }
-      : undefined;
+    allNumbers && m.layout === RECORDS_LAYOUT
+      ? { numberColumns: { keys: batch.keys, values: batch.columns as unknown as ArrayLike<number>[] } }
+      : allNumbers
+        ? { numberValues: batch.columns[0] as unknown as ArrayLike<number> }
+        : {};
   return { items: new DeferredItems(count as number, build, numbers), end };
 }
 

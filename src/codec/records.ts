@@ -666,19 +666,31 @@ export class DeferredItems {
   #build: (() => unknown[]) | undefined;
   #items: unknown[] | undefined;
 
+  /**
+   * When every field of the items is a number: the keys and one column of `length` values per key
+   * (what the items are built from), so a buffer can keep them as columns without reading objects.
+   */
+  readonly numberColumns?: { keys: readonly string[]; values: readonly ArrayLike<number>[] };
+  /** When the items are rows of `rowWidth` numbers: their values back to back. */
+  readonly numberRows?: { rowWidth: number; values: Float64Array };
+  /** When the items are numbers: their values (a dict buffer's column). */
+  readonly numberValues?: ArrayLike<number>;
+
   constructor(
     /** How many items {@link materialize} returns. */
     readonly length: number,
     build: () => unknown[],
-    /**
-     * When every field of the items is a number: the keys and one column of `length` values per key
-     * (what the items are built from), so a buffer can keep them as columns without reading objects.
-     */
-    readonly numberColumns?: { keys: readonly string[]; values: readonly ArrayLike<number>[] },
-    /** When the items are rows of `width` numbers: their values back to back. */
-    readonly numberRows?: { rowWidth: number; values: Float64Array },
+    /** What the items are made of, when they are numbers (see the fields of the same names). */
+    numbers: {
+      numberColumns?: DeferredItems['numberColumns'];
+      numberRows?: DeferredItems['numberRows'];
+      numberValues?: ArrayLike<number>;
+    } = {},
   ) {
     this.#build = build;
+    this.numberColumns = numbers.numberColumns;
+    this.numberRows = numbers.numberRows;
+    this.numberValues = numbers.numberValues;
   }
 
   /** The items (built on the first call). */

@@ -1,7 +1,7 @@
 import { DataBuffer } from './buffer.js';
-import { loadBufferFile, saveBufferFile } from './buffer-state.js';
+import { loadBufferFileDeferred, saveBufferFile } from './buffer-state.js';
 import { checkedRow, normalizeKeys, toColumns, toRows } from './dict-keys.js';
-import type { ItemSource } from '../codec/records.js';
+import { DeferredItems, type ItemSource } from '../codec/records.js';
 
 /** What a dict buffer needs of the record buffer it wraps (SequentialBuffer, RandomReplacementBuffer). */
 export interface RecordStore<T> {
@@ -14,6 +14,8 @@ export interface RecordStore<T> {
    * valid, puts each row back into its saved slot (see {@link RandomReplacementBuffer}).
    */
   replaceAll(rows: Record<string, T>[], slots?: ArrayLike<number>): void;
+  /** Replaces the content with loaded rows built on first use (when the store can hold them so). */
+  replaceDeferred?(rows: DeferredItems): void;
 }
 
 /**
@@ -110,8 +112,20 @@ export abstract class DictBuffer<T, Inner extends RecordStore<T> = RecordStore<T
   /** @throws BufferStateMismatchError when the file was saved by another kind of buffer or with other keys. */
   override loadState(path: string): void | Promise<void> {
     return (async () => {
-      const { meta, columns } = await loadBufferFile(path, this.kind, this.#keys);
-      this.inner.replaceAll(toRows(columns as T[][], this.#keys), meta.config.slots as ArrayLike<number> | undefined);
+      const keys = this.#keys;
+      const { meta, columns } = await loadBufferFileDeferred(path, this.kind, keys);
+      const numbers = columns.map((c) => (c instanceof DeferredItems ? c.numberValues : undefined));
+      if (this.inner.replaceDeferred && numbers.length > 0 && numbers.every((v) => v !== undefined)) {
+        // Number columns: the rows are built on first use; until then the columns stand for them.
+        const values = numbers as ArrayLike<number>[];
+        const n = values[0]!.length;
+        this.inner.replaceDeferred(
+          new DeferredItems(n, () => toRows(values as unknown as T[][], keys), { numberColumns: { keys, values } }),
+        );
+        return;
+      }
+      const lists = columns.map((c) => (c instanceof DeferredItems ? c.materialize() : c)) as T[][];
+      this.inner.replaceAll(toRows(lists, keys), meta.config.slots as ArrayLike<number> | undefined);
     })();
   }
 }

@@ -8,6 +8,14 @@ import { toColumns } from './dict-keys.js';
  * State: `${path}.msgpack` with one column per key.
  */
 export class DictSequentialBuffer<T = unknown> extends DictBuffer<T, SequentialBuffer<Record<string, T>>> {
+  /** One array per key; loaded number columns not built into rows yet are read directly. */
+  override getData(): Record<string, T[]> {
+    const loaded = this.inner.deferredNumbers();
+    if (!loaded) return super.getData();
+    const keys = this.keys;
+    return Object.fromEntries(keys.map((k, j) => [k, Array.from(loaded.values[j]!) as T[]]));
+  }
+
   /** @throws RangeError unless `maxSize` is a positive integer. */
   constructor(keys: Iterable<string>, maxSize: number) {
     super(keys, new SequentialBuffer<Record<string, T>>(maxSize), maxSize);
@@ -26,6 +34,11 @@ export class DictSequentialBuffer<T = unknown> extends DictBuffer<T, SequentialB
    * number mirror, data/number-mirror.ts), the columns are those parts, referenced in place; else the rows' columns.
    */
   protected override captureColumns(): () => ItemSource[] {
+    const loaded = this.inner.deferredNumbers();
+    if (loaded && loaded.values.length > 0 && loaded.values[0]!.length > 0) {
+      // Loaded number columns not built into rows yet: written from the columns (converted when called).
+      return () => loaded.values.map((v) => new NumberRuns([Float64Array.from(v)]));
+    }
     const runs = this.inner.captureRuns();
     const keys = this.keys;
     const mk = runs.mirrorKeys;

@@ -84,6 +84,27 @@ export class SequentialBuffer<T = unknown> extends DataBuffer<T, T[]> {
     return this.deferred ? Math.min(this.deferred.length, this.maxSize) : this.slots.length;
   }
 
+  /**
+   * Replaces the content with loaded items built on first use (oldest first; the newest `maxSize` are
+   * kept). @internal
+   */
+  replaceDeferred(items: DeferredItems): void {
+    this.slots.replace([]);
+    this.deferred = items;
+  }
+
+  /**
+   * While loaded number records are not built yet: their keys and one column per key (the newest
+   * `maxSize` items), else undefined. @internal
+   */
+  deferredNumbers(): { keys: readonly string[]; values: ArrayLike<number>[] } | undefined {
+    const d = this.deferred;
+    const numbers = d?.numberColumns;
+    if (!d || !numbers) return undefined;
+    const drop = d.length - Math.min(d.length, this.maxSize);
+    return { keys: numbers.keys, values: numbers.values.map((v) => (v as Float64Array).subarray(drop)) };
+  }
+
   /** Replaces the content with `items` (oldest first), keeping the newest `maxSize`. @internal */
   replaceAll(items: T[]): void {
     this.deferred = undefined;
@@ -111,8 +132,7 @@ export class SequentialBuffer<T = unknown> extends DataBuffer<T, T[]> {
       const { columns } = await loadBufferFileDeferred(path, 'SequentialBuffer', ['items']);
       const items = columns[0]!;
       if (items instanceof DeferredItems) {
-        this.slots.replace([]);
-        this.deferred = items;
+        this.replaceDeferred(items);
       } else {
         this.replaceAll(items as T[]);
       }
