@@ -13,7 +13,7 @@ export class DictSequentialBuffer<T = unknown> extends DictBuffer<T, SequentialB
     const loaded = this.inner.deferredNumbers();
     if (!loaded) return super.getData();
     const keys = this.keys;
-    return Object.fromEntries(keys.map((k, j) => [k, Array.from(loaded.values[j]!) as T[]]));
+    return Object.fromEntries(keys.map((k, j) => [k, numberArray(loaded.values[j]!) as T[]]));
   }
 
   /** @throws RangeError unless `maxSize` is a positive integer. */
@@ -53,4 +53,11 @@ export class DictSequentialBuffer<T = unknown> extends DictBuffer<T, SequentialB
     }
     return () => toColumns(runs.flat() as Record<string, T>[], keys);
   }
+}
+
+/** The values as a new array (a plain loop: several times faster than Array.from on a typed array). */
+function numberArray(values: ArrayLike<number>): number[] {
+  const out = new Array<number>(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i]!;
+  return out;
 }
