@@ -140,15 +140,20 @@ export interface RawRemoveOutcome {
  * A scan result packed into a few large values, so 10,000 entries cross N-API as four values
  * instead of 10,000 objects (the adapter in src/backend/native.ts rebuilds the `ScanResult`).
  *
- * - `text`: every string of the result, one after another: per entry its name, path, then reason,
- *   createdAtNs and components when present (as `flags` says); then the leftovers.
+ * - `prefix`: what precedes an entry's name in its path (the states directory and a separator).
+ * - `text`: every string of the result, one after another: per entry its name, then its path (only
+ *   when it is not `prefix` + name), reason, createdAtNs and components when present (as `flags`
+ *   says; components only when they differ from those of the previous entry that has some); then the
+ *   leftovers.
  * - `ends`: the end of each string in `text`, in UTF-16 code units (JavaScript string indices).
  * - `numbers`: per entry mtimeMs, seq, size, fileCount (0 when absent).
  * - `info`: per entry the flags (bit 0 valid, 1 reason, 2 createdAtNs, 3 seq, 4 size, 5 fileCount,
- *   6 components) and the number of components.
+ *   6 components, 7 path in `text`, 8 components as the previous entry's) and the number of
+ *   components.
  */
 export interface RawScanResult {
   count: number
+  prefix: string
   text: string
   ends: Uint32Array
   numbers: Float64Array

@@ -375,15 +375,20 @@ pub fn verify_state(dir: String) -> AsyncTask<VerifyTask> {
 /// A scan result packed into a few large values, so 10,000 entries cross N-API as four values
 /// instead of 10,000 objects (the adapter in src/backend/native.ts rebuilds the `ScanResult`).
 ///
-/// - `text`: every string of the result, one after another: per entry its name, path, then reason,
-///   createdAtNs and components when present (as `flags` says); then the leftovers.
+/// - `prefix`: what precedes an entry's name in its path (the states directory and a separator).
+/// - `text`: every string of the result, one after another: per entry its name, then its path (only
+///   when it is not `prefix` + name), reason, createdAtNs and components when present (as `flags`
+///   says; components only when they differ from those of the previous entry that has some); then the
+///   leftovers.
 /// - `ends`: the end of each string in `text`, in UTF-16 code units (JavaScript string indices).
 /// - `numbers`: per entry mtimeMs, seq, size, fileCount (0 when absent).
 /// - `info`: per entry the flags (bit 0 valid, 1 reason, 2 createdAtNs, 3 seq, 4 size, 5 fileCount,
-///   6 components) and the number of components.
+///   6 components, 7 path in `text`, 8 components as the previous entry's) and the number of
+///   components.
 #[napi(object)]
 pub struct RawScanResult {
   pub count: u32,
+  pub prefix: String,
   pub text: String,
   pub ends: Uint32Array,
   pub numbers: Float64Array,
@@ -405,10 +410,24 @@ impl From<engine::ScanResult> for RawScanResult {
     let mut ends = Vec::with_capacity(n * 2 + out.leftovers.len());
     let mut numbers = Vec::with_capacity(n * 4);
     let mut info = Vec::with_capacity(n * 2);
+    // Paths are the directory's prefix and the name: sent once, not 10,000 times.
+    let prefix = out
+      .entries
+      .first()
+      .and_then(|e| e.path.strip_suffix(e.name.as_str()))
+      .unwrap_or_default()
+      .to_owned();
+    let mut previous_components: Option<&Vec<String>> = None;
     for e in &out.entries {
       push_str(&mut text, &mut units, &mut ends, &e.name);
-      push_str(&mut text, &mut units, &mut ends, &e.path);
       let mut flags = u32::from(e.valid);
+      let prefixed = e.path.len() == prefix.len() + e.name.len()
+        && e.path.starts_with(prefix.as_str())
+        && e.path.ends_with(e.name.as_str());
+      if !prefixed {
+        flags |= 1 << 7;
+        push_str(&mut text, &mut units, &mut ends, &e.path);
+      }
       if let Some(r) = &e.reason {
         flags |= 1 << 1;
         push_str(&mut text, &mut units, &mut ends, r);
@@ -421,8 +440,13 @@ impl From<engine::ScanResult> for RawScanResult {
       if let Some(cs) = &e.components {
         flags |= 1 << 6;
         components = cs.len() as u32;
-        for c in cs {
-          push_str(&mut text, &mut units, &mut ends, c);
+        if previous_components == Some(cs) {
+          flags |= 1 << 8;
+        } else {
+          for c in cs {
+            push_str(&mut text, &mut units, &mut ends, c);
+          }
+          previous_components = Some(cs);
         }
       }
       if e.seq.is_some() {
@@ -447,6 +471,7 @@ impl From<engine::ScanResult> for RawScanResult {
     }
     RawScanResult {
       count: n as u32,
+      prefix,
       text,
       ends: Uint32Array::new(ends),
       numbers: Float64Array::new(numbers),

@@ -84,14 +84,18 @@ const SCAN_SEQ = 1 << 3;
 const SCAN_SIZE = 1 << 4;
 const SCAN_FILE_COUNT = 1 << 5;
 const SCAN_COMPONENTS = 1 << 6;
+const SCAN_OWN_PATH = 1 << 7;
+const SCAN_SAME_COMPONENTS = 1 << 8;
 
 /**
  * The binding's packed scan (one string of all names, paths and reasons, their ends, a Float64Array of
- * the numeric fields, a Uint32Array of flags) → the `ScanResult` objects, in one pass. Optional fields
- * are set only when present, as the twin does.
+ * the numeric fields, a Uint32Array of flags) → the `ScanResult` objects, in one pass. A path is the
+ * binding's `prefix` and the name unless the flags say it is in the text; components repeated from the
+ * previous entry are sent once (each entry still gets its own array). Optional fields are set only
+ * when present, as the twin does.
  */
 export function unpackScan(raw: Binding.RawScanResult): ScanResult {
-  const { count, text, ends, numbers, info } = raw;
+  const { count, prefix, text, ends, numbers, info } = raw;
   const entries: StateEntry[] = new Array(count);
   let s = 0;
   let start = 0;
@@ -101,10 +105,11 @@ export function unpackScan(raw: Binding.RawScanResult): ScanResult {
     start = end;
     return str;
   };
+  let previous: string[] = [];
   for (let i = 0; i < count; i++) {
     const flags = info[2 * i]!;
     const name = next();
-    const path = next();
+    const path = flags & SCAN_OWN_PATH ? next() : prefix + name;
     const e: StateEntry = { name, path, mtimeMs: numbers[4 * i]!, valid: (flags & SCAN_VALID) !== 0 };
     if (flags & SCAN_REASON) e.reason = next();
     if (flags & SCAN_CREATED) e.createdAtNs = next();
@@ -112,10 +117,14 @@ export function unpackScan(raw: Binding.RawScanResult): ScanResult {
     if (flags & SCAN_SIZE) e.size = numbers[4 * i + 2]!;
     if (flags & SCAN_FILE_COUNT) e.fileCount = numbers[4 * i + 3]!;
     if (flags & SCAN_COMPONENTS) {
-      const n = info[2 * i + 1]!;
-      const components: string[] = new Array(n);
-      for (let k = 0; k < n; k++) components[k] = next();
-      e.components = components;
+      if (flags & SCAN_SAME_COMPONENTS) e.components = previous.slice();
+      else {
+        const n = info[2 * i + 1]!;
+        const components: string[] = new Array(n);
+        for (let k = 0; k < n; k++) components[k] = next();
+        e.components = components;
+        previous = components;
+      }
     }
     entries[i] = e;
   }

@@ -245,31 +245,81 @@ pub fn open_regular(path: &Path) -> std::result::Result<(fs::File, u64), OpenReg
       Err(e) => return Err(OpenRegularError::Io(e)),
     }
   }
-  let file = match opts.open(path) {
-    Ok(f) => f,
-    Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(OpenRegularError::NotFound),
-    Err(e) => {
-      #[cfg(unix)]
-      if matches!(
-        e.raw_os_error(),
-        Some(libc::ELOOP) | Some(libc::ENXIO) | Some(libc::EISDIR) | Some(libc::ENOTDIR)
-      ) {
-        // ELOOP: a symlink (O_NOFOLLOW); ENXIO: a socket or a FIFO without writer; ENOTDIR: a file
-        // where a directory was expected on the way.
-        return Err(if e.raw_os_error() == Some(libc::ENOTDIR) {
-          OpenRegularError::NotFound
-        } else {
-          OpenRegularError::NotRegular
-        });
-      }
-      return Err(OpenRegularError::Io(e));
+  let file = opts.open(path).map_err(open_error)?;
+  regular_size(file)
+}
+
+/// Why an open of a file expected to be regular failed: nothing there, something else than a regular
+/// file, or another OS error.
+fn open_error(e: io::Error) -> OpenRegularError {
+  if e.kind() == io::ErrorKind::NotFound {
+    return OpenRegularError::NotFound;
+  }
+  #[cfg(unix)]
+  match e.raw_os_error() {
+    // A file where a directory was expected on the way.
+    Some(libc::ENOTDIR) => return OpenRegularError::NotFound,
+    // ELOOP: a symlink (O_NOFOLLOW); ENXIO: a socket or a FIFO without writer.
+    Some(libc::ELOOP) | Some(libc::ENXIO) | Some(libc::EISDIR) => {
+      return OpenRegularError::NotRegular
+    }
+    _ => {}
+  }
+  OpenRegularError::Io(e)
+}
+
+/// The file and its size if it is a regular file (`fstat`).
+fn regular_size(file: fs::File) -> std::result::Result<(fs::File, u64), OpenRegularError> {
+  #[cfg(unix)]
+  {
+    use std::os::fd::AsRawFd;
+    // Plain fstat: File::metadata asks statx for the empty path, a costlier call (a scan makes
+    // thousands).
+    // SAFETY: an all-zero `stat` is a valid value of the plain C struct, which fstat then fills.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `file` is open and `st` a valid out-pointer for the call.
+    if unsafe { libc::fstat(file.as_raw_fd(), &mut st) } != 0 {
+      return Err(OpenRegularError::Io(io::Error::last_os_error()));
+    }
+    if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+      return Err(OpenRegularError::NotRegular);
+    }
+    Ok((file, st.st_size as u64))
+  }
+  #[cfg(not(unix))]
+  {
+    let meta = file.metadata().map_err(OpenRegularError::Io)?;
+    if !meta.is_file() {
+      return Err(OpenRegularError::NotRegular);
+    }
+    Ok((file, meta.len()))
+  }
+}
+
+/// Opens `rel` relative to the directory `dir` (`openat`) as [`open_regular`] opens a path: a symlink
+/// at the last component is not followed, a FIFO or device never blocks, only a regular file is
+/// returned. A path walk from an open directory is shorter than one from the root (what a scan of
+/// thousands of states pays per state).
+#[cfg(unix)]
+pub fn open_regular_at(
+  dir: &fs::File,
+  rel: &std::ffi::CStr,
+) -> std::result::Result<(fs::File, u64), OpenRegularError> {
+  use std::os::fd::{AsRawFd, FromRawFd};
+  let flags = libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC;
+  let fd = loop {
+    // SAFETY: `rel` is a NUL-terminated string and `dir` an open descriptor, both borrowed for the call.
+    let fd = unsafe { libc::openat(dir.as_raw_fd(), rel.as_ptr(), flags) };
+    if fd >= 0 {
+      break fd;
+    }
+    let e = io::Error::last_os_error();
+    if e.kind() != io::ErrorKind::Interrupted {
+      return Err(open_error(e));
     }
   };
-  let meta = file.metadata().map_err(OpenRegularError::Io)?;
-  if !meta.is_file() {
-    return Err(OpenRegularError::NotRegular);
-  }
-  Ok((file, meta.len()))
+  // SAFETY: `fd` was just opened and is owned by nothing else.
+  regular_size(unsafe { fs::File::from_raw_fd(fd) })
 }
 
 /// Why [`read_manifest_bytes`] read nothing.
@@ -284,9 +334,28 @@ pub enum ManifestReadError {
 /// Reads `<dir>/manifest.json` safely: only a regular file (no symlink, FIFO or device, never
 /// blocking), at most [`MAX_MANIFEST_BYTES`] bytes.
 pub fn read_manifest_bytes(dir: &Path) -> std::result::Result<Vec<u8>, ManifestReadError> {
+  let mut bytes = Vec::new();
+  read_opened_manifest(open_regular(&dir.join(MANIFEST_NAME)), &mut bytes)?;
+  Ok(bytes)
+}
+
+/// [`read_manifest_bytes`] of `<state>/manifest.json` relative to the open directory `dir` (`rel` is
+/// `<state>/manifest.json`), into `bytes` (replacing what it held; a scan reuses one buffer per thread).
+#[cfg(unix)]
+pub fn read_manifest_bytes_at(
+  dir: &fs::File,
+  rel: &std::ffi::CStr,
+  bytes: &mut Vec<u8>,
+) -> std::result::Result<(), ManifestReadError> {
+  read_opened_manifest(open_regular_at(dir, rel), bytes)
+}
+
+fn read_opened_manifest(
+  opened: std::result::Result<(fs::File, u64), OpenRegularError>,
+  bytes: &mut Vec<u8>,
+) -> std::result::Result<(), ManifestReadError> {
   use std::io::Read;
-  let path = dir.join(MANIFEST_NAME);
-  let (file, size) = match open_regular(&path) {
+  let (mut file, size) = match opened {
     Ok(x) => x,
     Err(OpenRegularError::NotFound) => return Err(ManifestReadError::NotFound),
     Err(OpenRegularError::NotRegular) => {
@@ -304,15 +373,39 @@ pub fn read_manifest_bytes(dir: &Path) -> std::result::Result<Vec<u8>, ManifestR
   if size > MAX_MANIFEST_BYTES {
     return Err(too_large());
   }
-  let mut bytes = Vec::with_capacity(size as usize);
-  file
-    .take(MAX_MANIFEST_BYTES + 1)
-    .read_to_end(&mut bytes)
-    .map_err(ManifestReadError::Io)?;
-  if bytes.len() as u64 > MAX_MANIFEST_BYTES {
+  // One byte more than fstat said, so that a file that grew since is seen; at most the cap + 1.
+  let limit = MAX_MANIFEST_BYTES as usize + 1;
+  bytes.clear();
+  bytes.resize(size as usize + 1, 0);
+  let mut len = 0;
+  loop {
+    if len == bytes.len() {
+      if len >= limit {
+        return Err(too_large());
+      }
+      bytes.resize((len * 2).clamp(len + 1, limit), 0);
+    }
+    let n = match file.read(&mut bytes[len..]) {
+      Ok(n) => n,
+      Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+      Err(e) => return Err(ManifestReadError::Io(e)),
+    };
+    if n == 0 {
+      break;
+    }
+    let short = len + n < bytes.len();
+    len += n;
+    // A regular file reads short only at its end: one that ends where fstat said needs no further
+    // read to see the end of file.
+    if short && len as u64 == size {
+      break;
+    }
+  }
+  if len as u64 > MAX_MANIFEST_BYTES {
     return Err(too_large());
   }
-  Ok(bytes)
+  bytes.truncate(len);
+  Ok(())
 }
 
 /// Why a listed file cannot be opened inside its state (see [`open_in_state`]).

@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::Code;
-use crate::hash::{is_hex16, xxh3_hex};
+use xxhash_rust::xxh3::Xxh3Default;
+
+use crate::hash::{hex, is_hex16, xxh3_hex};
 
 /// The only value of `format`.
 pub const FORMAT: &str = "pamiq-state";
@@ -180,50 +182,58 @@ struct RawFile<'a> {
   xxh3: Cow<'a, str>,
 }
 
-/// The typed fast path of [`parse_manifest`]: the manifest when the bytes are a well-formed manifest
-/// of the usual shape that passes every check, else `None` (the generic path then finds the exact
-/// reason). Whatever it accepts, the generic path accepts with the same result.
-fn parse_typed(bytes: &[u8]) -> Option<Manifest> {
+/// A manifest the typed fast path accepted: every check passed.
+struct Checked<'a> {
+  raw: RawManifest<'a>,
+  seq: Option<u64>,
+}
+
+/// Files listed at most this many times are checked for duplicates pairwise, not through a hash set.
+const PAIRWISE_DUPLICATE_CHECK: usize = 16;
+
+/// The checks of the typed fast path: the raw manifest when the bytes are a well-formed manifest of the
+/// usual shape that passes every check, else `None` (the generic path then finds the exact reason).
+/// Whatever it accepts, the generic path accepts with the same result.
+fn check_typed(bytes: &[u8]) -> Option<Checked<'_>> {
   let raw: RawManifest = serde_json::from_slice(bytes).ok()?;
-  if raw.format != FORMAT
-    || raw.format_version > FORMAT_VERSION
-    || !is_decimal(&raw.created_at_ns)
+  if raw.format != FORMAT || raw.format_version > FORMAT_VERSION || !is_decimal(&raw.created_at_ns)
   {
     return None;
   }
-  let format_version = raw.format_version;
-  let seq = match (format_version >= 2, raw.seq) {
+  let seq = match (raw.format_version >= 2, raw.seq) {
     (true, Some(s)) if s <= MAX_SAFE_INTEGER => Some(s),
     (true, _) => return None,
     // A format-1 manifest ignores `seq` (the generic path does not read it).
     (false, _) => None,
   };
-  let manifest_xxh3 = match (format_version >= 2, &raw.manifest_xxh3) {
-    (_, Some(sum)) => Some(checked_trailer(bytes, sum).ok()?),
+  match (raw.format_version >= 2, &raw.manifest_xxh3) {
+    (_, Some(sum)) => checked_trailer(bytes, sum).ok()?,
     (true, None) => return None,
     // `"manifestXxh3": null` also reads as None here; the generic path refuses it.
     (false, None) if contains(bytes, b"\"manifestXxh3\"") => return None,
-    (false, None) => None,
-  };
-  let mut seen = HashSet::with_capacity(raw.files.len());
-  let mut files = Vec::with_capacity(raw.files.len());
-  for f in &raw.files {
-    if !is_valid_rel_path(&f.path)
-      || !seen.insert(&*f.path)
-      || f.size > MAX_SAFE_INTEGER
-      || !is_hex16(&f.xxh3)
-    {
+    (false, None) => {}
+  }
+  let files = &raw.files;
+  let mut seen = HashSet::new();
+  for (i, f) in files.iter().enumerate() {
+    let duplicate = if files.len() <= PAIRWISE_DUPLICATE_CHECK {
+      files[..i].iter().any(|g| g.path == f.path)
+    } else {
+      !seen.insert(&*f.path)
+    };
+    if duplicate || !is_valid_rel_path(&f.path) || f.size > MAX_SAFE_INTEGER || !is_hex16(&f.xxh3) {
       return None;
     }
-    files.push(ManifestFile {
-      path: f.path.clone().into_owned(),
-      size: f.size,
-      xxh3: f.xxh3.clone().into_owned(),
-    });
   }
+  Some(Checked { raw, seq })
+}
+
+/// The typed fast path of [`parse_manifest`] (see [`check_typed`]).
+fn parse_typed(bytes: &[u8]) -> Option<Manifest> {
+  let Checked { raw, seq } = check_typed(bytes)?;
   Some(Manifest {
     format: FORMAT.to_owned(),
-    format_version,
+    format_version: raw.format_version,
     library: Library {
       name: raw.library.name.into_owned(),
       version: raw.library.version.into_owned(),
@@ -231,9 +241,192 @@ fn parse_typed(bytes: &[u8]) -> Option<Manifest> {
     created_at_ns: raw.created_at_ns.into_owned(),
     seq,
     components: raw.components.into_iter().map(Cow::into_owned).collect(),
-    files,
-    manifest_xxh3,
+    files: raw
+      .files
+      .into_iter()
+      .map(|f| ManifestFile {
+        path: f.path.into_owned(),
+        size: f.size,
+        xxh3: f.xxh3.into_owned(),
+      })
+      .collect(),
+    manifest_xxh3: raw.manifest_xxh3.map(Cow::into_owned),
   })
+}
+
+/// What a scan keeps of a manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestSummary {
+  pub created_at_ns: String,
+  pub seq: Option<u64>,
+  pub components: Vec<String>,
+  pub file_count: u64,
+  /// Sum of the listed file sizes.
+  pub total_size: u64,
+}
+
+impl From<Manifest> for ManifestSummary {
+  fn from(m: Manifest) -> Self {
+    ManifestSummary {
+      total_size: m.total_size(),
+      file_count: m.files.len() as u64,
+      created_at_ns: m.created_at_ns,
+      seq: m.seq,
+      components: m.components,
+    }
+  }
+}
+
+/// A reader of a format-2 manifest laid out exactly as this library writes it
+/// (`JSON.stringify(m, null, 2)` with the checksum member last); see [`parse_canonical`].
+struct Canonical<'a> {
+  bytes: &'a [u8],
+  at: usize,
+}
+
+impl<'a> Canonical<'a> {
+  /// Consumes `lit` if the bytes continue with it.
+  fn lit(&mut self, lit: &[u8]) -> Option<()> {
+    let end = self.at.checked_add(lit.len())?;
+    (self.bytes.get(self.at..end)? == lit).then(|| self.at = end)
+  }
+
+  /// Whether the bytes continue with `lit` (consumed if so).
+  fn eat(&mut self, lit: &[u8]) -> bool {
+    self.lit(lit).is_some()
+  }
+
+  /// A JSON string without escapes or control characters: its text is its value.
+  fn plain_str(&mut self) -> Option<&'a str> {
+    self.lit(b"\"")?;
+    let rest = self.bytes.get(self.at..)?;
+    let len = rest
+      .iter()
+      .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    if rest[len] != b'"' {
+      return None;
+    }
+    let s = std::str::from_utf8(&rest[..len]).ok()?;
+    self.at += len + 1;
+    Some(s)
+  }
+
+  /// A JSON integer in `0..=MAX_SAFE_INTEGER` written without sign, fraction, exponent or leading zero.
+  fn safe_uint(&mut self) -> Option<u64> {
+    let rest = self.bytes.get(self.at..)?;
+    let len = rest
+      .iter()
+      .position(|b| !b.is_ascii_digit())
+      .unwrap_or(rest.len());
+    if len == 0 || len > 16 || (len > 1 && rest[0] == b'0') {
+      return None;
+    }
+    let n = rest[..len]
+      .iter()
+      .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
+    self.at += len;
+    (n <= MAX_SAFE_INTEGER).then_some(n)
+  }
+}
+
+/// The fastest path of [`parse_manifest_summary`]: a format-2 manifest laid out byte for byte as this
+/// library writes it, with plain strings (no escapes), that passes every check; else `None` (the typed
+/// and generic paths then decide). What it accepts, [`parse_manifest`] accepts with the same values: it
+/// reads the same members and makes the same checks, only without a general JSON parser.
+fn parse_canonical(bytes: &[u8]) -> Option<ManifestSummary> {
+  let mut c = Canonical { bytes, at: 0 };
+  c.lit(
+    b"{\n  \"format\": \"pamiq-state\",\n  \"formatVersion\": 2,\n  \"library\": {\n    \"name\": ",
+  )?;
+  c.plain_str()?;
+  c.lit(b",\n    \"version\": ")?;
+  c.plain_str()?;
+  c.lit(b"\n  },\n  \"createdAtNs\": ")?;
+  let created_at_ns = c.plain_str()?;
+  if !is_decimal(created_at_ns) {
+    return None;
+  }
+  c.lit(b",\n  \"seq\": ")?;
+  let seq = c.safe_uint()?;
+  c.lit(b",\n  \"components\": [")?;
+  let mut components = Vec::new();
+  if !c.eat(b"]") {
+    loop {
+      c.lit(b"\n    ")?;
+      components.push(c.plain_str()?.to_owned());
+      if !c.eat(b",") {
+        break;
+      }
+    }
+    c.lit(b"\n  ]")?;
+  }
+  c.lit(b",\n  \"files\": [")?;
+  let mut paths: Vec<&str> = Vec::new();
+  let mut seen = HashSet::new();
+  let mut total_size = 0u64;
+  if !c.eat(b"]") {
+    loop {
+      c.lit(b"\n    {\n      \"path\": ")?;
+      let path = c.plain_str()?;
+      c.lit(b",\n      \"size\": ")?;
+      let size = c.safe_uint()?;
+      c.lit(b",\n      \"xxh3\": ")?;
+      let xxh3 = c.plain_str()?;
+      c.lit(b"\n    }")?;
+      if !is_valid_rel_path(path) || !is_hex16(xxh3) {
+        return None;
+      }
+      let duplicate = if paths.len() < PAIRWISE_DUPLICATE_CHECK {
+        paths.contains(&path)
+      } else {
+        if seen.is_empty() {
+          seen.extend(paths.iter().copied());
+        }
+        !seen.insert(path)
+      };
+      if duplicate {
+        return None;
+      }
+      paths.push(path);
+      total_size = total_size.wrapping_add(size);
+      if !c.eat(b",") {
+        break;
+      }
+    }
+    c.lit(b"\n  ]")?;
+  }
+  c.lit(b",\n  \"manifestXxh3\": ")?;
+  let stored = c.plain_str()?;
+  c.lit(b"\n}")?;
+  if c.at != bytes.len() {
+    return None;
+  }
+  checked_trailer(bytes, stored).ok()?;
+  Some(ManifestSummary {
+    created_at_ns: created_at_ns.to_owned(),
+    seq: Some(seq),
+    components,
+    file_count: paths.len() as u64,
+    total_size,
+  })
+}
+
+/// [`parse_manifest`] reduced to what a scan keeps: the same checks and the same rejections, without
+/// copying the file list out of the bytes.
+pub fn parse_manifest_summary(bytes: &[u8]) -> Result<ManifestSummary, ManifestError> {
+  if let Some(summary) = parse_canonical(bytes) {
+    return Ok(summary);
+  }
+  if let Some(Checked { raw, seq }) = check_typed(bytes) {
+    return Ok(ManifestSummary {
+      total_size: raw.files.iter().map(|f| f.size).sum(),
+      file_count: raw.files.len() as u64,
+      created_at_ns: raw.created_at_ns.into_owned(),
+      seq,
+      components: raw.components.into_iter().map(Cow::into_owned).collect(),
+    });
+  }
+  parse_generic(bytes).map(ManifestSummary::from)
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -372,12 +565,12 @@ fn check_own_checksum(
       )))
     }
   };
-  checked_trailer(bytes, stored).map(Some)
+  checked_trailer(bytes, stored).map(|()| Some(stored.to_owned()))
 }
 
 /// Checks that `stored` (the `manifestXxh3` member) is 16 lowercase hex digits, is the manifest's last
-/// member as written, and is the XXH3 of the body; returns it.
-fn checked_trailer(bytes: &[u8], stored: &str) -> Result<String, ManifestError> {
+/// member as written, and is the XXH3 of the body.
+fn checked_trailer(bytes: &[u8], stored: &str) -> Result<(), ManifestError> {
   if !is_hex16(stored) {
     return Err(bad(format_args!(
       "\"{CHECKSUM_KEY}\" must be 16 lowercase hex digits"
@@ -394,16 +587,18 @@ fn checked_trailer(bytes: &[u8], stored: &str) -> Result<String, ManifestError> 
       "\"{CHECKSUM_KEY}\" must be the last member, as written"
     )));
   }
-  let mut body = Vec::with_capacity(bytes.len() - trailer_len + 2);
-  body.extend_from_slice(&bytes[..bytes.len() - trailer_len]);
-  body.extend_from_slice(b"\n}");
-  let found = xxh3_hex(&body);
-  if found != stored {
+  // The body is the bytes before the trailer, closed by `\n}`: hashed in two pieces, not copied.
+  let mut hasher = Xxh3Default::new();
+  hasher.update(&bytes[..bytes.len() - trailer_len]);
+  hasher.update(b"\n}");
+  let found = hasher.digest();
+  if u64::from_str_radix(stored, 16) != Ok(found) {
     return Err(bad(format_args!(
-      "checksum mismatch: {CHECKSUM_KEY} is {stored}, the manifest hashes to {found}"
+      "checksum mismatch: {CHECKSUM_KEY} is {stored}, the manifest hashes to {}",
+      hex(found)
     )));
   }
-  Ok(stored.to_owned())
+  Ok(())
 }
 
 #[cfg(test)]
@@ -562,17 +757,35 @@ mod tests {
     let odd = [
       v1.replace("\n}", ",\n  \"manifestXxh3\": null\n}"),
       v1.replace("\"formatVersion\": 1", "\"formatVersion\": 1.0"),
-      v1.replace("\"formatVersion\": 1", "\"formatVersion\": 1, \"seq\": \"x\""),
-      v1.replace("\"formatVersion\": 1", "\"formatVersion\": 1, \"format\": \"pamiq-state\""),
+      v1.replace(
+        "\"formatVersion\": 1",
+        "\"formatVersion\": 1, \"seq\": \"x\"",
+      ),
+      v1.replace(
+        "\"formatVersion\": 1",
+        "\"formatVersion\": 1, \"format\": \"pamiq-state\"",
+      ),
       v1.replace("\"size\": 1234", "\"size\": 1234.0"),
       v1.replace("\"size\": 1234", "\"size\": 9007199254740992"),
-      v1.replace("\"xxh3\": \"9b0a3c7e11d2f0aa\"", "\"xxh3\": \"9B0A3C7E11D2F0AA\""),
-      v1.replace("\"path\": \"data/buf/buffer.msgpack\"", "\"path\": \"data\\/buf\\/buffer.msgpack\""),
-      v1.replace("\"name\": \"pamiq-core\"", "\"name\": \"pamiq\\u002dcore\", \"extra\": [1]"),
+      v1.replace(
+        "\"xxh3\": \"9b0a3c7e11d2f0aa\"",
+        "\"xxh3\": \"9B0A3C7E11D2F0AA\"",
+      ),
+      v1.replace(
+        "\"path\": \"data/buf/buffer.msgpack\"",
+        "\"path\": \"data\\/buf\\/buffer.msgpack\"",
+      ),
+      v1.replace(
+        "\"name\": \"pamiq-core\"",
+        "\"name\": \"pamiq\\u002dcore\", \"extra\": [1]",
+      ),
       v2.replace("\"seq\": 7", "\"seq\": 7.0"),
       v2.replace("\"seq\": 7", "\"seq\": null"),
       v2.replace("\"formatVersion\": 2", "\"formatVersion\": 3"),
-      v2.replace("\"createdAtNs\": \"1764075695123456789\"", "\"createdAtNs\": \"17640756951234567x9\""),
+      v2.replace(
+        "\"createdAtNs\": \"1764075695123456789\"",
+        "\"createdAtNs\": \"17640756951234567x9\"",
+      ),
     ];
     for text in &odd {
       let generic = parse_generic(text.as_bytes());
@@ -581,6 +794,116 @@ mod tests {
         None => {}
       }
       assert_eq!(parse_manifest(text.as_bytes()), generic, "{text}");
+      assert_eq!(
+        parse_manifest_summary(text.as_bytes()),
+        generic.map(ManifestSummary::from),
+        "{text}"
+      );
+    }
+    for text in &good {
+      assert_eq!(
+        parse_manifest_summary(text.as_bytes()),
+        parse_manifest(text.as_bytes()).map(ManifestSummary::from)
+      );
+    }
+  }
+
+  /// The canonical path reads what this library writes (format 2), with the values of the full parse;
+  /// it leaves everything else to the other paths; every flipped bit is still refused.
+  #[test]
+  fn canonical_path_agrees_with_the_full_parse() {
+    let m = sample2();
+    let text = m.to_json();
+    assert_eq!(
+      parse_canonical(text.as_bytes()),
+      Some(ManifestSummary::from(m.clone()))
+    );
+    let mut empty = sample2();
+    empty.components.clear();
+    empty.files.clear();
+    empty.manifest_xxh3 = Some(empty.checksum());
+    let text_empty = empty.to_json();
+    assert_eq!(
+      parse_canonical(text_empty.as_bytes()),
+      Some(ManifestSummary::from(empty))
+    );
+    // Format 1, escapes, another layout: not canonical, but the summary is the full parse's.
+    let mut escaped = sample2();
+    escaped.components = vec!["a\"b".into(), "é\u{1}".into()];
+    escaped.manifest_xxh3 = Some(escaped.checksum());
+    let compact = serde_json::to_string(&m).unwrap();
+    for other in [sample().to_json(), escaped.to_json(), compact] {
+      assert_eq!(parse_canonical(other.as_bytes()), None, "{other}");
+      assert_eq!(
+        parse_manifest_summary(other.as_bytes()),
+        parse_manifest(other.as_bytes()).map(ManifestSummary::from)
+      );
+    }
+    let bytes = text.into_bytes();
+    for i in 0..bytes.len() {
+      for bit in 0..8 {
+        let mut b = bytes.clone();
+        b[i] ^= 1 << bit;
+        assert!(parse_canonical(&b).is_none(), "byte {i} bit {bit} accepted");
+        assert!(
+          parse_manifest_summary(&b).is_err(),
+          "byte {i} bit {bit} accepted"
+        );
+      }
+    }
+    // A trailing byte, a leading zero, a number past 2^53 - 1: refused by the canonical path.
+    let t = m.to_json();
+    assert_eq!(parse_canonical(format!("{t}\n").as_bytes()), None);
+    for (from, to) in [
+      ("\"seq\": 7", "\"seq\": 07"),
+      ("\"seq\": 7", "\"seq\": 9007199254740992"),
+    ] {
+      let mut odd = m.clone();
+      odd.manifest_xxh3 = None;
+      let body = odd.to_json().replace(from, to);
+      let sum = xxh3_hex(body.as_bytes());
+      let sealed = format!(
+        "{},\n  \"{CHECKSUM_KEY}\": \"{sum}\"\n}}",
+        body.strip_suffix("\n}").unwrap()
+      );
+      assert_eq!(parse_canonical(sealed.as_bytes()), None, "{sealed}");
+      assert_eq!(
+        parse_manifest_summary(sealed.as_bytes()),
+        parse_manifest(sealed.as_bytes()).map(ManifestSummary::from)
+      );
+    }
+  }
+
+  /// Duplicate paths are found in short file lists (pairwise) and long ones (hash set), by both paths.
+  #[test]
+  fn duplicate_paths_are_refused_in_short_and_long_lists() {
+    for n in [
+      2,
+      PAIRWISE_DUPLICATE_CHECK,
+      PAIRWISE_DUPLICATE_CHECK + 1,
+      40,
+    ] {
+      let mut m = sample2();
+      m.files = (0..n)
+        .map(|i| ManifestFile {
+          path: format!("f/{i}"),
+          size: i as u64,
+          xxh3: "9b0a3c7e11d2f0aa".into(),
+        })
+        .collect();
+      m.manifest_xxh3 = Some(m.checksum());
+      let text = m.to_json();
+      let summary = parse_manifest_summary(text.as_bytes()).expect("distinct paths");
+      assert_eq!(summary.file_count, n as u64);
+      assert_eq!(summary.total_size, m.total_size());
+      assert_eq!(parse_manifest(text.as_bytes()), Ok(m.clone()));
+      m.files[n - 1].path = "f/0".into();
+      m.manifest_xxh3 = Some(m.checksum());
+      let text = m.to_json();
+      assert!(check_typed(text.as_bytes()).is_none());
+      assert!(parse_canonical(text.as_bytes()).is_none());
+      let reason = parse_manifest_summary(text.as_bytes()).unwrap_err().reason;
+      assert!(reason.contains("is listed twice"), "{reason}");
     }
   }
 

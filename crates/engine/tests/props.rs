@@ -2,9 +2,10 @@
 //! well-formed inputs round-trip.
 
 use pamiq_engine::list::ListScan;
-use pamiq_engine::manifest::parse_manifest;
+use pamiq_engine::manifest::{parse_manifest, parse_manifest_summary, ManifestSummary, FORMAT};
 use pamiq_engine::numbers::encode_array_header;
 use pamiq_engine::{encode_numbers, scan_list};
+use pamiq_engine::{Library, Manifest, ManifestFile};
 use proptest::prelude::*;
 
 proptest! {
@@ -41,6 +42,43 @@ proptest! {
   #[test]
   fn manifest_parser_on_json_like_text_never_panics(text in "[{}\\[\\]\",:0-9a-zA-Z .\\-]{0,200}") {
     let _ = parse_manifest(text.as_bytes());
+  }
+
+  /// Whatever the names (escapes, controls, non-ASCII, duplicates), the scan's summary of a written
+  /// manifest is that of the full parse.
+  #[test]
+  fn manifest_summary_agrees_with_the_full_parse(
+    components in proptest::collection::vec("[a-z\"\\\\\u{1}é/]{0,6}", 0..4),
+    files in proptest::collection::vec(("[a-z\"\\\\é/.]{0,8}", 0u64..1 << 54), 0..20),
+    seq in 0u64..1 << 54,
+    format_version in 1u64..3,
+  ) {
+    let mut m = Manifest {
+      format: FORMAT.into(),
+      format_version,
+      library: Library { name: "pamiq-core".into(), version: "0.1.0".into() },
+      created_at_ns: "1764075695123456789".into(),
+      seq: (format_version >= 2).then_some(seq),
+      components,
+      files: files
+        .into_iter()
+        .map(|(path, size)| ManifestFile { path, size, xxh3: "9b0a3c7e11d2f0aa".into() })
+        .collect(),
+      manifest_xxh3: None,
+    };
+    if format_version >= 2 {
+      m.manifest_xxh3 = Some(m.checksum());
+    }
+    let text = m.to_json();
+    prop_assert_eq!(
+      parse_manifest_summary(text.as_bytes()),
+      parse_manifest(text.as_bytes()).map(ManifestSummary::from)
+    );
+  }
+
+  #[test]
+  fn manifest_summary_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+    let _ = parse_manifest_summary(&bytes);
   }
 
   #[test]
