@@ -28,6 +28,27 @@ eachEngine('reads an intact state: its manifest, no problems and every file', as
   t.is(Buffer.from(read.files.get('time.msgpack')!).toString(), 'time');
 });
 
+eachEngine(
+  'reads a large file (read in pieces) back whole, and finds a flipped byte in its last piece',
+  async (t, engine) => {
+    const big = new Uint8Array((20 << 20) + 12_345).map((_, i) => (i * 131) % 251);
+    const s = await makeState(t, engine, { 'data/big.bin': big });
+    const read = await engine.readState(s.path);
+    t.deepEqual(read.problems, []);
+    t.true(Buffer.from(read.files.get('data/big.bin')!).equals(Buffer.from(big)));
+    const p = join(s.path, 'data/big.bin');
+    const b = readFileSync(p);
+    b[b.length - 3]! ^= 0x01;
+    writeFileSync(p, b);
+    const bad = await engine.readState(s.path);
+    t.is(bad.files.size, 0);
+    t.deepEqual(
+      bad.problems.map((x) => [x.path, x.fault]),
+      [['data/big.bin', 'checksum']],
+    );
+  },
+);
+
 async function damaged(t: ExecutionContext, engine: Engine, damage: (dir: string) => void) {
   const s = await makeState(t, engine, FILES);
   damage(s.path);
