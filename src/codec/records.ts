@@ -397,19 +397,22 @@ export function* narrowPartsSteps(
   parts: readonly Float64Array[],
 ): Generator<void, TypedArray | Float64Array[], undefined> {
   let total = 0;
+  for (const f of parts) total += f.length;
   const whole = (): TypedArray | Float64Array[] => (parts.length === 1 ? parts[0]! : [...parts]);
-  // The first steps are short (4,096 numbers, doubling) until V8 has optimized the loop.
+  // The first steps are short (4,096 numbers, doubling) until V8 has optimized the loop; a step never
+  // spans two parts, and every step but the last is followed by a yield.
   let step = NUMBERS_PER_STEP / 16;
+  let checked = 0;
   const range = new Float64Array(2);
   for (const f of parts) {
     const n = f.length;
-    total += n;
     for (let from = 0; from < n; ) {
       const to = Math.min(n, from + step);
       step = Math.min(NUMBERS_PER_STEP, step * 2);
       if (!intRange(f, from, to, range)) return whole();
+      checked += to - from;
       from = to;
-      if (to < n) yield;
+      if (checked < total) yield;
     }
   }
   const min = range[0]!;
