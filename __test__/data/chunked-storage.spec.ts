@@ -6,19 +6,10 @@ import { RandomReplacementBuffer, sortByAge } from '../../src/data/random-replac
 import { ItemRuns, encodeRecords } from '../../src/codec/records.js';
 import { encodeBufferFile } from '../../src/codec/buffer-format.js';
 import { typedArrayValueSegments } from '../../src/codec/values.js';
+import { concat } from '../helpers/bytes.js';
 
 /** The newest `max` of 0..n-1 (what a FIFO of maxSize `max` holds after n pushes). */
 const newest = (n: number, max: number) => Array.from({ length: Math.min(n, max) }, (_, i) => Math.max(0, n - max) + i);
-
-function concat(parts: readonly ArrayBufferView[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength), at);
-    at += p.byteLength;
-  }
-  return out;
-}
 
 test('a chunked ring keeps the newest maxSize items across chunk boundaries and wrap-arounds', (t) => {
   const max = RING_CHUNK * 2 + 123;

@@ -13,6 +13,7 @@ import { DictSequentialBuffer, SequentialBuffer } from '../../src/data/index.js'
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpDir } from '../helpers/tmp.js';
+import { concat } from '../helpers/bytes.js';
 import { rng } from '../helpers/rng.js';
 import { specSeed } from '../helpers/seed.js';
 
@@ -26,16 +27,6 @@ function fileOfRuns(runs: ItemRuns): Uint8Array {
 /** The buffer file of the same items as a plain array (no mirror: every object read). */
 function fileOfItems(items: readonly unknown[]): Uint8Array {
   return concat(encodeBufferFile(META, [items]));
-}
-
-function concat(parts: readonly ArrayBufferView[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength), at);
-    at += p.byteLength;
-  }
-  return out;
 }
 
 /** How many items of the runs come from the mirror. */
