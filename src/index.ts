@@ -39,6 +39,7 @@ export {
   DictSequentialBuffer,
   DictRandomReplacementBuffer,
   type RandomReplacementOptions,
+  type SequentialBufferOptions,
 } from './data/index.js';
 
 // Models.

@@ -57,6 +57,7 @@ import {
   KeyError,
   type VERSION,
   type RandomReplacementOptions,
+  type SequentialBufferOptions,
   type TrainingModelOptions,
   type LinearModelOptions,
   type ParameterSet,
@@ -288,6 +289,7 @@ void [DataUser, SequentialBuffer, RandomReplacementBuffer, DictRandomReplacement
 void [LinearInferenceModel, StatesKeeper, stageMsgpack, readMsgpack, tfjs, random, log];
 export type Used = [
   RandomReplacementOptions,
+  SequentialBufferOptions,
   TrainingModelOptions,
   TrainerOptions,
   InteractionEvents,

@@ -330,3 +330,23 @@ test('a dict buffer loads number columns without building rows: getData, a save 
     t.deepEqual(c.getData(), after);
   }
 });
+
+test('numberColumns: false keeps no columns (the memory they cost) and saves the same bytes from the objects', async (t) => {
+  const dir = tmpDir(t);
+  const save = async (options: { numberColumns?: boolean }, name: string) => {
+    const b = new SequentialBuffer<unknown>(1000, options);
+    for (let i = 0; i < 1500; i++) b.add({ a: i, b: i * 0.5 });
+    const runs = snapshotRunsOf(b);
+    await b.saveState(join(dir, name));
+    return { mirrored: mirroredCount(runs), bytes: readFileSync(join(dir, `${name}.msgpack`)) };
+  };
+  const on = await save({}, 'on');
+  const off = await save({ numberColumns: false }, 'off');
+  t.is(on.mirrored, 1000);
+  t.is(off.mirrored, 0);
+  t.deepEqual(off.bytes, on.bytes);
+  const d = new DictSequentialBuffer<number>(['a'], 10, { numberColumns: false });
+  d.add({ a: 1 });
+  const inner = (d as unknown as { inner: SequentialBuffer<unknown> }).inner;
+  t.is(mirroredCount(snapshotRunsOf(inner)), 0);
+});

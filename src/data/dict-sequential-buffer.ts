@@ -1,5 +1,5 @@
 import { DictBuffer } from './dict-buffer.js';
-import { SequentialBuffer } from './sequential-buffer.js';
+import { SequentialBuffer, type SequentialBufferOptions } from './sequential-buffer.js';
 import { NumberRuns, type ItemSource } from '../codec/records.js';
 import { toColumns } from './dict-keys.js';
 
@@ -17,8 +17,8 @@ export class DictSequentialBuffer<T = unknown> extends DictBuffer<T, SequentialB
   }
 
   /** @throws RangeError unless `maxSize` is a positive integer. */
-  constructor(keys: Iterable<string>, maxSize: number) {
-    super(keys, new SequentialBuffer<Record<string, T>>(maxSize), maxSize);
+  constructor(keys: Iterable<string>, maxSize: number, options: SequentialBufferOptions = {}) {
+    super(keys, new SequentialBuffer<Record<string, T>>(maxSize, options), maxSize);
   }
 
   protected get kind(): string {

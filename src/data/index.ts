@@ -9,7 +9,7 @@ export { DataUser } from './user.js';
 export { DataUsersDict } from './users-dict.js';
 export type { Named } from './named.js';
 export { BufferStateMismatchError } from './buffer-state.js';
-export { SequentialBuffer } from './sequential-buffer.js';
+export { SequentialBuffer, type SequentialBufferOptions } from './sequential-buffer.js';
 export { RandomReplacementBuffer, type RandomReplacementOptions } from './random-replacement-buffer.js';
 export { DictSequentialBuffer } from './dict-sequential-buffer.js';
 export { DictRandomReplacementBuffer } from './dict-random-replacement-buffer.js';

@@ -10,6 +10,16 @@ export function checkMaxSize(maxSize: number): void {
   }
 }
 
+export interface SequentialBufferOptions {
+  /**
+   * Keep the fields of number records (and rows of numbers) as columns while items are added, so a
+   * save writes the columns instead of reading every object (see README, "Collected data"). Costs 8
+   * bytes per number field per slot. Default true; false saves that memory, and a save then reads the
+   * objects.
+   */
+  numberColumns?: boolean;
+}
+
 /**
  * A FIFO of the newest `maxSize` items (a ring, so adding is O(1)). {@link getData} returns a new
  * array, oldest first. Its collector queue holds `maxSize` items too.
@@ -24,11 +34,14 @@ export class SequentialBuffer<T = unknown> extends DataBuffer<T, T[]> {
   private deferred: DeferredItems | undefined;
 
   /** @throws RangeError unless `maxSize` is a positive integer. */
-  constructor(readonly maxSize: number) {
+  constructor(
+    readonly maxSize: number,
+    options: SequentialBufferOptions = {},
+  ) {
     checkMaxSize(maxSize);
     super(maxSize);
     // Number records are kept as columns too, so a save copies columns instead of reading objects.
-    this.slots = new ChunkedRing<T>(maxSize, true);
+    this.slots = new ChunkedRing<T>(maxSize, options.numberColumns ?? true);
   }
 
   /** The slots, building loaded items first if they are still deferred. */
