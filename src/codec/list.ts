@@ -221,7 +221,7 @@ export function decodeListDeferred(
       if (width === 0) return { items: Array.from(values), end: scan.end };
       return {
         items: new DeferredItems(count, () => numberRows(values, width, count), {
-          numberRows: { rowWidth: width, values: values instanceof Float64Array ? values : Float64Array.from(values) },
+          numberRows: { rowWidth: width, values },
         }),
         end: scan.end,
       };

@@ -338,7 +338,8 @@ function* allNumbersSteps(src: ItemSource, parts: boolean): Generator<void, Reco
   return { count: n, keys, kinds: keys.map(() => 'number' as const), widths: keys.map(() => 0), columns };
 }
 
-function sameKeys(a: readonly string[] | undefined, b: readonly string[]): boolean {
+/** True when `a` holds exactly the strings of `b`, in the same order. */
+export function sameKeys(a: readonly string[] | undefined, b: readonly string[]): boolean {
   if (a === undefined || a.length !== b.length) return false;
   for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return false;
   return true;

@@ -154,7 +154,7 @@ export function snapshotRuns<T>(s: RingSnapshot<T>): ItemRuns {
 }
 
 /** `out[at..at+n) = src[from..from+n)`: a plain function so that V8 optimizes the loop (not a generator's). */
-function copyRun<T>(out: T[], at: number, src: readonly T[], from: number, n: number): void {
+export function copyRun<T>(out: T[], at: number, src: readonly T[], from: number, n: number): void {
   for (let k = 0; k < n; k++) out[at + k] = src[from + k]!;
 }
 

@@ -5,6 +5,7 @@
  * write to a shared chunk copies that chunk (copy on write), so a save's capture costs microseconds
  * instead of a copy of every slot, and what the snapshot sees never changes.
  */
+import { copyRun } from './chunked-ring.js';
 
 /** Entries per chunk (a power of two). */
 export const SLOTS_CHUNK = 1 << 14;
@@ -78,13 +79,8 @@ export function slotsArray<T>(s: SlotsSnapshot<T>): T[] {
   let at = 0;
   for (const chunk of s.chunks) {
     const n = Math.min(chunk.length, s.length - at);
-    copyInto(out, at, chunk, n);
+    copyRun(out, at, chunk, 0, n);
     at += n;
   }
   return out;
-}
-
-/** `out[at..at+n) = src[0..n)` (a plain function: V8 optimizes its loop). */
-function copyInto<T>(out: T[], at: number, src: readonly T[], n: number): void {
-  for (let k = 0; k < n; k++) out[at + k] = src[k]!;
 }

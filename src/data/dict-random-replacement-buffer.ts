@@ -1,5 +1,5 @@
 import { DictBuffer } from './dict-buffer.js';
-import { RandomReplacementBuffer, sortByAge, type RandomReplacementOptions } from './random-replacement-buffer.js';
+import { RandomReplacementBuffer, type RandomReplacementOptions } from './random-replacement-buffer.js';
 import type { ItemSource } from '../codec/records.js';
 import { toColumns } from './dict-keys.js';
 
@@ -34,11 +34,8 @@ export class DictRandomReplacementBuffer<T = unknown> extends DictBuffer<
   }
 
   protected captureRows(): () => Record<string, T>[] {
-    const captured = this.inner.capture();
-    return () => {
-      const { items, ages } = captured();
-      return sortByAge(items, ages);
-    };
+    const byAge = this.inner.captureByAge();
+    return () => byAge().items;
   }
 
   /**

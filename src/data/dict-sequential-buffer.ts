@@ -1,6 +1,6 @@
 import { DictBuffer } from './dict-buffer.js';
 import { SequentialBuffer, type SequentialBufferOptions } from './sequential-buffer.js';
-import { NumberRuns, type ItemSource } from '../codec/records.js';
+import { NumberRuns, sameKeys, type ItemSource } from '../codec/records.js';
 import { toColumns } from './dict-keys.js';
 
 /**
@@ -41,12 +41,9 @@ export class DictSequentialBuffer<T = unknown> extends DictBuffer<T, SequentialB
     }
     const runs = this.inner.captureRuns();
     const keys = this.keys;
-    const mk = runs.mirrorKeys;
     const mirrored =
       runs.length > 0 &&
-      mk !== undefined &&
-      mk.length === keys.length &&
-      mk.every((k, j) => k === keys[j]) &&
+      sameKeys(runs.mirrorKeys, keys) &&
       runs.runs.every((r) => r.cols !== undefined && (r.colsUpTo ?? 0) >= r.to);
     if (mirrored) {
       return () => keys.map((_, j) => new NumberRuns(runs.runs.map((r) => r.cols![j]!.subarray(r.from, r.to))));

@@ -200,11 +200,6 @@ export function sortByAge<T>(items: readonly T[], ages: readonly number[]): T[] 
   return Array.from(ageOrder(ages), (i) => items[i]!);
 }
 
-/** For each slot, the rank of its age among all ages (0 = oldest). */
-export function slotRanks(ages: readonly number[]): Int32Array {
-  return ranksOf(ageOrder(ages));
-}
-
 function isPermutation(values: ArrayLike<number>, n: number): boolean {
   if (values.length !== n) return false;
   const seen = new Uint8Array(n);

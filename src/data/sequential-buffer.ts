@@ -1,6 +1,6 @@
 import { DataBuffer } from './buffer.js';
 import { keepNewest, loadBufferFileDeferred, saveBufferFile } from './buffer-state.js';
-import { DeferredItems, ItemRuns, MAX_RECORD_KEYS } from '../codec/records.js';
+import { DeferredItems, ItemRuns, MAX_RECORD_KEYS, sameKeys } from '../codec/records.js';
 import { ChunkedRing, flatten, snapshotRuns } from './chunked-ring.js';
 
 /** Validates a buffer's `maxSize`. @throws RangeError unless it is a positive integer. */
@@ -48,23 +48,35 @@ export class SequentialBuffer<T = unknown> extends DataBuffer<T, T[]> {
   private ring(): ChunkedRing<T> {
     const deferred = this.deferred;
     if (deferred) {
-      const items = deferred.materialize() as T[];
+      const forms = this.deferredForms();
       this.deferred = undefined;
-      const kept = keepNewest(items, this.maxSize);
-      const drop = items.length - kept.length;
-      const numbers = deferred.numberColumns;
-      const rows = deferred.numberRows;
-      this.slots.replace(
-        kept,
-        numbers
-          ? {
-              keys: numbers.keys,
-              values: numbers.values.map((v) => (drop > 0 ? (v as Float64Array).subarray(drop) : v)),
-            }
-          : rows && { rowWidth: rows.rowWidth, values: rows.values.subarray(drop * rows.rowWidth) },
-      );
+      this.slots.replace(keepNewest(deferred.materialize() as T[], this.maxSize), forms?.columns ?? forms?.rows);
     }
     return this.slots;
+  }
+
+  /**
+   * The number forms of the loaded items not built yet, cut to the newest `maxSize` (what the ring
+   * keeps): `n` items as record columns or as rows; undefined when nothing is deferred or the items
+   * are not numbers.
+   */
+  private deferredForms():
+    | {
+        n: number;
+        columns?: { keys: readonly string[]; values: ArrayLike<number>[] };
+        rows?: { rowWidth: number; values: Float64Array };
+      }
+    | undefined {
+    const d = this.deferred;
+    if (!d || (!d.numberColumns && !d.numberRows)) return undefined;
+    const n = Math.min(d.length, this.maxSize);
+    const drop = d.length - n;
+    const { numberColumns: c, numberRows: r } = d;
+    return {
+      n,
+      ...(c && { columns: { keys: c.keys, values: c.values.map((v) => (v as Float64Array).subarray(drop)) } }),
+      ...(r && { rows: { rowWidth: r.rowWidth, values: r.values.subarray(drop * r.rowWidth) } }),
+    };
   }
 
   add(data: T): void {
@@ -111,11 +123,7 @@ export class SequentialBuffer<T = unknown> extends DataBuffer<T, T[]> {
    * `maxSize` items), else undefined. @internal
    */
   deferredNumbers(): { keys: readonly string[]; values: ArrayLike<number>[] } | undefined {
-    const d = this.deferred;
-    const numbers = d?.numberColumns;
-    if (!d || !numbers) return undefined;
-    const drop = d.length - Math.min(d.length, this.maxSize);
-    return { keys: numbers.keys, values: numbers.values.map((v) => (v as Float64Array).subarray(drop)) };
+    return this.deferredForms()?.columns;
   }
 
   /** Replaces the content with `items` (oldest first), keeping the newest `maxSize`. @internal */
@@ -128,7 +136,7 @@ export class SequentialBuffer<T = unknown> extends DataBuffer<T, T[]> {
     return (async () => {
       // Loaded number records not built yet are saved from their columns (in the producer), so a save
       // right after a load does not build a million objects while the loops are paused.
-      const loaded = this.deferred && deferredColumns(this.deferred, this.maxSize);
+      const loaded = mirroredRunsOf(this.deferredForms());
       // Else a snapshot of the chunks (copy on write): the encoder reads the items where they are.
       const items = loaded ? undefined : snapshotRuns(this.ring().snapshot());
       await saveBufferFile(
@@ -154,30 +162,34 @@ export class SequentialBuffer<T = unknown> extends DataBuffer<T, T[]> {
 }
 
 /**
- * For loaded records whose fields are all numbers, or rows of numbers (kept as columns, see
- * {@link DeferredItems}): a function giving the newest `maxSize` of them as mirrored runs (Float64
- * columns, converted when called), the encoder reading no objects; undefined when the columns cannot
- * stand for the items.
+ * For loaded records whose fields are all numbers, or rows of numbers (see
+ * {@link SequentialBuffer.deferredForms}): a function giving them as mirrored runs (Float64 columns,
+ * converted when called), the encoder reading no objects; undefined when the columns cannot stand for
+ * the items.
  */
-function deferredColumns(d: DeferredItems, maxSize: number): (() => ItemRuns) | undefined {
-  const n = Math.min(d.length, maxSize);
-  const drop = d.length - n;
-  const rows = d.numberRows;
-  if (rows && n > 0) {
+function mirroredRunsOf(
+  forms:
+    | {
+        n: number;
+        columns?: { keys: readonly string[]; values: ArrayLike<number>[] };
+        rows?: { rowWidth: number; values: Float64Array };
+      }
+    | undefined,
+): (() => ItemRuns) | undefined {
+  if (!forms || forms.n === 0) return undefined;
+  const { n, rows, columns } = forms;
+  if (rows) {
     // Rows of numbers: the list encoder writes them from the mirrored rows alone (no item is read).
-    const w = rows.rowWidth;
     return () =>
-      new ItemRuns([{ items: [], from: 0, to: n, cols: [rows.values.subarray(drop * w)], colsUpTo: n }], undefined, w);
+      new ItemRuns([{ items: [], from: 0, to: n, cols: [rows.values], colsUpTo: n }], undefined, rows.rowWidth);
   }
-  const numbers = d.numberColumns;
-  if (!numbers || d.length === 0 || numbers.keys.length > MAX_RECORD_KEYS) return undefined;
-  const { keys, values } = numbers;
+  if (!columns || columns.keys.length > MAX_RECORD_KEYS) return undefined;
+  const { keys, values } = columns;
   // The first item as the decoder builds it: the encoder takes the record keys from it.
-  const first = Object.fromEntries(keys.map((k, j) => [k, values[j]![drop]]));
-  const own = Object.keys(first);
-  if (own.length !== keys.length || own.some((k, j) => k !== keys[j])) return undefined;
+  const first = Object.fromEntries(keys.map((k, j) => [k, values[j]![0]]));
+  if (!sameKeys(Object.keys(first), keys)) return undefined;
   return () => {
-    const cols = values.map((v) => new Float64Array((v as Float64Array).subarray(drop)));
+    const cols = values.map((v) => new Float64Array(v as Float64Array));
     return new ItemRuns([{ items: [first], from: 0, to: n, cols, colsUpTo: n }], keys);
   };
 }
