@@ -398,7 +398,11 @@ pub struct RawScanResult {
 /// Appends `s` to `text` and its end (UTF-16 units) to `ends`.
 fn push_str(text: &mut String, units: &mut u32, ends: &mut Vec<u32>, s: &str) {
   text.push_str(s);
-  *units += if s.is_ascii() { s.len() as u32 } else { s.encode_utf16().count() as u32 };
+  *units += if s.is_ascii() {
+    s.len() as u32
+  } else {
+    s.encode_utf16().count() as u32
+  };
   ends.push(*units);
 }
 

@@ -789,9 +789,8 @@ mod tests {
     ];
     for text in &odd {
       let generic = parse_generic(text.as_bytes());
-      match parse_typed(text.as_bytes()) {
-        Some(m) => assert_eq!(Ok(m), generic, "{text}"),
-        None => {}
+      if let Some(m) = parse_typed(text.as_bytes()) {
+        assert_eq!(Ok(m), generic, "{text}");
       }
       assert_eq!(parse_manifest(text.as_bytes()), generic, "{text}");
       assert_eq!(
