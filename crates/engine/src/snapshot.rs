@@ -25,8 +25,9 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::Xxh3Default;
 
 use crate::error::{Code, EngineError, IoContext, Result};
-use crate::fsutil::{resolve, sync_dir, walk, EntryKind};
+use crate::fsutil::{resolve, start_write_out, sync_dir, walk, EntryKind};
 use crate::hash::{hash_reader, hex, Digest};
+use crate::writer::WRITE_OUT_BYTES;
 
 const CHUNK: usize = 1 << 20;
 
@@ -232,6 +233,11 @@ fn copy_hashed(src: &Path, dst: &Path) -> Result<Digest> {
     .open(dst)
     .ctx("open", dst)?;
   let size = std::io::copy(&mut from, &mut to).ctx("copy", dst)?;
+  // A large copy goes to the disk while the pool copies and hashes the next files (small ones are
+  // left to the one syncfs: starting 50,000 tiny write-outs one by one measured 10-20% slower).
+  if size >= WRITE_OUT_BYTES {
+    start_write_out(&to, 0, size);
+  }
   if size >= MAP_MIN {
     if let Some(d) = hash_mapped(&to, size) {
       return Ok(d);

@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use xxhash_rust::xxh3::Xxh3Default;
 
 use crate::error::{Code, EngineError, IoContext, Result};
+use crate::fsutil::start_write_out;
 use crate::hash::{hex, Digest};
 
 /// Name of the fault-injection variable (see the module docs).
@@ -27,7 +28,7 @@ pub const FAULT_ENV: &str = "PAMIQ_FAULT_ENOSPC_AFTER_BYTES";
 /// from it, a buffer at a time.
 pub const BOUNCE_BYTES: usize = 256 << 10;
 
-/// Every this many bytes written, the writer starts their write-out to the disk (Linux).
+/// Every this many bytes written, the writer starts their write-out to the disk.
 pub const WRITE_OUT_BYTES: u64 = 8 << 20;
 
 /// Bytes written by all writers of this process.
@@ -232,25 +233,14 @@ impl Writer {
     r
   }
 
-  /// After each [`WRITE_OUT_BYTES`] written, asks the kernel to start writing them to the disk
-  /// (`sync_file_range(SYNC_FILE_RANGE_WRITE)`, Linux): the disk then works while later bytes are
-  /// still being copied and hashed, and `finish`'s fsync has less left to wait for. Durability
-  /// still comes from that fsync alone; the call only starts I/O early, and its failure is ignored.
+  /// After each [`WRITE_OUT_BYTES`] written, starts their write-out to the disk
+  /// ([`start_write_out`]): the disk then works while later bytes are still being copied and
+  /// hashed, and `finish`'s fsync has less left to wait for. Durability still comes from that fsync.
   fn note_written(&mut self, len: usize) {
     self.written += len as u64;
-    #[cfg(target_os = "linux")]
     if self.written - self.started >= WRITE_OUT_BYTES {
       if let Some(file) = self.file.as_ref() {
-        use std::os::fd::AsRawFd;
-        // SAFETY: the descriptor is open for the call; the range is within what was written.
-        unsafe {
-          libc::sync_file_range(
-            file.as_raw_fd(),
-            self.started as libc::off64_t,
-            (self.written - self.started) as libc::off64_t,
-            libc::SYNC_FILE_RANGE_WRITE,
-          );
-        }
+        start_write_out(file, self.started, self.written - self.started);
       }
       self.started = self.written;
     }
@@ -349,7 +339,6 @@ mod tests {
       }
       at = end;
     }
-    #[cfg(target_os = "linux")]
     assert!(w.started >= 2 * WRITE_OUT_BYTES && w.started <= w.written);
     assert_eq!(w.written, total as u64);
     let dg = w.finish().unwrap();
