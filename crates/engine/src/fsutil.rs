@@ -20,10 +20,8 @@ pub fn start_write_out(file: &fs::File, offset: u64, len: u64) {
   #[cfg(target_os = "linux")]
   {
     use std::os::fd::AsRawFd;
-    let (Ok(offset), Ok(len)) = (
-      libc::off64_t::try_from(offset),
-      libc::off64_t::try_from(len),
-    ) else {
+    // The offset type is `off64_t` on glibc and `off_t` on musl: inferred from the call.
+    let (Ok(offset), Ok(len)) = (offset.try_into(), len.try_into()) else {
       return;
     };
     // SAFETY: the descriptor is open for the call; the call only reads its integer arguments.
