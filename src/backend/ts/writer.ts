@@ -12,7 +12,11 @@ import { checkSegments, detachedError } from '../segments.js';
 import { fsError } from './fsutil.js';
 import { acquireHasher, releaseHasher, type Hasher } from './hash.js';
 
-/** Size of the bounce buffer an append copies the caller's bytes into (as the native writer's). */
+/**
+ * Size of the bounce buffer an append copies the caller's bytes into. The native writer's is 256 KiB
+ * (synchronous writes on its own thread); here every write is a thread-pool round trip, which a larger
+ * buffer amortizes. The bytes written, their hash and the injected fault do not depend on it.
+ */
 const BOUNCE_BYTES = 4 << 20;
 
 /** Bytes written by every writer of this process (for the injected ENOSPC fault). */
