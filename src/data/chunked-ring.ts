@@ -1,11 +1,13 @@
 /**
- * The storage of a {@link SequentialBuffer}: a ring of at most `maxSize` references held in chunks of
- * {@link RING_CHUNK} slots. A {@link snapshot} copies only the chunk list and marks every chunk shared;
- * the first overwrite of a shared chunk copies that chunk (copy on write), so a save's capture costs
- * microseconds instead of a copy of every reference, and what the snapshot sees never changes.
+ * The storage of a {@link SequentialBuffer}: a ring of at most `maxSize` references in copy-on-write
+ * {@link ChunkedSlots} of {@link RING_CHUNK} slots. A {@link ChunkedRing.snapshot} copies only the
+ * chunk list; the first overwrite of a chunk a snapshot shares copies that chunk (and its number
+ * columns), so a save's capture costs microseconds instead of a copy of every reference, and what the
+ * snapshot sees never changes.
  */
 
 import { ItemRuns, type ItemRun } from '../codec/records.js';
+import { ChunkedSlots, copyRun, type SlotsSnapshot } from './chunked-slots.js';
 import { NumberMirror, type MirrorView } from './number-mirror.js';
 
 /** Slots per chunk (a power of two). */
@@ -25,11 +27,8 @@ export interface RingSnapshot<T> {
 }
 
 export class ChunkedRing<T> {
-  #chunks: T[][] = [];
-  /** Chunks a snapshot may still read: copied before their first overwrite. */
-  #shared: boolean[] = [];
+  #slots = new ChunkedSlots<T>(RING_CHUNK);
   #start = 0;
-  #length = 0;
   readonly #mirror: NumberMirror | undefined;
 
   /** @param mirrorRecords keep number records as columns too (see {@link NumberMirror}). */
@@ -41,39 +40,28 @@ export class ChunkedRing<T> {
   }
 
   get length(): number {
-    return this.#length;
+    return this.#slots.length;
   }
 
   /** Appends `item`; when full, it replaces the oldest. */
   push(item: T): void {
-    if (this.#length < this.maxSize) {
-      const p = this.#length;
-      const c = p >> SHIFT;
-      if (c === this.#chunks.length) {
-        this.#chunks.push([]);
-        this.#shared.push(false);
-      }
+    const slots = this.#slots;
+    if (slots.length < this.maxSize) {
+      const p = slots.length;
       // Appending past a snapshot's length never changes what that snapshot reads: no copy.
-      this.#chunks[c]!.push(item);
-      this.#mirror?.put(c, p & MASK, item);
-      this.#length++;
+      slots.push(item);
+      this.#mirror?.put(p >> SHIFT, p & MASK, item);
       return;
     }
     const p = this.#start;
-    const c = p >> SHIFT;
-    if (this.#shared[c]) {
-      this.#chunks[c] = this.#chunks[c]!.slice();
-      this.#mirror?.copyChunk(c);
-      this.#shared[c] = false;
-    }
-    this.#chunks[c]![p & MASK] = item;
-    this.#mirror?.put(c, p & MASK, item);
+    if (slots.set(p, item)) this.#mirror?.copyChunk(p >> SHIFT);
+    this.#mirror?.put(p >> SHIFT, p & MASK, item);
     this.#start = p + 1 === this.maxSize ? 0 : p + 1;
   }
 
   /** The items, oldest first (a new array). */
   toArray(): T[] {
-    return flatten(this.snapshotView());
+    return flatten(this.ringOf(this.#slots.view()));
   }
 
   /**
@@ -88,29 +76,19 @@ export class ChunkedRing<T> {
       | { rowWidth: number; values: Float64Array },
   ): void {
     if (items.length > this.maxSize) throw new RangeError(`ring: ${items.length} items exceed maxSize ${this.maxSize}`);
-    this.#chunks = [];
-    for (let i = 0; i < items.length; i += RING_CHUNK) this.#chunks.push(items.slice(i, i + RING_CHUNK));
-    this.#shared = this.#chunks.map(() => false);
+    this.#slots.replace(items);
     this.#start = 0;
-    this.#length = items.length;
     this.#mirror?.reset(items.length, columns);
   }
 
   /** The content at this moment, unchanged by later pushes (O(chunks)). */
   snapshot(): RingSnapshot<T> {
-    this.#shared.fill(true);
-    return this.snapshotView();
+    return this.ringOf(this.#slots.snapshot());
   }
 
-  private snapshotView(): RingSnapshot<T> {
+  private ringOf({ chunks, length }: SlotsSnapshot<T>): RingSnapshot<T> {
     const mirror = this.#mirror?.view();
-    return {
-      chunks: this.#chunks.slice(),
-      start: this.#start,
-      length: this.#length,
-      maxSize: this.maxSize,
-      ...(mirror ? { mirror } : {}),
-    };
+    return { chunks, start: this.#start, length, maxSize: this.maxSize, ...(mirror ? { mirror } : {}) };
   }
 }
 
@@ -151,11 +129,6 @@ export function snapshotRuns<T>(s: RingSnapshot<T>): ItemRuns {
     if (p === s.maxSize) p = 0;
   }
   return new ItemRuns(runs, s.mirror?.keys, s.mirror?.rowWidth);
-}
-
-/** `out[at..at+n) = src[from..from+n)`: a plain function so that V8 optimizes the loop (not a generator's). */
-export function copyRun<T>(out: T[], at: number, src: readonly T[], from: number, n: number): void {
-  for (let k = 0; k < n; k++) out[at + k] = src[from + k]!;
 }
 
 /** {@link flattenSteps} at once. */
