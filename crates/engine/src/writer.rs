@@ -55,13 +55,12 @@ pub struct Writer {
   /// True once this writer created the file (abort then unlinks it).
   created: bool,
   hasher: Box<Xxh3Default>,
+  /// Bytes written to the file so far (the digest's size).
   size: u64,
   fault_limit: Option<u64>,
   failed: Option<EngineError>,
   /// The snapshot of the caller's bytes being hashed and written (at most [`BOUNCE_BYTES`]).
   bounce: Vec<u8>,
-  /// Bytes written to the file so far.
-  written: u64,
   /// Bytes written whose write-out to the disk has been started (see [`WRITE_OUT_BYTES`]).
   started: u64,
 }
@@ -85,7 +84,6 @@ impl Writer {
       fault_limit,
       failed: None,
       bounce: Vec::new(),
-      written: 0,
       started: 0,
     }
   }
@@ -198,7 +196,6 @@ impl Writer {
     if let Err(e) = result {
       return Err(self.fail(e));
     }
-    self.size += allowed;
     if injected {
       let e = EngineError::new(
         Code::Io,
@@ -228,7 +225,7 @@ impl Writer {
     };
     self.bounce.clear();
     if r.is_ok() {
-      self.note_written(len);
+      self.note_written(len as u64);
     }
     r
   }
@@ -236,13 +233,13 @@ impl Writer {
   /// After each [`WRITE_OUT_BYTES`] written, starts their write-out to the disk
   /// ([`start_write_out`]): the disk then works while later bytes are still being copied and
   /// hashed, and `finish`'s fsync has less left to wait for. Durability still comes from that fsync.
-  fn note_written(&mut self, len: usize) {
-    self.written += len as u64;
-    if self.written - self.started >= WRITE_OUT_BYTES {
+  fn note_written(&mut self, len: u64) {
+    self.size += len;
+    if self.size - self.started >= WRITE_OUT_BYTES {
       if let Some(file) = self.file.as_ref() {
-        start_write_out(file, self.started, self.written - self.started);
+        start_write_out(file, self.started, self.size - self.started);
       }
-      self.started = self.written;
+      self.started = self.size;
     }
   }
 
@@ -339,8 +336,8 @@ mod tests {
       }
       at = end;
     }
-    assert!(w.started >= 2 * WRITE_OUT_BYTES && w.started <= w.written);
-    assert_eq!(w.written, total as u64);
+    assert!(w.started >= 2 * WRITE_OUT_BYTES && w.started <= w.size);
+    assert_eq!(w.size, total as u64);
     let dg = w.finish().unwrap();
     assert_eq!(dg.size, total as u64);
     assert_eq!(dg.xxh3, xxh3_hex(&all));
