@@ -666,6 +666,18 @@ export function decodeRecords(batch: RecordBatch, build = batch.count): Record<s
  * first use) and returns the same array afterwards. Lets a loaded buffer be usable at once; what it
  * returns is exactly what an eager decode returns.
  */
+/** Records whose fields are all numbers, as their keys and one column of values per key. */
+export interface NumberColumns {
+  readonly keys: readonly string[];
+  readonly values: readonly ArrayLike<number>[];
+}
+
+/** Rows of `rowWidth` numbers, as their values back to back. */
+export interface NumberRows {
+  readonly rowWidth: number;
+  readonly values: Float64Array;
+}
+
 export class DeferredItems {
   #build: (() => unknown[]) | undefined;
   #items: unknown[] | undefined;
@@ -674,9 +686,9 @@ export class DeferredItems {
    * When every field of the items is a number: the keys and one column of `length` values per key
    * (what the items are built from), so a buffer can keep them as columns without reading objects.
    */
-  readonly numberColumns?: { keys: readonly string[]; values: readonly ArrayLike<number>[] };
+  readonly numberColumns?: NumberColumns;
   /** When the items are rows of `rowWidth` numbers: their values back to back. */
-  readonly numberRows?: { rowWidth: number; values: Float64Array };
+  readonly numberRows?: NumberRows;
   /** When the items are numbers: their values (a dict buffer's column). */
   readonly numberValues?: ArrayLike<number>;
 

@@ -6,7 +6,7 @@
  * snapshot sees never changes.
  */
 
-import { ItemRuns, type ItemRun } from '../codec/records.js';
+import { ItemRuns, type ItemRun, type NumberColumns, type NumberRows } from '../codec/records.js';
 import { ChunkedSlots, copyRun, type SlotsSnapshot } from './chunked-slots.js';
 import { NumberMirror, type MirrorView } from './number-mirror.js';
 
@@ -69,12 +69,7 @@ export class ChunkedRing<T> {
    * are the items' number fields (one array per key, as many values as items): the mirror starts
    * from them instead of reading nothing until the chunks are rewritten.
    */
-  replace(
-    items: readonly T[],
-    columns?:
-      | { keys: readonly string[]; values: readonly ArrayLike<number>[] }
-      | { rowWidth: number; values: Float64Array },
-  ): void {
+  replace(items: readonly T[], columns?: NumberColumns | NumberRows): void {
     if (items.length > this.maxSize) throw new RangeError(`ring: ${items.length} items exceed maxSize ${this.maxSize}`);
     this.#slots.replace(items);
     this.#start = 0;

@@ -20,6 +20,8 @@
  * read from the items by the save, as before.
  */
 
+import type { NumberColumns, NumberRows } from '../codec/records.js';
+
 /** At most this many fields are mirrored (records with more are read at save). */
 export const MIRROR_MAX_KEYS = 64;
 
@@ -196,12 +198,7 @@ export class NumberMirror {
    * The ring's content was replaced: nothing is mirrored, unless `columns` (one per key, the new
    * content's fields, `length` values each) are given, which then mirror every slot.
    */
-  reset(
-    length = 0,
-    columns?:
-      | { keys: readonly string[]; values: readonly ArrayLike<number>[] }
-      | { rowWidth: number; values: Float64Array },
-  ): void {
+  reset(length = 0, columns?: NumberColumns | NumberRows): void {
     this.#live = true;
     this.#chunks = [];
     this.#keys = undefined;

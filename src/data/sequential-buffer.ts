@@ -1,6 +1,13 @@
 import { DataBuffer } from './buffer.js';
 import { keepNewest, loadBufferFileDeferred, saveBufferFile } from './buffer-state.js';
-import { DeferredItems, ItemRuns, MAX_RECORD_KEYS, sameKeys } from '../codec/records.js';
+import {
+  DeferredItems,
+  ItemRuns,
+  MAX_RECORD_KEYS,
+  type NumberColumns,
+  type NumberRows,
+  sameKeys,
+} from '../codec/records.js';
 import { ChunkedRing, flatten, snapshotRuns } from './chunked-ring.js';
 
 /** Validates a buffer's `maxSize`. @throws RangeError unless it is a positive integer. */
@@ -8,6 +15,13 @@ export function checkMaxSize(maxSize: number): void {
   if (!Number.isInteger(maxSize) || maxSize <= 0) {
     throw new RangeError(`maxSize must be a positive integer, got ${maxSize}`);
   }
+}
+
+/** Loaded number items not built yet, cut to the newest `maxSize`: `n` of them as columns or as rows. */
+interface DeferredForms {
+  n: number;
+  columns?: NumberColumns;
+  rows?: NumberRows;
 }
 
 export interface SequentialBufferOptions {
@@ -60,13 +74,7 @@ export class SequentialBuffer<T = unknown> extends DataBuffer<T, T[]> {
    * keeps): `n` items as record columns or as rows; undefined when nothing is deferred or the items
    * are not numbers.
    */
-  private deferredForms():
-    | {
-        n: number;
-        columns?: { keys: readonly string[]; values: ArrayLike<number>[] };
-        rows?: { rowWidth: number; values: Float64Array };
-      }
-    | undefined {
+  private deferredForms(): DeferredForms | undefined {
     const d = this.deferred;
     if (!d || (!d.numberColumns && !d.numberRows)) return undefined;
     const n = Math.min(d.length, this.maxSize);
@@ -122,7 +130,7 @@ export class SequentialBuffer<T = unknown> extends DataBuffer<T, T[]> {
    * While loaded number records are not built yet: their keys and one column per key (the newest
    * `maxSize` items), else undefined. @internal
    */
-  deferredNumbers(): { keys: readonly string[]; values: ArrayLike<number>[] } | undefined {
+  deferredNumbers(): NumberColumns | undefined {
     return this.deferredForms()?.columns;
   }
 
@@ -167,15 +175,7 @@ export class SequentialBuffer<T = unknown> extends DataBuffer<T, T[]> {
  * converted when called), the encoder reading no objects; undefined when the columns cannot stand for
  * the items.
  */
-function mirroredRunsOf(
-  forms:
-    | {
-        n: number;
-        columns?: { keys: readonly string[]; values: ArrayLike<number>[] };
-        rows?: { rowWidth: number; values: Float64Array };
-      }
-    | undefined,
-): (() => ItemRuns) | undefined {
+function mirroredRunsOf(forms: DeferredForms | undefined): (() => ItemRuns) | undefined {
   if (!forms || forms.n === 0) return undefined;
   const { n, rows, columns } = forms;
   if (rows) {
